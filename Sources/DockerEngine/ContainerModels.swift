@@ -1,0 +1,117 @@
+import Foundation
+
+/// The body of `POST /containers/create` (only the fields the engine sets).
+public struct ContainerConfig: Encodable, Sendable {
+    public var image: String
+    public var cmd: [String]
+    public var workingDir: String?
+    public var env: [String] = []
+    public var labels: [String: String] = [:]
+    public var hostConfig = HostConfig()
+
+    public init(image: String, cmd: [String]) { (self.image, self.cmd) = (image, cmd) }
+
+    enum CodingKeys: String, CodingKey {
+        case image = "Image", cmd = "Cmd", workingDir = "WorkingDir", env = "Env", labels = "Labels", hostConfig = "HostConfig"
+    }
+
+    public struct HostConfig: Encodable, Sendable {
+        public var initProcess: Bool = true
+        public var binds: [String] = []
+        public var memory: Int64?
+        public var memorySwap: Int64?
+        public var nanoCPUs: Int64?
+        public var pidsLimit: Int64?
+        public var networkMode: String?
+        public var securityOpt: [String] = []
+        public var capDrop: [String] = []
+        public var capAdd: [String] = []
+        public var runtime: String?
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case initProcess = "Init", binds = "Binds", memory = "Memory", memorySwap = "MemorySwap", nanoCPUs = "NanoCpus"
+            case pidsLimit = "PidsLimit", networkMode = "NetworkMode", securityOpt = "SecurityOpt"
+            case capDrop = "CapDrop", capAdd = "CapAdd", runtime = "Runtime"
+        }
+    }
+}
+
+/// `GET /containers/{id}/json`, trimmed to what callers read.
+public struct ContainerInspect: Decodable, Sendable {
+    public var id: String
+    public var name: String
+    public var created: String
+    public var state: State
+    public var config: Config
+
+    enum CodingKeys: String, CodingKey { case id = "Id", name = "Name", created = "Created", state = "State", config = "Config" }
+
+    public struct State: Decodable, Sendable {
+        public var status: String
+        public var running: Bool
+        public var oomKilled: Bool
+        public var exitCode: Int
+        public var startedAt: String?
+        enum CodingKeys: String, CodingKey {
+            case status = "Status", running = "Running", oomKilled = "OOMKilled", exitCode = "ExitCode", startedAt = "StartedAt"
+        }
+    }
+
+    public struct Config: Decodable, Sendable {
+        public var image: String
+        public var workingDir: String?
+        public var labels: [String: String]?
+        public var env: [String]?
+        enum CodingKeys: String, CodingKey { case image = "Image", workingDir = "WorkingDir", labels = "Labels", env = "Env" }
+    }
+}
+
+/// One row of `GET /containers/json`.
+public struct ContainerSummary: Decodable, Sendable {
+    public var id: String
+    public var names: [String]
+    public var image: String
+    public var state: String
+    public var status: String
+    public var created: Int
+    public var labels: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case id = "Id", names = "Names", image = "Image", state = "State", status = "Status", created = "Created", labels = "Labels"
+    }
+
+    /// The name without Docker's leading slash.
+    public var name: String { names.first.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? String(id.prefix(12)) }
+}
+
+/// `GET /exec/{id}/json`.
+public struct ExecInspect: Decodable, Sendable {
+    public var running: Bool
+    public var exitCode: Int?
+    enum CodingKeys: String, CodingKey { case running = "Running", exitCode = "ExitCode" }
+}
+
+/// The `X-Docker-Container-Path-Stat` header of `HEAD /containers/{id}/archive`.
+public struct PathStat: Decodable, Sendable {
+    public var name: String
+    public var size: Int64
+    public var mode: UInt32
+    public var mtime: String
+    public var linkTarget: String
+
+    /// Go's `os.FileMode` bits, which is what Docker sends, not POSIX ones.
+    public var isDirectory: Bool { mode & (1 << 31) != 0 }
+    public var isSymlink: Bool { mode & (1 << 27) != 0 }
+    public var isRegular: Bool { mode & Self.typeBits == 0 }
+    private static let typeBits: UInt32 = 1 << 31 | 1 << 27 | 1 << 26 | 1 << 25 | 1 << 24 | 1 << 21 | 1 << 19
+}
+
+/// `GET /images/{name}/json`, trimmed.
+public struct ImageInspect: Decodable, Sendable {
+    public var id: String
+    public var repoTags: [String]?
+    public var size: Int64?
+    public var created: String?
+    enum CodingKeys: String, CodingKey { case id = "Id", repoTags = "RepoTags", size = "Size", created = "Created" }
+}

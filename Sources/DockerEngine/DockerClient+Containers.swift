@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+/// Container endpoints.
+extension DockerClient {
+    /// `POST /containers/create`; returns the new container's id.
+    public func createContainer(_ config: ContainerConfig, name: String?) async throws -> String {
+        struct Created: Decodable { var Id: String }
+        return try await json(Created.self, .POST, "/containers/create", query: [("name", name)], jsonBody: config).Id
+    }
+
+    public func startContainer(_ id: String) async throws {
+        try await call(.POST, "/containers/\(id)/start")
+    }
+
+    public func inspectContainer(_ id: String) async throws -> ContainerInspect {
+        try await json(ContainerInspect.self, .GET, "/containers/\(id)/json")
+    }
+
+    /// `DELETE /containers/{id}?force=true`: kills and removes in one call (no stop grace period).
+    /// Removing a container that is already gone is not an error.
+    public func removeContainer(_ id: String, force: Bool = true) async throws {
+        do {
+            try await call(.DELETE, "/containers/\(id)", query: [("force", force ? "true" : "false"), ("v", "true")])
+        } catch DockerError.notFound {
+            return
+        } catch DockerError.conflict(let message) where message.contains("already in progress") {
+            return
+        }
+    }
+
+    public func killContainer(_ id: String, signal: String = "KILL") async throws {
+        try await call(.POST, "/containers/\(id)/kill", query: [("signal", signal)])
+    }
+
+    /// `GET /containers/json` filtered by labels (`key` or `key=value`).
+    public func listContainers(all: Bool = true, labels: [String] = []) async throws -> [ContainerSummary] {
+        var query: [(String, String?)] = [("all", all ? "true" : "false")]
+        if !labels.isEmpty {
+            let filters = try JSONEncoder().encode(["label": labels])
+            query.append(("filters", String(decoding: filters, as: UTF8.self)))
+        }
+        return try await json([ContainerSummary].self, .GET, "/containers/json", query: query)
+    }
+
+    // MARK: Archive (files in and out as tar)
+
+    /// `PUT /containers/{id}/archive?path=DIR`: extracts an uncompressed tar stream under `directory`.
+    public func putArchive(_ id: String, directory: String, tar: HTTPClientRequest.Body) async throws {
+        let response = try await send(.PUT, "/containers/\(id)/archive", query: [("path", directory)],
+                                      body: tar, contentType: "application/x-tar")
+        _ = try await collect(response.body, limit: 1024 * 1024)
+    }
+
+    /// `GET /containers/{id}/archive?path=PATH`: the tar of one path, refused past `limit` bytes.
+    public func getArchive(_ id: String, path: String, limit: Int) async throws -> ByteBuffer {
+        let response = try await send(.GET, "/containers/\(id)/archive", query: [("path", path)])
+        do {
+            return try await response.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw DockerError.api(status: 413, message: "\(path) is larger than \(limit / 1024 / 1024) MiB")
+        } catch {
+            throw classify(error)
+        }
+    }
+
+    /// `HEAD /containers/{id}/archive?path=PATH`: stat without reading, or nil if it does not exist.
+    public func statPath(_ id: String, path: String) async throws -> PathStat? {
+        let response: HTTPClientResponse
+        do {
+            response = try await send(.HEAD, "/containers/\(id)/archive", query: [("path", path)])
+        } catch DockerError.notFound {
+            return nil  // a HEAD answer has no body to tell a missing path from a missing container
+        }
+        guard let header = response.headers.first(name: "X-Docker-Container-Path-Stat"),
+              let data = Data(base64Encoded: header)
+        else { throw DockerError.malformedResponse("no path stat for \(path)") }
+        do { return try JSONDecoder().decode(PathStat.self, from: data) } catch {
+            throw DockerError.malformedResponse("path stat for \(path): \(error)")
+        }
+    }
+
+    // MARK: Waiting
+
+    /// `POST /containers/{id}/wait`: blocks until the container exits and returns its status code.
+    public func waitContainer(_ id: String) async throws -> Int {
+        struct Waited: Decodable { var StatusCode: Int }
+        let response = try await send(.POST, "/containers/\(id)/wait", deadline: .distantFuture)
+        let buffer = try await collect(response.body, limit: 64 * 1024)
+        guard let waited = try? JSONDecoder().decode(Waited.self, from: Data(buffer: buffer)) else {
+            throw DockerError.malformedResponse("container wait")
+        }
+        return waited.StatusCode
+    }
+}

@@ -1,0 +1,86 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+/// Image endpoints.
+extension DockerClient {
+    /// `GET /images/{name}/json`, or nil when the image is not present.
+    public func inspectImage(_ name: String) async throws -> ImageInspect? {
+        do {
+            return try await json(ImageInspect.self, .GET, "/images/\(Self.percentEncode(name))/json")
+        } catch DockerError.notFound {
+            return nil
+        }
+    }
+
+    public func listImages() async throws -> [ImageInspect] {
+        struct Summary: Decodable { var Id: String; var RepoTags: [String]?; var Size: Int64? }
+        return try await json([Summary].self, .GET, "/images/json").map {
+            ImageInspect(id: $0.Id, repoTags: $0.RepoTags, size: $0.Size, created: nil)
+        }
+    }
+
+    public func tagImage(_ source: String, repo: String, tag: String) async throws {
+        try await call(.POST, "/images/\(Self.percentEncode(source))/tag", query: [("repo", repo), ("tag", tag)])
+    }
+
+    public func removeImage(_ name: String, force: Bool = false) async throws {
+        do {
+            try await call(.DELETE, "/images/\(Self.percentEncode(name))", query: [("force", force ? "true" : "false")])
+        } catch DockerError.notFound {
+            return
+        }
+    }
+
+    /// `POST /images/create?fromImage=`: pulls an image, reporting each progress message.
+    /// Throws with the daemon's message when the pull fails (the stream reports it inline).
+    public func pullImage(_ reference: String, progress: @Sendable (JSONMessage) -> Void = { _ in }) async throws {
+        let (name, tag) = Self.splitReference(reference)
+        let response = try await send(.POST, "/images/create", query: [("fromImage", name), ("tag", tag)], deadline: .distantFuture)
+        try await consumeMessages(response.body, progress: progress)
+    }
+
+    /// `POST /build` with an uncompressed tar context; returns the built image id.
+    public func build(context: ByteBuffer, tag: String, noCache: Bool = false, labels: [String: String] = [:],
+                      progress: @Sendable (JSONMessage) -> Void = { _ in }) async throws -> String? {
+        let labelJSON = String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
+        let response = try await send(.POST, "/build",
+                                      query: [("t", tag), ("rm", "true"), ("forcerm", "true"), ("nocache", noCache ? "true" : nil),
+                                              ("labels", labels.isEmpty ? nil : labelJSON)],
+                                      body: .bytes(context), contentType: "application/x-tar", deadline: .distantFuture)
+        return try await consumeMessages(response.body, progress: progress)
+    }
+
+    /// Reads a JSON progress stream to its end; throws its first error message.
+    @discardableResult
+    private func consumeMessages(_ body: HTTPClientResponse.Body, progress: @Sendable (JSONMessage) -> Void) async throws -> String? {
+        var decoder = JSONMessageDecoder()
+        var imageID: String?
+        func handle(_ messages: [JSONMessage]) throws {
+            for message in messages {
+                progress(message)
+                if let failure = message.failure { throw DockerError.api(status: 500, message: failure) }
+                if let id = message.aux?.ID { imageID = id }
+            }
+        }
+        do {
+            for try await chunk in body { try handle(decoder.feed(chunk)) }
+        } catch let error as DockerError {
+            throw error
+        } catch {
+            throw classify(error)
+        }
+        try handle(decoder.finish())
+        return imageID
+    }
+
+    /// "repo/name:tag" → ("repo/name", "tag"); a registry port is not a tag.
+    static func splitReference(_ reference: String) -> (String, String) {
+        if let at = reference.firstIndex(of: "@") { return (String(reference[..<at]), String(reference[reference.index(after: at)...])) }
+        if let colon = reference.lastIndex(of: ":"), !reference[colon...].contains("/") {
+            return (String(reference[..<colon]), String(reference[reference.index(after: colon)...]))
+        }
+        return (reference, "latest")
+    }
+}

@@ -1,0 +1,201 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A client for one Docker daemon. Cheap to share: one connection pool per client.
+///
+/// The API version is negotiated from `GET /_ping` on first use (the lower of the daemon's and
+/// ``DockerClient/newestKnownAPIVersion``), never hard-coded into the paths.
+public final class DockerClient: Sendable {
+    public static let newestKnownAPIVersion = APIVersion(1, 47)
+    /// Versions older than this lack fields the engine relies on (Init, PidsLimit, CapDrop).
+    public static let oldestSupportedAPIVersion = APIVersion(1, 25)
+
+    public let host: DockerHost
+    let http: HTTPClient
+    private let negotiated = Mutex<APIVersion?>(nil)
+
+    /// A client for `DOCKER_HOST`, shared by everything in this process.
+    public static func shared() throws -> DockerClient {
+        let host = try DockerHost.fromEnvironment()
+        return sharedClients.withLock { clients in
+            if let client = clients[host.description] { return client }
+            let client = DockerClient(host: host)
+            clients[host.description] = client
+            return client
+        }
+    }
+    private static let sharedClients = Mutex<[String: DockerClient]>([:])
+
+    public init(host: DockerHost) {
+        self.host = host
+        var config = HTTPClient.Configuration()
+        config.timeout = .init(connect: .seconds(3), read: nil)
+        config.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // A daemon that is down should be reported at once, not retried until a deadline.
+        config.connectionPool.retryConnectionEstablishment = false
+        config.decompression = .disabled
+        config.redirectConfiguration = .disallow
+        self.http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: config)
+    }
+
+    /// Closes the connection pool; only needed for clients that are not ``shared()``.
+    public func shutdown() async throws { try await http.shutdown() }
+
+    // MARK: Version negotiation
+
+    /// The API version used for requests, negotiating it on first call.
+    public func apiVersion() async throws -> APIVersion {
+        if let version = negotiated.withLock({ $0 }) { return version }
+        let ping = try await ping()
+        let version = min(ping.apiVersion ?? Self.oldestSupportedAPIVersion, Self.newestKnownAPIVersion)
+        negotiated.withLock { $0 = version }
+        return version
+    }
+
+    public struct Ping: Sendable {
+        public var apiVersion: APIVersion?
+        public var osType: String?
+    }
+
+    /// `GET /_ping`: answers whether the daemon is up, and which API version it speaks.
+    public func ping() async throws -> Ping {
+        let response = try await perform(method: .GET, url: host.baseURL + "/_ping", body: nil, headers: [:], deadline: .now() + .seconds(5))
+        _ = try? await response.body.collect(upTo: 1024)
+        guard response.status == .ok else { throw DockerError.api(status: Int(response.status.code), message: "ping failed") }
+        return Ping(apiVersion: response.headers.first(name: "Api-Version").flatMap(APIVersion.init),
+                    osType: response.headers.first(name: "Ostype"))
+    }
+
+    // MARK: Requests
+
+    /// Sends a request to the versioned API and throws a ``DockerError`` for any answer >= 400.
+    func send(
+        _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [],
+        body: HTTPClientRequest.Body? = nil, contentType: String? = nil,
+        headers extra: [String: String] = [:],
+        deadline: NIODeadline = .now() + .seconds(120)
+    ) async throws -> HTTPClientResponse {
+        let version = try await apiVersion()
+        var url = host.baseURL + "/v\(version)" + path
+        let items = query.compactMap { key, value in value.map { "\(key)=\(Self.percentEncode($0))" } }
+        if !items.isEmpty { url += "?" + items.joined(separator: "&") }
+        var headers = extra
+        if let contentType { headers["Content-Type"] = contentType }
+        let response = try await perform(method: method, url: url, body: body, headers: headers, deadline: deadline)
+        if response.status.code >= 400 {
+            let data = (try? await response.body.collect(upTo: 64 * 1024)).map { Data(buffer: $0) } ?? Data()
+            throw Self.apiError(status: Int(response.status.code), body: data)
+        }
+        return response
+    }
+
+    /// Sends a request and decodes a JSON answer.
+    func json<T: Decodable>(
+        _ type: T.Type, _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [],
+        jsonBody: (any Encodable)? = nil, limit: Int = 32 * 1024 * 1024
+    ) async throws -> T {
+        let response = try await send(method, path, query: query, body: try jsonBody.map(Self.encode),
+                                      contentType: jsonBody == nil ? nil : "application/json")
+        let buffer = try await collect(response.body, limit: limit)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch {
+            throw DockerError.malformedResponse("\(method) \(path): \(error)")
+        }
+    }
+
+    /// Sends a request whose answer carries nothing we need, and drains it.
+    func call(_ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], jsonBody: (any Encodable)? = nil) async throws {
+        let response = try await send(method, path, query: query, body: try jsonBody.map(Self.encode),
+                                      contentType: jsonBody == nil ? nil : "application/json")
+        _ = try await collect(response.body, limit: 1024 * 1024)
+    }
+
+    func collect(_ body: HTTPClientResponse.Body, limit: Int) async throws -> ByteBuffer {
+        do { return try await body.collect(upTo: limit) } catch { throw classify(error) }
+    }
+
+    private func perform(method: HTTPMethod, url: String, body: HTTPClientRequest.Body?, headers: [String: String], deadline: NIODeadline) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Host", value: "docker")  // dockerd answers 400 without one
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let body { request.body = body }
+        do {
+            return try await http.execute(request, deadline: deadline)
+        } catch {
+            throw classify(error)
+        }
+    }
+
+    // MARK: Errors
+
+    /// Turns transport failures into errors a person can act on.
+    func classify(_ error: any Error) -> any Error {
+        if error is DockerError || error is CancellationError { return error }
+        if let http = error as? HTTPClientError {
+            switch http {
+            case .cancelled, .requestStreamCancelled: return CancellationError()
+            case .deadlineExceeded, .readTimeout: return DockerError.daemonUnreachable(host, detail: "it stopped answering (timed out)")
+            case .remoteConnectionClosed: return DockerError.daemonUnreachable(host, detail: "the connection was closed")
+            case .connectTimeout: return DockerError.daemonUnreachable(host, detail: "connecting timed out")
+            default: return DockerError.daemonUnreachable(host, detail: "\(http)")
+            }
+        }
+        if let errno = Self.errno(in: error) {
+            if errno == EACCES || errno == EPERM { return DockerError.permissionDenied(host) }
+            let reason = String(cString: strerror(errno)).lowercased()
+            return DockerError.daemonUnreachable(host, detail: reason)
+        }
+        if error is ChannelError { return DockerError.daemonUnreachable(host, detail: "the connection was lost") }
+        return DockerError.daemonUnreachable(host, detail: "\(error)")
+    }
+
+    private static func errno(in error: any Error) -> Int32? {
+        if let io = error as? IOError { return io.errnoCode }
+        if let connection = error as? NIOConnectionError {
+            return connection.connectionErrors.lazy.compactMap { errno(in: $0.error) }.first
+        }
+        return nil
+    }
+
+    static func apiError(status: Int, body: Data) -> DockerError {
+        struct Message: Decodable { var message: String }
+        let text = (try? JSONDecoder().decode(Message.self, from: body))?.message
+            ?? String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        switch status {
+        case 404: return .notFound(text)
+        case 409: return .conflict(text)
+        default: return .api(status: status, message: text)
+        }
+    }
+
+    // MARK: Encoding
+
+    static func encode(_ value: any Encodable) throws -> HTTPClientRequest.Body {
+        .bytes(ByteBuffer(data: try JSONEncoder().encode(value)))
+    }
+
+    static func percentEncode(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
+    }
+}
+
+/// A Docker API version such as 1.41, ordered numerically.
+public struct APIVersion: Sendable, Comparable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+    public init(_ major: Int, _ minor: Int) { (self.major, self.minor) = (major, minor) }
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".").map { Int($0) }
+        guard parts.count == 2, let major = parts[0], let minor = parts[1] else { return nil }
+        self.init(major, minor)
+    }
+    public var description: String { "\(major).\(minor)" }
+    public static func < (a: APIVersion, b: APIVersion) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Errors from talking to the daemon, worded for the person reading them.
+public enum DockerError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    case invalidHost(String, reason: String)
+    case daemonUnreachable(DockerHost, detail: String)
+    case permissionDenied(DockerHost)
+    case api(status: Int, message: String)
+    case notFound(String)
+    case conflict(String)
+    case malformedResponse(String)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .invalidHost(let value, let reason):
+            "DOCKER_HOST=\(value) is not usable: \(reason)"
+        case .daemonUnreachable(let host, let detail):
+            "Docker daemon not reachable at \(host) (is dockerd running?)" + (detail.isEmpty ? "" : ": \(detail)")
+        case .permissionDenied(let host):
+            "permission denied on \(host): run as root or add your user to the docker group"
+        case .api(let status, let message):
+            "Docker API error \(status): \(message)"
+        case .notFound(let message), .conflict(let message):
+            message
+        case .malformedResponse(let what):
+            "unexpected answer from the Docker daemon: \(what)"
+        case .cancelled:
+            "cancelled"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

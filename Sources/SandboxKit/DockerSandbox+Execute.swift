@@ -1,0 +1,180 @@
+import DockerEngine
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import Synchronization
+
+extension DockerSandbox {
+    /// Runs `command` with `sh -c` in ``workDir`` and returns its merged output.
+    ///
+    /// Output beyond ``outputLimit`` characters is dropped as it arrives (memory stays bounded)
+    /// and `truncated` is set. At `timeout` the process and its children are killed inside the
+    /// container and the result has exit code 124 with the output so far.
+    public func execute(_ command: String, timeout: Duration? = nil) async throws -> ExecuteResult {
+        let collector = OutputCollector(limit: Self.outputLimit)
+        let exit = try await run(command, timeout: timeout) { frame in collector.append(frame) }
+        let (output, truncated) = collector.result()
+        return ExecuteResult(output: output, exitCode: exit.exitCode, truncated: truncated, timedOut: exit.timedOut, duration: exit.duration)
+    }
+
+    /// Runs `command` and yields its stdout and stderr as they arrive, then its exit.
+    /// Cancelling the consuming task kills the process inside the container.
+    public nonisolated func executeStream(_ command: String, timeout: Duration? = nil) -> AsyncThrowingStream<ExecEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let decoders = Mutex((stdout: UTF8StreamDecoder(), stderr: UTF8StreamDecoder()))
+                    let exit = try await self.run(command, timeout: timeout) { frame in
+                        let text = decoders.withLock { d in
+                            frame.stream == .stderr ? d.stderr.decode(frame.bytes) : d.stdout.decode(frame.bytes)
+                        }
+                        if !text.isEmpty { continuation.yield(frame.stream == .stderr ? .stderr(text) : .stdout(text)) }
+                    }
+                    let rest = decoders.withLock { ($0.stdout.flush(), $0.stderr.flush()) }
+                    if !rest.0.isEmpty { continuation.yield(.stdout(rest.0)) }
+                    if !rest.1.isEmpty { continuation.yield(.stderr(rest.1)) }
+                    continuation.yield(.exit(exit))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { reason in
+                if case .cancelled = reason { task.cancel() }
+            }
+        }
+    }
+
+    /// The core of both forms: create and start an exec, hand every output frame to `onFrame`,
+    /// enforce the timeout, and kill the process group on timeout or cancellation.
+    func run(_ command: String, timeout: Duration?, onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
+        let container = try await containerID()
+        let client = try docker()
+        let token = UUID().uuidString
+        let started = ContinuousClock.now
+        let timedOut = Atomic<Bool>(false)
+        do {
+            let execID = try await client.createExec(container: container, .init(
+                cmd: ["sh", "-c", command], env: ["\(ProcessMarker.variable)=\(token)"], workingDir: workDir))
+            let output = try await client.startExec(execID)
+            try await withTaskCancellationHandler {
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        for try await frame in output { onFrame(frame) }
+                        return true
+                    }
+                    if let timeout {
+                        group.addTask {
+                            try await Task.sleep(for: timeout)
+                            return false
+                        }
+                    }
+                    if try await group.next() == false {
+                        timedOut.store(true, ordering: .relaxed)
+                        await ProcessMarker.kill(token, in: container, client: client)
+                        // The stream closes once the process is gone; do not wait on it forever.
+                        group.addTask {
+                            try await Task.sleep(for: .seconds(1))
+                            return false
+                        }
+                        _ = try await group.next()
+                    }
+                    group.cancelAll()
+                }
+            } onCancel: {
+                Task { await ProcessMarker.kill(token, in: container, client: client) }
+            }
+            try Task.checkCancellation()
+            let duration = ContinuousClock.now - started
+            if timedOut.load(ordering: .relaxed) {
+                return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration)
+            }
+            return ExecExit(exitCode: try await exitCode(of: execID, client: client, container: container), timedOut: false, duration: duration)
+        } catch {
+            throw await explainFailure(error, container: container)
+        }
+    }
+
+    /// The exit code once the daemon has recorded it (it can lag the end of the stream briefly).
+    private func exitCode(of execID: String, client: DockerClient, container: String) async throws -> Int32 {
+        for attempt in 0..<50 {
+            let inspect = try await client.inspectExec(execID)
+            if !inspect.running, let code = inspect.exitCode { return Int32(truncatingIfNeeded: code) }
+            if attempt > 2, try await !client.inspectContainer(container).state.running {
+                throw SandboxError.containerGone(name: name, detail: "it stopped while the command ran")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw SandboxError.commandFailed("the daemon did not report an exit code for the command")
+    }
+}
+
+/// Finds an exec's processes by a marker in their environment, which children inherit, and kills
+/// them. Docker has no "kill this exec" call, and the exec's reported pid is the host's.
+enum ProcessMarker {
+    static let variable = "SANDBOX_EXEC_TOKEN"
+
+    /// `environ` is NUL-separated, which BusyBox's grep does not search past, hence `tr`.
+    /// Repeats until a pass finds nothing, so children forked during a pass are caught too.
+    static let script = #"""
+    marker="SANDBOX_EXEC_TOKEN=$1"
+    for pass in 1 2 3 4 5 6 7 8 9 10; do
+      found=
+      for dir in /proc/[0-9]*; do
+        [ "${dir#/proc/}" = "$$" ] && continue
+        if tr '\0' '\n' < "$dir/environ" 2>/dev/null | grep -qxF "$marker"; then kill -9 "${dir#/proc/}" 2>/dev/null && found=1; fi
+      done
+      [ -z "$found" ] && exit 0
+    done
+    """#
+
+    static func kill(_ token: String, in container: String, client: DockerClient) async {
+        guard let exec = try? await client.createExec(container: container, .init(cmd: ["sh", "-c", script, "sh", token])),
+              let output = try? await client.startExec(exec)
+        else { return }
+        do { for try await _ in output {} } catch {}
+    }
+}
+
+/// Keeps the first `limit` characters of merged output and counts the rest away.
+final class OutputCollector: Sendable {
+    private struct State {
+        var text = ""
+        var characters = 0
+        var truncated = false
+        var stdout = UTF8StreamDecoder()
+        var stderr = UTF8StreamDecoder()
+    }
+    private let state = Mutex(State())
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func append(_ frame: OutputFrame) {
+        state.withLock { state in
+            guard !state.truncated else { return }
+            let text = frame.stream == .stderr ? state.stderr.decode(frame.bytes) : state.stdout.decode(frame.bytes)
+            append(text, to: &state)
+        }
+    }
+
+    func result() -> (String, Bool) {
+        state.withLock { state in
+            if !state.truncated { append(state.stdout.flush() + state.stderr.flush(), to: &state) }
+            return (state.text, state.truncated)
+        }
+    }
+
+    private func append(_ text: String, to state: inout State) {
+        let scalars = text.unicodeScalars.count
+        if state.characters + scalars <= limit {
+            state.text += text
+            state.characters += scalars
+        } else {
+            let room = limit - state.characters
+            state.text.unicodeScalars.append(contentsOf: text.unicodeScalars.prefix(room))
+            state.characters = limit
+            state.truncated = true
+        }
+    }
+}

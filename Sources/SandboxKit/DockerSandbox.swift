@@ -1,0 +1,310 @@
+import DockerEngine
+import Foundation
+
+/// A long-lived container to run commands and edit files in. Nothing starts until the first
+/// operation that needs the container (or an explicit ``start()``).
+///
+/// ```swift
+/// let sandbox = DockerSandbox(image: "python:3.12-slim")
+/// try await sandbox.write("/workspace/app.py", source)
+/// let result = try await sandbox.execute("python /workspace/app.py")
+/// ```
+public actor DockerSandbox {
+    /// The longest `execute` output kept; the rest is dropped and `truncated` set.
+    public static let outputLimit = 100_000
+    /// The largest file `read`/`readData`/`edit` will fetch.
+    public static let readLimit = 64 * 1024 * 1024
+
+    public nonisolated let image: String?
+    public nonisolated let runtime: RuntimeReference?
+    public nonisolated let volumes: [String: String]
+    public nonisolated let workDir: String
+    public nonisolated let environment: [String: String]
+    public nonisolated let labels: [String: String]
+    public nonisolated let memoryLimit: String?
+    public nonisolated let cpuLimit: Double?
+    public nonisolated let network: NetworkMode
+    public nonisolated let security: SecurityProfile
+    public nonisolated let createdBy: Creator
+    /// The sandbox's identity, stable across restarts (the container id changes).
+    public nonisolated let sandboxID: String
+    /// The container name; generated from the image or runtime when not given.
+    public nonisolated let name: String
+
+    let client: DockerClient?
+    let runtimes: RuntimeRegistry
+    private var state: State = .idle
+    private var buildProgress: @Sendable (BuildProgress) -> Void = { _ in }
+    private var rebuildRuntime = false
+
+    /// The image used when neither an image nor a runtime is given (`SANDBOX_DEFAULT_IMAGE` overrides it).
+    public static var defaultImage: String {
+        ProcessInfo.processInfo.environment["SANDBOX_DEFAULT_IMAGE"].flatMap { $0.isEmpty ? nil : $0 } ?? "python:3.12-slim"
+    }
+
+    enum State {
+        case idle
+        case starting(Task<String, any Error>)
+        case running(String)
+        case lost(String, detail: String)
+    }
+
+    /// Defaults as in the Python library: `/workspace`, network on; plus hardening (see ``SecurityProfile``).
+    public init(
+        image: String? = nil, runtime: RuntimeReference? = nil, volumes: [String: String] = [:],
+        workDir: String? = nil, environment: [String: String] = [:], labels: [String: String] = [:],
+        name: String? = nil, memoryLimit: String? = "2g", cpuLimit: Double? = nil, network: NetworkMode = .on,
+        security: SecurityProfile = .hardened, createdBy: Creator = .library, client: DockerClient? = nil,
+        runtimes: RuntimeRegistry = .standard
+    ) {
+        self.image = image
+        self.runtime = runtime
+        self.volumes = volumes
+        self.environment = environment
+        self.labels = labels
+        self.memoryLimit = memoryLimit
+        self.cpuLimit = cpuLimit
+        self.network = network
+        self.security = security
+        self.createdBy = createdBy
+        self.client = client
+        self.runtimes = runtimes
+        let id = String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
+        self.sandboxID = id
+        self.name = name ?? "\(Self.namePrefix(image: image, runtime: runtime))-\(id.prefix(4))"
+        let runtimeWorkDir: String? = if case .config(let config) = runtime { config.workDir } else { nil }
+        self.workDir = workDir ?? runtimeWorkDir ?? runtimes.workDir(of: runtime) ?? "/workspace"
+    }
+
+    /// A sandbox given a runtime spelled out in full.
+    public init(runtime: RuntimeConfig, volumes: [String: String] = [:], name: String? = nil, createdBy: Creator = .library) {
+        self.init(runtime: .config(runtime), volumes: volumes, workDir: runtime.workDir, name: name, createdBy: createdBy)
+    }
+
+    /// Wraps a container that already runs (found by ``SandboxEngine``).
+    init(attachedTo container: ContainerInspect, client: DockerClient) {
+        let labels = container.config.labels ?? [:]
+        self.image = container.config.image
+        self.runtime = labels[SandboxLabel.runtime].map { .named($0) }
+        self.volumes = [:]
+        self.workDir = labels[SandboxLabel.workDir] ?? container.config.workingDir ?? "/"
+        self.environment = [:]
+        self.labels = labels
+        self.memoryLimit = nil
+        self.cpuLimit = nil
+        self.network = .on
+        self.security = .hardened
+        self.createdBy = labels[SandboxLabel.creator].flatMap(Creator.init) ?? .library
+        self.client = client
+        self.runtimes = .standard
+        self.sandboxID = labels[SandboxLabel.id] ?? String(container.id.prefix(12))
+        self.name = container.name.hasPrefix("/") ? String(container.name.dropFirst()) : container.name
+        self.state = container.state.running ? .running(container.id) : .lost(container.id, detail: "it has exited")
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts the container now instead of on first use. A no-op when it is running; after the
+    /// container was lost (killed from outside), it removes the remains and starts a fresh one.
+    public func start() async throws {
+        if case .lost(let id, _) = state {
+            try? await docker().removeContainer(id)
+            state = .idle
+        }
+        _ = try await containerID()
+    }
+
+    /// Kills and removes the container at once (no stop grace period). Host volumes keep their
+    /// files. A later operation starts a fresh container.
+    public func stop() async throws {
+        let id: String?
+        switch state {
+        case .idle: return
+        case .starting(let task): id = try? await task.value
+        case .running(let running): id = running
+        case .lost(let lost, _): id = lost
+        }
+        state = .idle
+        if let id {
+            do { try await docker().removeContainer(id) } catch { throw SandboxError.wrap(error) }
+        }
+    }
+
+    /// True when the container exists and is running. Never throws: an unreachable daemon is `false`.
+    public func isAlive() async -> Bool {
+        guard case .running(let id) = state else { return false }
+        guard let inspect = try? await docker().inspectContainer(id) else { return false }
+        return inspect.state.running
+    }
+
+    /// The id of the running container, starting it if needed.
+    func containerID() async throws -> String {
+        switch state {
+        case .running(let id):
+            return id
+        case .starting(let task):
+            return try await task.value
+        case .lost(_, let detail):
+            throw SandboxError.containerGone(name: name, detail: detail)
+        case .idle:
+            let task = Task { try await self.createContainer() }
+            state = .starting(task)
+            do {
+                let id = try await task.value
+                if case .starting = state { state = .running(id) }
+                return id
+            } catch {
+                if case .starting = state { state = .idle }
+                throw SandboxError.wrap(error)
+            }
+        }
+    }
+
+    /// Inspects the container after a failure and, if it is gone or stopped, records that and
+    /// returns the error to throw instead of the raw one.
+    func explainFailure(_ error: any Error, container id: String) async -> any Error {
+        if error is CancellationError { return error }
+        if let sandboxError = error as? SandboxError, case .containerGone = sandboxError { return error }
+        let inspect: ContainerInspect
+        do {
+            inspect = try await docker().inspectContainer(id)
+        } catch DockerError.notFound {
+            return markLost(id, detail: "its container was removed")
+        } catch {
+            return SandboxError.wrap(error)
+        }
+        if inspect.state.running { return SandboxError.wrap(error) }
+        let detail = inspect.state.oomKilled ? "it ran out of memory" : "it was stopped or killed (exit code \(inspect.state.exitCode))"
+        return markLost(id, detail: detail)
+    }
+
+    private func markLost(_ id: String, detail: String) -> SandboxError {
+        if case .running(let current) = state, current == id { state = .lost(id, detail: detail) }
+        return .containerGone(name: name, detail: detail)
+    }
+
+    func docker() throws -> DockerClient {
+        if let client { return client }
+        do { return try DockerClient.shared() } catch { throw SandboxError.wrap(error) }
+    }
+
+    /// Receives the progress of a runtime image build triggered by starting this sandbox.
+    public func onBuildProgress(_ handler: @escaping @Sendable (BuildProgress) -> Void) { buildProgress = handler }
+
+    /// Builds the runtime image anew on next start even when a cached one matches.
+    public func setRebuild(_ rebuild: Bool) { rebuildRuntime = rebuild }
+
+    // MARK: Creating the container
+
+    private func resolveImage(_ client: DockerClient) async throws -> ResolvedImage {
+        guard let runtime else { return ResolvedImage(image: image ?? Self.defaultImage, env: [:]) }
+        let config = try runtimes.resolve(runtime)
+        if let ready = image ?? config.image { return ResolvedImage(image: ready, env: config.envVars, runtimeName: config.name) }
+        let tag = try await RuntimeImage.ensure(config, client: client, rebuild: rebuildRuntime, progress: buildProgress)
+        return ResolvedImage(image: tag, env: [:], runtimeName: config.name)
+    }
+
+    private func createContainer() async throws -> String {
+        let client = try docker()
+        let resolved = try await resolveImage(client)
+        var config = ContainerConfig(image: resolved.image, cmd: ["sleep", "infinity"])
+        config.workingDir = workDir
+        config.env = (resolved.env.merging(environment) { $1 }).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        config.labels = labels.merging([
+            SandboxLabel.managed: "true",
+            SandboxLabel.id: sandboxID,
+            SandboxLabel.image: resolved.image,
+            SandboxLabel.creator: createdBy.rawValue,
+            SandboxLabel.workDir: workDir,
+        ]) { $1 }
+        if let runtimeName = resolved.runtimeName { config.labels[SandboxLabel.runtime] = runtimeName }
+        config.hostConfig = try hostConfig()
+
+        let id: String
+        do {
+            id = try await client.createContainer(config, name: name)
+        } catch DockerError.notFound(let message) where message.lowercased().contains("no such image") {
+            try await pull(resolved.image, client: client)
+            id = try await client.createContainer(config, name: name)
+        } catch DockerError.conflict(let message) where message.contains("already in use") {
+            throw SandboxError.invalidArgument("a container named \(name) already exists; pick another name")
+        }
+        do {
+            try await client.startContainer(id)
+        } catch {
+            try? await client.removeContainer(id)
+            throw SandboxError.commandFailed("could not start \(name) from \(resolved.image): \(SandboxError.wrap(error))")
+        }
+        return id
+    }
+
+    private func hostConfig() throws -> ContainerConfig.HostConfig {
+        var host = ContainerConfig.HostConfig()
+        host.initProcess = true
+        host.binds = try volumes.sorted { $0.key < $1.key }.map { hostPath, containerPath in
+            guard containerPath.hasPrefix("/") else {
+                throw SandboxError.invalidArgument("volume target \(containerPath) must be an absolute path in the container")
+            }
+            let absolute = URL(fileURLWithPath: hostPath).standardizedFileURL.path
+            try? FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true)
+            return "\(absolute):\(containerPath)"
+        }
+        if let memoryLimit {
+            guard let bytes = ByteSize.parse(memoryLimit) else {
+                throw SandboxError.invalidArgument("memoryLimit '\(memoryLimit)' is not a size such as 512m or 2g")
+            }
+            host.memory = bytes
+            host.memorySwap = bytes  // no swap: a memory hog is killed rather than thrashing
+        }
+        if let cpuLimit {
+            guard cpuLimit > 0 else { throw SandboxError.invalidArgument("cpuLimit must be positive") }
+            host.nanoCPUs = Int64(cpuLimit * 1e9)
+        }
+        if network == .none { host.networkMode = "none" }
+        if security.noNewPrivileges { host.securityOpt = ["no-new-privileges"] }
+        if !security.capabilities.isEmpty {
+            host.capDrop = ["ALL"]
+            host.capAdd = security.capabilities
+        }
+        host.pidsLimit = security.pidsLimit
+        host.runtime = security.ociRuntime
+        return host
+    }
+
+    private func pull(_ image: String, client: DockerClient) async throws {
+        do {
+            try await client.pullImage(image)
+        } catch let error as DockerError {
+            let detail: String
+            switch error {
+            case .api(_, let message), .notFound(let message): detail = Self.shortPullError(message)
+            default: throw error
+            }
+            throw SandboxError.imageUnavailable(image: image, detail: detail)
+        }
+    }
+
+    /// Registry errors are long Go error chains; keep the part that says what failed.
+    static func shortPullError(_ message: String) -> String {
+        if message.contains("dial tcp") || message.contains("lookup") || message.contains("timeout") || message.contains("connection refused") {
+            return "no registry is reachable"
+        }
+        return message.count > 200 ? String(message.prefix(200)) + "…" : message
+    }
+
+    static func namePrefix(image: String?, runtime: RuntimeReference?) -> String {
+        switch runtime {
+        case .named(let name): return slug(name)
+        case .config(let config): return slug(config.name)
+        case nil:
+            let base = (image ?? "sandbox").split(separator: "/").last.map(String.init) ?? "sandbox"
+            return slug(String(base.split(separator: ":").first ?? "sandbox"))
+        }
+    }
+
+    private static func slug(_ text: String) -> String {
+        let allowed = text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let trimmed = String(allowed.prefix(24)).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return trimmed.isEmpty ? "sandbox" : trimmed
+    }
+}

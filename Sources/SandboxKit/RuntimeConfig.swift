@@ -1,0 +1,39 @@
+/// A runtime: either a ready image, or a base image plus packages and setup built into a cached image.
+public struct RuntimeConfig: Sendable, Equatable, Hashable, Codable {
+    public enum PackageManager: String, Sendable, Codable, CaseIterable { case pip, npm, apt }
+
+    public var name: String
+    public var description: String
+    public var image: String?
+    public var baseImage: String?
+    public var packages: [String]
+    public var packageManager: PackageManager
+    public var setupCommands: [String]
+    public var envVars: [String: String]
+    public var workDir: String
+
+    public init(name: String, description: String = "", image: String? = nil, baseImage: String? = nil,
+                packages: [String] = [], packageManager: PackageManager = .pip, setupCommands: [String] = [],
+                envVars: [String: String] = [:], workDir: String = "/workspace") {
+        self.name = name
+        self.description = description
+        self.image = image
+        self.baseImage = baseImage
+        self.packages = packages
+        self.packageManager = packageManager
+        self.setupCommands = setupCommands
+        self.envVars = envVars
+        self.workDir = workDir
+    }
+
+    /// True when the runtime needs an image built from `baseImage`.
+    public var needsBuild: Bool { image == nil }
+}
+
+/// A runtime given by name (a built-in or one from the runtimes file) or spelled out.
+public enum RuntimeReference: Sendable, Equatable, ExpressibleByStringLiteral {
+    case named(String)
+    case config(RuntimeConfig)
+
+    public init(stringLiteral value: String) { self = .named(value) }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// The runtimes a sandbox can be asked for by name: the built-ins, overridden or extended by the
+/// user's runtimes file.
+public struct RuntimeRegistry: Sendable {
+    public private(set) var runtimes: [String: RuntimeConfig]
+
+    public init(_ runtimes: [RuntimeConfig]) {
+        self.runtimes = Dictionary(runtimes.map { ($0.name, $0) }) { _, last in last }
+    }
+
+    /// The built-ins, as in the Python library.
+    public static let builtIn: [RuntimeConfig] = [
+        RuntimeConfig(name: "python-minimal", description: "Python 3.12, nothing else", image: "python:3.12-slim"),
+        RuntimeConfig(name: "python-datascience", description: "Python 3.12 with pandas, numpy, matplotlib, scikit-learn, seaborn",
+                      baseImage: "python:3.12-slim", packages: ["pandas", "numpy", "matplotlib", "scikit-learn", "seaborn"]),
+        RuntimeConfig(name: "python-web", description: "Python 3.12 with fastapi, uvicorn, sqlalchemy, httpx",
+                      baseImage: "python:3.12-slim", packages: ["fastapi", "uvicorn", "sqlalchemy", "httpx"]),
+        RuntimeConfig(name: "node-minimal", description: "Node.js 20, nothing else", image: "node:20-slim", workDir: "/app"),
+        RuntimeConfig(name: "node-react", description: "Node.js 20 with typescript, vite, react, react-dom, @types/react",
+                      baseImage: "node:20-slim", packages: ["typescript", "vite", "react", "react-dom", "@types/react"],
+                      packageManager: .npm, workDir: "/app"),
+    ]
+
+    public static let standard = RuntimeRegistry(builtIn)
+
+    public var names: [String] { runtimes.keys.sorted() }
+
+    public func lookup(_ name: String) throws -> RuntimeConfig {
+        guard let config = runtimes[name] else { throw SandboxError.unknownRuntime(name, known: names) }
+        return config
+    }
+
+    public func resolve(_ reference: RuntimeReference) throws -> RuntimeConfig {
+        switch reference {
+        case .named(let name): try lookup(name)
+        case .config(let config): config
+        }
+    }
+
+    func workDir(of reference: RuntimeReference?) -> String? {
+        guard let reference, let config = try? resolve(reference) else { return nil }
+        return config.workDir
+    }
+
+    public mutating func add(_ config: RuntimeConfig) { runtimes[config.name] = config }
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Prepares a machine for `make test` / `make run`: system packages, a running dockerd,
+# and the local test images (no registry is needed). Idempotent and quiet when all is there.
+set -euo pipefail
+
+CACHE=${SANDBOX_CACHE:-/var/cache/sandbox-dev}
+BUSYBOX_IMAGE=sandbox-test/busybox:latest
+PYTHON_IMAGE=sandbox-test/python:3.11
+PACKAGES=(docker.io busybox-static debootstrap libncurses-dev libedit-dev tmux curl python3-venv)
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  log "installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+docker_answers() { curl -sf --max-time 2 --unix-socket /var/run/docker.sock http://docker/_ping >/dev/null 2>&1; }
+
+start_docker() {
+  docker_answers && return
+  log "starting dockerd"
+  as_root sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
+  for _ in $(seq 1 60); do docker_answers && return; sleep 0.5; done
+  log "dockerd did not answer on /var/run/docker.sock; see /var/log/dockerd.log"
+  exit 1
+}
+
+build_busybox_image() {
+  docker image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1 && return
+  log "building $BUSYBOX_IMAGE"
+  local dir; dir=$(mktemp -d)
+  mkdir -p "$dir/bin" "$dir/tmp" "$dir/etc" "$dir/proc" "$dir/sys" "$dir/dev"
+  chmod 1777 "$dir/tmp"
+  cp /bin/busybox "$dir/bin/busybox"
+  for tool in $("$dir/bin/busybox" --list); do [ "$tool" = busybox ] || ln -s busybox "$dir/bin/$tool"; done
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$dir/etc/passwd"
+  tar -C "$dir" -c . | docker import -c 'ENV PATH=/bin' - "$BUSYBOX_IMAGE" >/dev/null
+  rm -rf "$dir"
+}
+
+build_python_image() {
+  docker image inspect "$PYTHON_IMAGE" >/dev/null 2>&1 && return
+  local tarball="$CACHE/bookworm-python3.tar"
+  if [ ! -s "$tarball" ]; then
+    log "debootstrap bookworm with python3 (a few minutes, cached in $CACHE)"
+    as_root mkdir -p "$CACHE"
+    local dir; dir=$(mktemp -d)
+    as_root debootstrap --variant=minbase --include=python3,procps bookworm "$dir/root" >"$CACHE/debootstrap.log" 2>&1 \
+      || { log "debootstrap failed; see $CACHE/debootstrap.log"; exit 1; }
+    as_root ln -sf python3 "$dir/root/usr/bin/python"
+    as_root rm -rf "$dir/root/var/cache/apt/archives"/*.deb "$dir/root/var/lib/apt/lists"/*
+    as_root tar -C "$dir/root" -cf "$tarball.tmp" . && as_root mv "$tarball.tmp" "$tarball"
+    as_root rm -rf "$dir"
+  fi
+  log "importing $PYTHON_IMAGE"
+  docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$tarball" "$PYTHON_IMAGE" >/dev/null
+}
+
+install_packages
+start_docker
+build_busybox_image
+build_python_image
+log "ready: dockerd $(curl -s --unix-socket /var/run/docker.sock http://docker/version | sed -n 's/.*"ApiVersion":"\([^"]*\)".*/API \1/p'); images $BUSYBOX_IMAGE $PYTHON_IMAGE"
