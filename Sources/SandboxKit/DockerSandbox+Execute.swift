@@ -99,7 +99,14 @@ extension DockerSandbox {
     private func exitCode(of execID: String, client: DockerClient, container: String) async throws -> Int32 {
         for attempt in 0..<50 {
             let inspect = try await client.inspectExec(execID)
-            if !inspect.running, let code = inspect.exitCode { return Int32(truncatingIfNeeded: code) }
+            if !inspect.running, let code = inspect.exitCode {
+                // Killed by a signal: was it the whole container going away? Its state can lag
+                // the exec's by a few milliseconds, so look for a moment.
+                if code > 128, try await containerStops(container, client: client, within: .milliseconds(300)) {
+                    throw SandboxError.containerGone(name: name, detail: "it stopped while the command ran")
+                }
+                return Int32(truncatingIfNeeded: code)
+            }
             if attempt > 2, try await !client.inspectContainer(container).state.running {
                 throw SandboxError.containerGone(name: name, detail: "it stopped while the command ran")
             }
@@ -109,22 +116,36 @@ extension DockerSandbox {
     }
 }
 
+extension DockerSandbox {
+    fileprivate func containerStops(_ container: String, client: DockerClient, within limit: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        repeat {
+            if try await !client.inspectContainer(container).state.running { return true }
+            try await Task.sleep(for: .milliseconds(25))
+        } while ContinuousClock.now < deadline
+        return false
+    }
+}
+
 /// Finds an exec's processes by a marker in their environment, which children inherit, and kills
 /// them. Docker has no "kill this exec" call, and the exec's reported pid is the host's.
 enum ProcessMarker {
     static let variable = "SANDBOX_EXEC_TOKEN"
 
     /// `environ` is NUL-separated, which BusyBox's grep does not search past, hence `tr`.
-    /// Repeats until a pass finds nothing, so children forked during a pass are caught too.
+    /// All are frozen before any is killed, so a parent cannot react to its child's death (and
+    /// print more); passes repeat until one finds nothing, catching children forked meanwhile.
     static let script = #"""
     marker="SANDBOX_EXEC_TOKEN=$1"
     for pass in 1 2 3 4 5 6 7 8 9 10; do
-      found=
+      pids=
       for dir in /proc/[0-9]*; do
         [ "${dir#/proc/}" = "$$" ] && continue
-        if tr '\0' '\n' < "$dir/environ" 2>/dev/null | grep -qxF "$marker"; then kill -9 "${dir#/proc/}" 2>/dev/null && found=1; fi
+        if tr '\0' '\n' < "$dir/environ" 2>/dev/null | grep -qxF "$marker"; then pids="$pids ${dir#/proc/}"; fi
       done
-      [ -z "$found" ] && exit 0
+      [ -z "$pids" ] && exit 0
+      kill -STOP $pids 2>/dev/null
+      kill -KILL $pids 2>/dev/null
     done
     """#
 

@@ -16,6 +16,8 @@ public struct GrepMatch: Sendable, Equatable, Codable {
     public var path: String
     public var line: Int
     public var text: String
+
+    public init(path: String, line: Int, text: String) { (self.path, self.line, self.text) = (path, line, text) }
 }
 
 extension DockerSandbox {
@@ -93,7 +95,7 @@ extension DockerSandbox {
         exit 0
         """#
         let lines = try await helper(script, [pattern, base, glob ?? "", String(Self.listingLimit)], path: base, pattern: pattern)
-        return lines.compactMap(Self.parseGrepLine)
+        return lines.compactMap(Self.parseGrepLine).sorted { ($0.path, $0.line) < ($1.path, $1.line) }
     }
 
     /// "path:line:text", where the path itself may hold colons: the first ":digits:" ends it.

@@ -1,0 +1,30 @@
+# `make run` sets a machine up and starts sandbox; `make test` runs every test against a real daemon.
+SWIFT ?= swift
+SETUP := scripts/setup-machine.sh
+LOCAL_PYTHON_IMAGE := sandbox-test/python:3.11
+
+.PHONY: run test setup build release bench clean
+
+setup:
+	@bash $(SETUP)
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release --product sandbox
+
+# Uses python:3.12-slim when it is present or can be pulled, else the locally built Python image.
+run: setup release
+	@image=$$(bash scripts/default-image.sh $(LOCAL_PYTHON_IMAGE)); \
+	SANDBOX_DEFAULT_IMAGE=$$image .build/release/sandbox $(ARGS)
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --no-parallel
+
+bench: setup release
+	bash scripts/bench.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,49 @@
+import DockerEngine
+import Foundation
+import SandboxKit
+import Testing
+
+/// Images made locally by scripts/setup-machine.sh (no registry is needed).
+enum TestImages {
+    static let python = ProcessInfo.processInfo.environment["SANDBOX_TEST_PYTHON_IMAGE"] ?? "sandbox-test/python:3.11"
+    static let busybox = ProcessInfo.processInfo.environment["SANDBOX_TEST_BUSYBOX_IMAGE"] ?? "sandbox-test/busybox:latest"
+    static let both = [python, busybox]
+}
+
+/// Runs `body` with a fresh sandbox and always removes the container afterwards.
+func withSandbox<T>(
+    image: String = TestImages.python, volumes: [String: String] = [:], network: NetworkMode = .on,
+    _ body: (DockerSandbox) async throws -> T
+) async throws -> T {
+    let sandbox = DockerSandbox(image: image, volumes: volumes, labels: ["sandbox.test": "true"], network: network)
+    do {
+        let result = try await body(sandbox)
+        try await sandbox.stop()
+        return result
+    } catch {
+        try? await sandbox.stop()
+        throw error
+    }
+}
+
+/// The container behind a sandbox, read from the daemon by its name.
+func inspect(_ sandbox: DockerSandbox) async throws -> ContainerInspect? {
+    do {
+        return try await DockerClient.shared().inspectContainer(sandbox.name)
+    } catch DockerError.notFound {
+        return nil
+    }
+}
+
+let fibonacciSource = """
+a, b = 0, 1
+for _ in range(10):
+    print(a, end=" ")
+    a, b = b, a + b
+"""
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
