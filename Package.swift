@@ -36,15 +36,21 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        // Layer 3: front ends.
+        // Layer 3: the shared command table, parser and session behind the TUI and the REPL.
+        .target(name: "SandboxCommands", dependencies: ["SandboxKit"]),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
+        // Layer 4: front ends.
         .executableTarget(
             name: "sandbox",
             dependencies: [
                 "SandboxKit",
+                "SandboxCommands",
+                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
         .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "DockerEngine"]),
+        .testTarget(name: "SandboxCommandsTests", dependencies: ["SandboxCommands", "SandboxKit"]),
     ]
 )

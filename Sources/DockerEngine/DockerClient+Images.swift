@@ -84,3 +84,19 @@ extension DockerClient {
         return (reference, "latest")
     }
 }
+
+/// System endpoints.
+extension DockerClient {
+    public struct Version: Decodable, Sendable {
+        public var version: String
+        public var apiVersion: String
+        public var os: String?
+        public var arch: String?
+        enum CodingKeys: String, CodingKey { case version = "Version", apiVersion = "ApiVersion", os = "Os", arch = "Arch" }
+    }
+
+    /// `GET /version`: the daemon's release and the newest API it speaks.
+    public func version() async throws -> Version {
+        try await json(Version.self, .GET, "/version")
+    }
+}

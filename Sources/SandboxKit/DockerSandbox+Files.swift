@@ -118,7 +118,9 @@ extension DockerSandbox {
         return count
     }
 
-    func readText(_ absolute: String) async throws -> String {
+    /// The whole of a text file; binary files are refused.
+    public func readText(_ path: String) async throws -> String {
+        let absolute = try resolve(path)
         let data = try await readData(absolute)
         if data.prefix(8192).contains(0) { throw SandboxError.binaryFile(absolute) }
         guard let text = String(data: data, encoding: .utf8) else { throw SandboxError.binaryFile(absolute) }

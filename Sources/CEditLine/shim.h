@@ -1,0 +1,22 @@
+// libedit's readline-compatible interface (Debian: libedit-dev). Swift 6 refuses to touch C
+// global variables, and the variadic el_set()/history() are not callable from Swift, so the few
+// globals we need are set through these fixed-argument helpers.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <editline/readline.h>
+
+typedef char **(*sandbox_completer_t)(const char *text, int start, int end);
+
+static inline void sandbox_rl_configure(sandbox_completer_t completer) {
+    rl_catch_signals = 0;
+    rl_attempted_completion_function = completer;
+}
+
+/// The line typed so far, up to the cursor (a copy the caller frees).
+static inline char *sandbox_rl_line_to_cursor(void) {
+    if (rl_line_buffer == NULL) return strdup("");
+    return strndup(rl_line_buffer, (size_t)(rl_point < 0 ? 0 : rl_point));
+}
+
+static inline void sandbox_rl_set_append_character(int c) { rl_completion_append_character = c; }

@@ -1,0 +1,120 @@
+/// A parsed command line.
+public enum Command: Sendable, Equatable {
+    case new(String?)
+    case use(String)
+    case open(String)
+    case save
+    case run(String?)
+    case exec(String)
+    case ls(String?)
+    case cat(String)
+    /// `write PATH <<TAG`: the front end collects lines up to `TAG` into `content`.
+    case write(path: String, terminator: String, content: String)
+    case ps
+    case stop(String?)
+    case rm(String?)
+    case runtimes
+    case theme(String)
+    case help(String?)
+    case quit
+}
+
+public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknown(String, suggestion: String?)
+    case usage(CommandSpec)
+    case unterminatedQuote
+    case tooManyArguments(CommandSpec)
+
+    public var description: String {
+        switch self {
+        case .unknown(let word, let suggestion):
+            "unknown command '\(word)'" + (suggestion.map { " (did you mean '\($0)'?)" } ?? "") + "; type help for the list"
+        case .usage(let spec): "usage: \(spec.usageLine)"
+        case .unterminatedQuote: "unterminated quote"
+        case .tooManyArguments(let spec): "too many arguments; usage: \(spec.usageLine)"
+        }
+    }
+}
+
+public enum CommandParser {
+    /// Parses one line. Blank lines and `#` comments give nil.
+    public static func parse(_ line: String) throws(CommandError) -> Command? {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty || trimmed.hasPrefix("#") { return nil }
+        if trimmed.hasPrefix("!") {
+            let rest = trimmed.dropFirst().trimmingCharacters(in: .whitespaces)
+            guard !rest.isEmpty else { throw .usage(CommandTable.spec(named: "exec")!) }
+            return .exec(rest)
+        }
+        let word = String(trimmed.prefix { !$0.isWhitespace })
+        let remainder = trimmed.dropFirst(word.count).trimmingCharacters(in: .whitespaces)
+        guard let spec = CommandTable.spec(named: word) else {
+            throw .unknown(word, suggestion: CommandTable.suggestion(for: word))
+        }
+        if spec.argument == .rest {
+            if spec.required && remainder.isEmpty { throw .usage(spec) }
+            return spec.name == "exec" ? .exec(remainder) : .run(remainder.isEmpty ? nil : remainder)
+        }
+        let args = try tokenize(remainder)
+        if spec.name == "write" { return try parseWrite(args, spec: spec) }
+        let maxArgs = spec.argument == nil ? 0 : 1
+        if args.count > maxArgs { throw .tooManyArguments(spec) }
+        if spec.required && args.isEmpty { throw .usage(spec) }
+        let arg = args.first
+        switch spec.name {
+        case "new": return .new(arg)
+        case "use": return .use(arg!)
+        case "open": return .open(arg!)
+        case "save": return .save
+        case "ls": return .ls(arg)
+        case "cat": return .cat(arg!)
+        case "ps": return .ps
+        case "stop": return .stop(arg)
+        case "rm": return .rm(arg)
+        case "runtimes": return .runtimes
+        case "theme": return .theme(arg!)
+        case "help": return .help(arg)
+        default: return .quit
+        }
+    }
+
+    private static func parseWrite(_ args: [String], spec: CommandSpec) throws(CommandError) -> Command {
+        // `write PATH <<EOF` or `write PATH << EOF`
+        guard args.count >= 2, args[1].hasPrefix("<<") else { throw .usage(spec) }
+        let inline = String(args[1].dropFirst(2))
+        let terminator = inline.isEmpty ? (args.count == 3 ? args[2] : "") : inline
+        guard !terminator.isEmpty, args.count == (inline.isEmpty ? 3 : 2) else { throw .usage(spec) }
+        return .write(path: args[0], terminator: terminator, content: "")
+    }
+
+    /// Splits words the way a shell does for quoting: '...' literal, "..." with \" and \\, and
+    /// backslash escapes outside quotes.
+    public static func tokenize(_ text: String) throws(CommandError) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var escaped = false
+        for char in text {
+            if escaped {
+                current.append(char); escaped = false; inWord = true
+                continue
+            }
+            switch (quote, char) {
+            case (nil, "\\"), ("\"", "\\"):
+                escaped = true
+            case (nil, "'"), (nil, "\""):
+                quote = char; inWord = true
+            case ("'", "'"), ("\"", "\""):
+                quote = nil
+            case (nil, _) where char.isWhitespace:
+                if inWord { words.append(current); current = ""; inWord = false }
+            default:
+                current.append(char); inWord = true
+            }
+        }
+        if quote != nil || escaped { throw .unterminatedQuote }
+        if inWord { words.append(current) }
+        return words
+    }
+}

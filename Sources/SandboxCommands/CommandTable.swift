@@ -1,0 +1,100 @@
+/// The one table of commands: the TUI command line, the REPL, completion and `help` all read it.
+public struct CommandSpec: Sendable, Equatable {
+    public enum Argument: Sendable, Equatable {
+        /// A word completed from sandbox names.
+        case sandbox
+        /// A runtime name or an image.
+        case runtimeOrImage
+        /// A path inside the current sandbox.
+        case path
+        case theme
+        case command
+        /// Everything after the command name, kept verbatim (shell commands).
+        case rest
+    }
+
+    public var name: String
+    public var aliases: [String] = []
+    /// Placeholder shown in usage, e.g. "[PATH]".
+    public var usage: String
+    public var argument: Argument?
+    public var required: Bool = false
+    public var summary: String
+    /// Only meaningful with an editor buffer and themes (the full-screen TUI).
+    public var tuiOnly: Bool = false
+
+    public var usageLine: String { usage.isEmpty ? name : "\(name) \(usage)" }
+}
+
+public enum CommandTable {
+    public static let all: [CommandSpec] = [
+        CommandSpec(name: "new", usage: "[RUNTIME|IMAGE]", argument: .runtimeOrImage,
+                    summary: "create a sandbox from a runtime or an image and make it current"),
+        CommandSpec(name: "use", usage: "NAME", argument: .sandbox, required: true, summary: "make an existing sandbox current"),
+        CommandSpec(name: "open", usage: "PATH", argument: .path, required: true,
+                    summary: "open a file of the current sandbox (in the REPL: print it)"),
+        CommandSpec(name: "save", usage: "", summary: "write the editor buffer back to the sandbox", tuiOnly: true),
+        CommandSpec(name: "run", usage: "[CMD|FILE]", argument: .rest,
+                    summary: "run a command, or a file by its extension (.py python, .js node, .sh sh); alone: the open file"),
+        CommandSpec(name: "exec", aliases: ["!"], usage: "CMD", argument: .rest, required: true,
+                    summary: "run a shell command in the current sandbox (also !CMD)"),
+        CommandSpec(name: "ls", usage: "[PATH]", argument: .path, summary: "list a directory of the current sandbox"),
+        CommandSpec(name: "cat", usage: "PATH", argument: .path, required: true, summary: "print a file of the current sandbox"),
+        CommandSpec(name: "write", usage: "PATH <<EOF", argument: .path, required: true,
+                    summary: "write the following lines, up to EOF, to a file"),
+        CommandSpec(name: "ps", usage: "", summary: "list sandboxes"),
+        CommandSpec(name: "stop", usage: "[NAME]", argument: .sandbox, summary: "stop a sandbox (the current one by default)"),
+        CommandSpec(name: "rm", usage: "[NAME]", argument: .sandbox, summary: "remove a sandbox (the current one by default)"),
+        CommandSpec(name: "runtimes", usage: "", summary: "list runtimes and whether their images are built"),
+        CommandSpec(name: "theme", usage: "NAME", argument: .theme, required: true, summary: "switch the colour theme", tuiOnly: true),
+        CommandSpec(name: "help", usage: "[CMD]", argument: .command, summary: "list commands, or explain one"),
+        CommandSpec(name: "quit", aliases: ["exit"], usage: "", summary: "leave"),
+    ]
+
+    public static func spec(named name: String) -> CommandSpec? {
+        all.first { $0.name == name || $0.aliases.contains(name) }
+    }
+
+    /// Every word that names a command, for completion and suggestions.
+    public static var words: [String] { all.flatMap { [$0.name] + $0.aliases.filter { $0 != "!" } } }
+
+    /// The closest command name to a mistyped one, if any is close enough to be meant.
+    public static func suggestion(for word: String) -> String? {
+        let scored = words.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
+        guard let (best, distance) = scored, distance <= max(1, min(2, best.count / 2)) else { return nil }
+        return best
+    }
+
+    /// The `help` text: every command, or one in detail.
+    public static func help(_ name: String? = nil, tui: Bool) -> String {
+        if let name {
+            guard let spec = spec(named: name) else { return "unknown command '\(name)'" }
+            let aliases = spec.aliases.isEmpty ? "" : " (also \(spec.aliases.joined(separator: ", ")))"
+            return "\(spec.usageLine)\(aliases)\n  \(spec.summary)"
+        }
+        let shown = all.filter { tui || !$0.tuiOnly }
+        let width = shown.map(\.usageLine.count).max() ?? 0
+        return shown.map { $0.usageLine.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary }
+            .joined(separator: "\n")
+    }
+
+    /// The same distance, for other front ends' own word lists (the CLI's subcommands).
+    public static func editDistanceForSuggestions(_ a: String, _ b: String) -> Int { editDistance(a, b) }
+
+    /// Optimal-string-alignment distance: inserts, deletes, substitutions and swaps of neighbours
+    /// (so `exce` is one edit from `exec`).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in stride(from: 1, through: a.count, by: 1) {
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+            }
+        }
+        return d[a.count][b.count]
+    }
+}

@@ -1,0 +1,219 @@
+import Foundation
+import SandboxKit
+
+/// Where a session's output goes: the REPL prints it, the TUI fills its output pane.
+public protocol SessionOutput: Sendable {
+    func emit(_ text: String, _ kind: OutputKind)
+    /// A command starts in the sandbox (the TUI draws a header).
+    func execStarted(_ command: String, sandbox: String)
+    func execFinished(_ exit: ExecExit)
+}
+
+public enum OutputKind: Sendable, Equatable {
+    /// What a command printed.
+    case stdout, stderr
+    /// Our own messages: listings, confirmations, progress.
+    case info
+    case error
+}
+
+/// The state behind a command line: the engine, the current sandbox, the sandboxes made here.
+/// Both the REPL and the TUI run their commands through one of these.
+public actor Session {
+    public nonisolated let engine: SandboxEngine
+    public nonisolated let creator: Creator
+    public private(set) var current: DockerSandbox?
+    /// The file last opened or written, which `run` with no argument runs.
+    public private(set) var currentFile: String?
+    private var created: [DockerSandbox] = []
+    private var runtimes: RuntimeRegistry
+
+    public init(engine: SandboxEngine, creator: Creator, runtimes: RuntimeRegistry = .standard) {
+        self.engine = engine
+        self.creator = creator
+        self.runtimes = runtimes
+    }
+
+    public var currentName: String? { current?.name }
+
+    /// Runs a command that does not need a front end's own state. Errors are reported to
+    /// `output`; the result is the exit status (the command's, for `exec` and `run`).
+    @discardableResult
+    public func perform(_ command: Command, output: some SessionOutput) async -> Int32 {
+        do {
+            return try await dispatch(command, output: output)
+        } catch is CancellationError {
+            output.emit("cancelled\n", .error)
+            return 130
+        } catch {
+            output.emit("\(error)\n", .error)
+            return 1
+        }
+    }
+
+    private func dispatch(_ command: Command, output: some SessionOutput) async throws -> Int32 {
+        switch command {
+        case .new(let what):
+            let sandbox = try await create(what, output: output)
+            output.emit("created \(sandbox.name) (\(what ?? DockerSandbox.defaultImage)), now current\n", .info)
+        case .use(let name):
+            current = try await engine.sandbox(named: name)
+            output.emit("using \(name)\n", .info)
+        case .open(let path), .cat(let path):
+            let sandbox = try await currentSandbox(output)
+            let text = try await sandbox.readText(path)
+            currentFile = path
+            output.emit(text.hasSuffix("\n") || text.isEmpty ? text : text + "\n", .stdout)
+        case .write(let path, _, let content):
+            let sandbox = try await currentSandbox(output)
+            try await sandbox.write(path, content)
+            currentFile = path
+            output.emit("wrote \(content.utf8.count) bytes to \(path)\n", .info)
+        case .run(let argument):
+            guard let shell = try runCommand(for: argument) else {
+                throw SandboxError.invalidArgument("nothing to run: give a command or a file (run app.py), or open one first")
+            }
+            return try await exec(shell, output: output)
+        case .exec(let shell):
+            return try await exec(shell, output: output)
+        case .ls(let path):
+            let sandbox = try await currentSandbox(output)
+            output.emit(Format.listing(try await sandbox.ls(path ?? ".")), .info)
+        case .ps:
+            output.emit(Format.sandboxes(try await engine.list(), current: current?.name), .info)
+        case .stop(let name):
+            let target = try targetName(name)
+            try await engine.stop(named: target)
+            output.emit("stopped \(target)\n", .info)
+        case .rm(let name):
+            let target = try targetName(name)
+            try await engine.remove(named: target)
+            if target == current?.name { current = nil }
+            created.removeAll { $0.name == target }
+            output.emit("removed \(target)\n", .info)
+        case .runtimes:
+            output.emit(Format.runtimes(try await RuntimeCatalog.entries(registry: runtimes, engine: engine)), .info)
+        case .help(let name):
+            output.emit(CommandTable.help(name, tui: creator == .tui) + "\n", .info)
+        case .save, .theme:
+            output.emit("that command belongs to the full-screen TUI (run sandbox with no arguments)\n", .error)
+            return 1
+        case .quit:
+            break
+        }
+        return 0
+    }
+
+    /// Streams a shell command's output; cancelling the calling task kills it in the container.
+    private func exec(_ shell: String, output: some SessionOutput) async throws -> Int32 {
+        let sandbox = try await currentSandbox(output)
+        output.execStarted(shell, sandbox: sandbox.name)
+        for try await event in sandbox.executeStream(shell) {
+            switch event {
+            case .stdout(let text): output.emit(text, .stdout)
+            case .stderr(let text): output.emit(text, .stderr)
+            case .exit(let exit):
+                output.execFinished(exit)
+                return exit.exitCode
+            }
+        }
+        throw CancellationError()
+    }
+
+    /// The shell command for `run`: a file runs by its extension, anything else as given.
+    func runCommand(for argument: String?) throws -> String? {
+        guard let argument else { return currentFile.flatMap(Self.runner) }
+        return Self.runner(for: argument) ?? argument
+    }
+
+    static func runner(for path: String) -> String? {
+        guard !path.contains(where: \.isWhitespace) else { return nil }
+        let quoted = "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        switch (path as NSString).pathExtension {
+        case "py": return "python \(quoted)"
+        case "js", "mjs": return "node \(quoted)"
+        case "sh": return "sh \(quoted)"
+        default: return nil
+        }
+    }
+
+    /// Creates a sandbox from a runtime name or an image and makes it current.
+    public func create(_ what: String?, output: some SessionOutput) async throws -> DockerSandbox {
+        let sandbox: DockerSandbox
+        if let what, runtimes.runtimes[what] != nil {
+            sandbox = DockerSandbox(runtime: .named(what), createdBy: creator, runtimes: runtimes)
+        } else {
+            sandbox = DockerSandbox(image: what ?? DockerSandbox.defaultImage, createdBy: creator)
+        }
+        await sandbox.onBuildProgress { progress in
+            let step = progress.step.map { "[\($0)/\(progress.totalSteps ?? 0)] " } ?? ""
+            output.emit("build \(progress.runtime): \(step)\(progress.line)\n", .info)
+        }
+        try await sandbox.start()
+        created.append(sandbox)
+        current = sandbox
+        return sandbox
+    }
+
+    /// Makes `sandbox` current (the TUI's list selection).
+    public func select(_ sandbox: DockerSandbox?) { current = sandbox }
+
+    public func setCurrentFile(_ path: String?) { currentFile = path }
+
+    /// The current sandbox; the first command that needs one creates it from the default image.
+    public func currentSandbox(_ output: some SessionOutput) async throws -> DockerSandbox {
+        if let current { return current }
+        output.emit("no sandbox yet: creating one from \(DockerSandbox.defaultImage)\n", .info)
+        return try await create(nil, output: output)
+    }
+
+    private func targetName(_ name: String?) throws -> String {
+        if let name { return name }
+        guard let current else { throw SandboxError.invalidArgument("no current sandbox; name one (see ps)") }
+        return current.name
+    }
+
+    /// Removes the sandboxes this session created (on quit, unless asked to keep them).
+    public func shutdown() async {
+        for sandbox in created { try? await sandbox.stop() }
+        created.removeAll()
+        current = nil
+    }
+
+    // MARK: Completion
+
+    /// Candidates for the word being typed, from the command table and the engine.
+    public func completions(line: String) async -> [String] {
+        let endsWithSpace = line.last?.isWhitespace ?? false
+        let words = line.split(whereSeparator: \.isWhitespace).map(String.init)
+        let prefix = endsWithSpace ? "" : (words.last ?? "")
+        if words.isEmpty || (words.count == 1 && !endsWithSpace) {
+            return CommandTable.words.filter { $0.hasPrefix(prefix) }.sorted()
+        }
+        let first = words[0].hasPrefix("!") ? "exec" : words[0]
+        guard let spec = CommandTable.spec(named: first), let argument = spec.argument else { return [] }
+        switch argument {
+        case .sandbox:
+            return ((try? await engine.list().map(\.name)) ?? []).filter { $0.hasPrefix(prefix) }
+        case .runtimeOrImage:
+            let images = (try? await engine.imageTags()) ?? []
+            return (runtimes.names + images).filter { $0.hasPrefix(prefix) }
+        case .command:
+            return CommandTable.words.filter { $0.hasPrefix(prefix) }
+        case .theme:
+            return []
+        case .path, .rest:
+            return await pathCompletions(prefix)
+        }
+    }
+
+    /// Paths in the current sandbox that start with `prefix` (directories end in `/`).
+    public func pathCompletions(_ prefix: String) async -> [String] {
+        guard let current, await current.isAlive() else { return [] }
+        let slash = prefix.lastIndex(of: "/")
+        let directory = slash.map { String(prefix[...$0]) } ?? ""
+        let stem = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
+        guard let entries = try? await current.ls(directory.isEmpty ? "." : directory) else { return [] }
+        return entries.filter { $0.name.hasPrefix(stem) }.map { directory + $0.name + ($0.kind == .directory ? "/" : "") }
+    }
+}

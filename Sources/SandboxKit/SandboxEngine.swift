@@ -1,0 +1,146 @@
+import DockerEngine
+import Foundation
+
+/// A sandbox as the daemon lists it, for `ps`, the TUI's list and completion.
+public struct SandboxInfo: Sendable, Codable, Equatable {
+    public var name: String
+    public var containerID: String
+    public var image: String
+    public var runtime: String?
+    /// Docker's state: created, running, paused, restarting, removing, exited, dead.
+    public var state: String
+    /// Docker's human status, e.g. "Up 3 minutes".
+    public var status: String
+    public var createdBy: String?
+    /// The MCP client's name for sandboxes made by an agent.
+    public var client: String?
+    public var created: Date
+    /// False for containers that are not ours (listed only when asked for all).
+    public var managed: Bool
+
+    public var isRunning: Bool { state == "running" }
+    /// The runtime's name, else the image.
+    public var kind: String { runtime ?? image }
+}
+
+/// The daemon-wide view the front ends need: listing, finding and removing sandboxes.
+public final class SandboxEngine: Sendable {
+    public let client: DockerClient
+
+    public init(client: DockerClient? = nil) throws {
+        do { self.client = try client ?? DockerClient.shared() } catch { throw SandboxError.wrap(error) }
+    }
+
+    /// Where the daemon is, as `DOCKER_HOST` names it.
+    public var address: String { client.host.description }
+
+    /// The negotiated API version; throws when the daemon is unreachable.
+    public func connect() async throws -> String {
+        do { return try await client.apiVersion().description } catch { throw SandboxError.wrap(error) }
+    }
+
+    /// Our sandboxes (or every container, with `all`), newest first.
+    public func list(all: Bool = false) async throws -> [SandboxInfo] {
+        do {
+            let containers = try await client.listContainers(all: true, labels: all ? [] : ["\(SandboxLabel.managed)=true"])
+            return containers.map(Self.info).sorted { $0.created > $1.created }
+        } catch { throw SandboxError.wrap(error) }
+    }
+
+    /// A handle on an existing sandbox, by name or container id.
+    public func sandbox(named name: String) async throws -> DockerSandbox {
+        do {
+            let inspect = try await client.inspectContainer(name)
+            return DockerSandbox(attachedTo: inspect, client: client)
+        } catch DockerError.notFound {
+            throw SandboxError.unknownSandbox(name, known: (try? await list().map(\.name)) ?? [])
+        } catch { throw SandboxError.wrap(error) }
+    }
+
+    /// Stops a sandbox's container and keeps it (exited) until `remove` or `prune`.
+    public func stop(named name: String) async throws {
+        do {
+            try await client.killContainer(name)
+        } catch DockerError.notFound {
+            throw SandboxError.unknownSandbox(name, known: (try? await list().map(\.name)) ?? [])
+        } catch DockerError.conflict {
+            return  // not running: already stopped
+        } catch { throw SandboxError.wrap(error) }
+    }
+
+    /// Removes a sandbox (killing it first if it runs). Host volumes keep their files.
+    public func remove(named name: String) async throws {
+        do {
+            _ = try await client.inspectContainer(name)
+            try await client.removeContainer(name)
+        } catch DockerError.notFound {
+            throw SandboxError.unknownSandbox(name, known: (try? await list().map(\.name)) ?? [])
+        } catch { throw SandboxError.wrap(error) }
+    }
+
+    /// Removes our sandboxes that are not running; other containers are never touched.
+    public func prune() async throws -> [String] {
+        var removed: [String] = []
+        for info in try await list() where info.managed && !info.isRunning {
+            do { try await client.removeContainer(info.containerID) } catch { throw SandboxError.wrap(error) }
+            removed.append(info.name)
+        }
+        return removed
+    }
+
+    /// Whether an image is present locally.
+    public func hasImage(_ name: String) async throws -> Bool {
+        do { return try await client.inspectImage(name) != nil } catch { throw SandboxError.wrap(error) }
+    }
+
+    /// Image tags present locally.
+    public func imageTags() async throws -> [String] {
+        do { return try await client.listImages().flatMap { $0.repoTags ?? [] }.filter { $0 != "<none>:<none>" }.sorted() }
+        catch { throw SandboxError.wrap(error) }
+    }
+
+    static func info(_ container: ContainerSummary) -> SandboxInfo {
+        let labels = container.labels ?? [:]
+        return SandboxInfo(
+            name: container.name, containerID: container.id, image: labels[SandboxLabel.image] ?? container.image,
+            runtime: labels[SandboxLabel.runtime], state: container.state, status: container.status,
+            createdBy: labels[SandboxLabel.creator], client: labels[SandboxLabel.client],
+            created: Date(timeIntervalSince1970: TimeInterval(container.created)),
+            managed: labels[SandboxLabel.managed] == "true")
+    }
+}
+
+extension SandboxEngine {
+    /// What `sandbox doctor` reports: where the daemon is, whether it answers, what is missing.
+    public struct Diagnosis: Sendable, Codable {
+        public var address: String
+        public var reachable: Bool
+        public var problem: String?
+        public var engineVersion: String?
+        public var apiVersion: String?
+        public var images: [String: Bool]
+        public var advice: [String]
+    }
+
+    public func diagnose(images wanted: [String]) async -> Diagnosis {
+        var diagnosis = Diagnosis(address: address, reachable: false, images: [:], advice: [])
+        do {
+            let version = try await client.version()
+            diagnosis.reachable = true
+            diagnosis.engineVersion = version.version
+            diagnosis.apiVersion = try await client.apiVersion().description
+        } catch {
+            diagnosis.problem = "\(SandboxError.wrap(error))"
+            diagnosis.advice.append("start the daemon (dockerd, or `make setup`), or point DOCKER_HOST at a running one")
+            return diagnosis
+        }
+        for image in wanted {
+            let present = (try? await client.inspectImage(image)) != nil
+            diagnosis.images[image] = present
+            if !present {
+                diagnosis.advice.append("\(image) is missing: pull or load it, or set SANDBOX_DEFAULT_IMAGE / a runtimes.toml entry to a local image")
+            }
+        }
+        return diagnosis
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import SandboxCommands
+import SandboxKit
+
+struct Stop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop a sandbox (it stays listed until rm or prune).")
+    @Argument(help: "The sandbox.") var name: String
+    func run() async throws {
+        try await SandboxEngine().stop(named: name)
+        Terminal.out("stopped \(name)\n")
+    }
+}
+
+struct Remove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a sandbox (killing it if it runs).")
+    @Argument(help: "The sandbox.") var name: String
+    func run() async throws {
+        try await SandboxEngine().remove(named: name)
+        Terminal.out("removed \(name)\n")
+    }
+}
+
+struct Prune: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove our stopped sandboxes; other containers are left alone.")
+    @Flag(help: "Print JSON.") var json = false
+    func run() async throws {
+        let removed = try await SandboxEngine().prune()
+        if json { Terminal.out(try JSON.string(removed)); return }
+        Terminal.out(removed.isEmpty ? "nothing to prune\n" : removed.map { "removed \($0)\n" }.joined())
+    }
+}
+
+struct Runtimes: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List runtimes: image or base, packages, whether the image is built.")
+    @Flag(help: "Print JSON.") var json = false
+    func run() async throws {
+        let entries = try await RuntimeCatalog.entries(engine: SandboxEngine())
+        Terminal.out(json ? try JSON.string(entries) : Format.runtimes(entries))
+    }
+}
+
+struct Doctor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check the daemon, the API version and the images sandboxes need.")
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let engine = try SandboxEngine()
+        let registry = RuntimeRegistry.standard
+        let images = [DockerSandbox.defaultImage] + registry.names.compactMap { try? registry.lookup($0).image }
+        let diagnosis = await engine.diagnose(images: Array(Set(images)).sorted())
+        if json {
+            Terminal.out(try JSON.string(diagnosis))
+        } else {
+            var lines = ["daemon:  \(diagnosis.address) — " + (diagnosis.reachable ? "reachable" : "NOT reachable")]
+            if let problem = diagnosis.problem { lines.append("problem: \(problem)") }
+            if let engineVersion = diagnosis.engineVersion { lines.append("engine:  \(engineVersion), API \(diagnosis.apiVersion ?? "?")") }
+            for (image, present) in diagnosis.images.sorted(by: { $0.key < $1.key }) {
+                lines.append("image:   \(image) — " + (present ? "present" : "missing"))
+            }
+            lines += diagnosis.advice.map { "fix:     \($0)" }
+            Terminal.out(lines.joined(separator: "\n") + "\n")
+        }
+        if !diagnosis.reachable { throw ExitCode(1) }
+    }
+}

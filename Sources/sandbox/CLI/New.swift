@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import SandboxKit
+
+struct New: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create and start a sandbox; prints its name.")
+
+    @Option(help: "A runtime name (see `sandbox runtimes`).") var runtime: String?
+    @Option(help: "An image (default: $SANDBOX_DEFAULT_IMAGE or python:3.12-slim).") var image: String?
+    @Option(help: "The sandbox's name.") var name: String?
+    @Option(name: .customLong("volume"), help: "HOST:CONTAINER bind mount (repeatable).") var volumes: [String] = []
+    @Option(name: .customLong("env"), help: "K=V environment variable (repeatable).") var env: [String] = []
+    @Option(help: "Memory limit such as 512m or 2g.") var memory = "2g"
+    @Flag(help: "No network.") var noNetwork = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if runtime != nil && image != nil { throw ValidationError("give --runtime or --image, not both") }
+        for volume in volumes where volume.split(separator: ":").count != 2 {
+            throw ValidationError("--volume takes HOST:CONTAINER, got '\(volume)'")
+        }
+        for pair in env where !pair.contains("=") { throw ValidationError("--env takes K=V, got '\(pair)'") }
+    }
+
+    func run() async throws {
+        let volumeMap = Dictionary(volumes.map { v in let p = v.split(separator: ":"); return (String(p[0]), String(p[1])) }) { $1 }
+        let environment = Dictionary(env.map { pair -> (String, String) in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]), String(parts[1]))
+        }) { $1 }
+        let sandbox = DockerSandbox(
+            image: runtime == nil ? (image ?? DockerSandbox.defaultImage) : nil, runtime: runtime.map { .named($0) },
+            volumes: volumeMap, environment: environment, name: name, memoryLimit: memory,
+            network: noNetwork ? .none : .on, createdBy: .cli)
+        await sandbox.onBuildProgress { progress in Terminal.err("build \(progress.runtime): \(progress.line)\n") }
+        try await sandbox.start()
+        Terminal.out(json ? try JSON.string(["name": sandbox.name, "id": sandbox.sandboxID]) : sandbox.name + "\n")
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import SandboxCommands
+import SandboxKit
+
+struct Repl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A line-mode prompt for the same commands as the console; reads a script when stdin is not a terminal.")
+
+    @Flag(help: "Keep the sandboxes this session created when it ends.") var keep = false
+    @Flag(help: "Exit at the first failing command with its exit code.") var stopOnError = false
+    @Option(help: "Start with this existing sandbox as the current one.") var sandbox: String?
+
+    func run() async throws {
+        let session = Session(engine: try SandboxEngine(), creator: .repl)
+        let editor = LineEditor(interactive: Terminal.stdinIsTerminal)
+        let output = ConsoleOutput()
+        if let sandbox { await session.perform(.use(sandbox), output: output) }
+        LineEditor.completer = { line in Blocking.wait(timeout: 2) { await session.completions(line: line) } ?? [] }
+        let status = await ReplLoop(session: session, editor: editor, output: output, stopOnError: stopOnError).run()
+        if !keep { await session.shutdown() }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// Reads commands and runs them until `quit`, end of input, or (with stop-on-error) a failure.
+struct ReplLoop {
+    let session: Session
+    let editor: LineEditor
+    let output: ConsoleOutput
+    let stopOnError: Bool
+
+    /// The exit status: 0, or the failing command's with stop-on-error.
+    func run() async -> Int32 {
+        while let line = editor.readLine(prompt: await prompt()) {
+            let command: Command?
+            do {
+                command = try CommandParser.parse(line)
+            } catch {
+                output.emit("\(error)\n", .error)
+                if stopOnError { return 2 }
+                continue
+            }
+            guard var command else { continue }
+            if case .quit = command { break }
+            if case .write(let path, let terminator, _) = command {
+                guard let content = collect(until: terminator) else {
+                    output.emit("write \(path): input ended before the closing \(terminator); nothing written\n", .error)
+                    return stopOnError ? 1 : 0
+                }
+                command = .write(path: path, terminator: terminator, content: content)
+            }
+            if case .open(let path) = command { command = .cat(path) }
+            let status = (try? await Interrupts.cancellable { [session, output, command] in
+                await session.perform(command, output: output)
+            }) ?? 130
+            if status != 0 && stopOnError { return status }
+        }
+        return 0
+    }
+
+    private func prompt() async -> String {
+        guard editor.interactive else { return "" }
+        return await session.currentName.map { "sandbox[\($0)]> " } ?? "sandbox> "
+    }
+
+    /// The body of a `write PATH <<TAG` heredoc.
+    private func collect(until terminator: String) -> String? {
+        var lines: [String] = []
+        while let line = editor.readLine(prompt: "> ") {
+            if line == terminator { return lines.map { $0 + "\n" }.joined() }
+            lines.append(line)
+        }
+        return nil
+    }
+}
+
+/// Waits on a thread that may block (a libedit callback) for async work, with a time limit.
+enum Blocking {
+    static func wait<T: Sendable>(timeout: Double, _ work: @escaping @Sendable () async -> T) -> T? {
+        let semaphore = DispatchSemaphore(value: 0)
+        let box = ResultBox<T>()
+        Task {
+            box.value = await work()
+            semaphore.signal()
+        }
+        return semaphore.wait(timeout: .now() + timeout) == .success ? box.value : nil
+    }
+
+    private final class ResultBox<T>: @unchecked Sendable {
+        var value: T?
+    }
+}

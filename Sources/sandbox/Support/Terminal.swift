@@ -1,0 +1,72 @@
+import Foundation
+import Synchronization
+import SandboxCommands
+import SandboxKit
+
+/// Writing to the process's own stdout and stderr, unbuffered so streamed output shows at once.
+enum Terminal {
+    static func out(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
+    static func err(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+    static func error(_ message: String) { err("sandbox: \(message)\n") }
+    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+}
+
+/// Session output for line-mode front ends: command output to stdout/stderr as it arrives.
+struct ConsoleOutput: SessionOutput {
+    func emit(_ text: String, _ kind: OutputKind) {
+        switch kind {
+        case .stdout, .info: Terminal.out(text)
+        case .stderr: Terminal.err(text)
+        case .error: Terminal.err("error: \(text)")
+        }
+    }
+
+    func execStarted(_ command: String, sandbox: String) {}
+
+    func execFinished(_ exit: ExecExit) {
+        if exit.timedOut {
+            Terminal.err("[timed out after \(Format.duration(Double(exit.duration.components.seconds)))]\n")
+        } else if exit.exitCode != 0 {
+            Terminal.err("[exit \(exit.exitCode)]\n")
+        }
+    }
+}
+
+/// Ctrl-C cancels the command in flight (which kills it inside the container) instead of
+/// killing this process. The signal handler only writes to a pipe (all it may safely do); a
+/// thread reading that pipe does the cancelling.
+enum Interrupts {
+    private static let current = Mutex<Task<Void, Never>?>(nil)
+    nonisolated(unsafe) private static var pipeFDs: [Int32] = [-1, -1]
+    private static let installed: Void = {
+        _ = pipe(&pipeFDs)
+        signal(SIGINT) { _ in
+            var byte: UInt8 = 1
+            _ = write(Interrupts.pipeFDs[1], &byte, 1)
+        }
+        Thread.detachNewThread {
+            var byte: UInt8 = 0
+            while read(Interrupts.pipeFDs[0], &byte, 1) == 1 {
+                Interrupts.current.withLock { $0?.cancel() }
+            }
+        }
+    }()
+
+    static func cancellable<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        _ = installed
+        let result = Mutex<Result<T, any Error>?>(nil)
+        let task = Task {
+            do { let value = try await work(); result.withLock { $0 = .success(value) } } catch { result.withLock { $0 = .failure(error) } }
+        }
+        current.withLock { $0 = task }
+        await task.value
+        current.withLock { $0 = nil }
+        return try result.withLock { $0! }.get()
+    }
+}
+
+/// Errors shown as one readable line and an exit code, never a stack trace.
+struct CLIFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ error: any Error) { description = "\(error)" }
+}
