@@ -52,5 +52,7 @@ let package = Package(
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
         .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "DockerEngine"]),
         .testTarget(name: "SandboxCommandsTests", dependencies: ["SandboxCommands", "SandboxKit"]),
+        // Runs the built `sandbox` binary as a user would.
+        .testTarget(name: "CLITests", dependencies: ["sandbox"]),
     ]
 )

@@ -108,16 +108,15 @@ public actor Session {
     private func exec(_ shell: String, output: some SessionOutput) async throws -> Int32 {
         let sandbox = try await currentSandbox(output)
         output.execStarted(shell, sandbox: sandbox.name)
-        for try await event in sandbox.executeStream(shell) {
+        let exit = try await sandbox.execute(shell) { event in
             switch event {
             case .stdout(let text): output.emit(text, .stdout)
             case .stderr(let text): output.emit(text, .stderr)
-            case .exit(let exit):
-                output.execFinished(exit)
-                return exit.exitCode
+            case .exit: break
             }
         }
-        throw CancellationError()
+        output.execFinished(exit)
+        return exit.exitCode
     }
 
     /// The shell command for `run`: a file runs by its extension, anything else as given.

@@ -23,16 +23,7 @@ extension DockerSandbox {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let decoders = Mutex((stdout: UTF8StreamDecoder(), stderr: UTF8StreamDecoder()))
-                    let exit = try await self.run(command, timeout: timeout) { frame in
-                        let text = decoders.withLock { d in
-                            frame.stream == .stderr ? d.stderr.decode(frame.bytes) : d.stdout.decode(frame.bytes)
-                        }
-                        if !text.isEmpty { continuation.yield(frame.stream == .stderr ? .stderr(text) : .stdout(text)) }
-                    }
-                    let rest = decoders.withLock { ($0.stdout.flush(), $0.stderr.flush()) }
-                    if !rest.0.isEmpty { continuation.yield(.stdout(rest.0)) }
-                    if !rest.1.isEmpty { continuation.yield(.stderr(rest.1)) }
+                    let exit = try await self.execute(command, timeout: timeout) { continuation.yield($0) }
                     continuation.yield(.exit(exit))
                     continuation.finish()
                 } catch {
@@ -43,6 +34,24 @@ extension DockerSandbox {
                 if case .cancelled = reason { task.cancel() }
             }
         }
+    }
+
+    /// Runs `command`, handing its stdout and stderr text to `onOutput` as it arrives, and
+    /// returns its exit. When the calling task is cancelled, the process is killed inside the
+    /// container before this returns (throwing `CancellationError`).
+    public func execute(_ command: String, timeout: Duration? = nil,
+                        onOutput: @escaping @Sendable (ExecEvent) -> Void) async throws -> ExecExit {
+        let decoders = Mutex((stdout: UTF8StreamDecoder(), stderr: UTF8StreamDecoder()))
+        let exit = try await run(command, timeout: timeout) { frame in
+            let text = decoders.withLock { d in
+                frame.stream == .stderr ? d.stderr.decode(frame.bytes) : d.stdout.decode(frame.bytes)
+            }
+            if !text.isEmpty { onOutput(frame.stream == .stderr ? .stderr(text) : .stdout(text)) }
+        }
+        let rest = decoders.withLock { ($0.stdout.flush(), $0.stderr.flush()) }
+        if !rest.0.isEmpty { onOutput(.stdout(rest.0)) }
+        if !rest.1.isEmpty { onOutput(.stderr(rest.1)) }
+        return exit
     }
 
     /// The core of both forms: create and start an exec, hand every output frame to `onFrame`,
@@ -57,40 +66,41 @@ extension DockerSandbox {
             let execID = try await client.createExec(container: container, .init(
                 cmd: ["sh", "-c", command], env: ["\(ProcessMarker.variable)=\(token)"], workingDir: workDir))
             let output = try await client.startExec(execID)
-            try await withTaskCancellationHandler {
-                try await withThrowingTaskGroup(of: Bool.self) { group in
-                    group.addTask {
-                        for try await frame in output { onFrame(frame) }
-                        return true
-                    }
-                    if let timeout {
-                        group.addTask {
-                            try await Task.sleep(for: timeout)
-                            return false
-                        }
-                    }
-                    if try await group.next() == false {
-                        timedOut.store(true, ordering: .relaxed)
-                        await ProcessMarker.kill(token, in: container, client: client)
-                        // The stream closes once the process is gone; do not wait on it forever.
-                        group.addTask {
-                            try await Task.sleep(for: .seconds(1))
-                            return false
-                        }
-                        _ = try await group.next()
-                    }
-                    group.cancelAll()
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    for try await frame in output { onFrame(frame) }
+                    return true
                 }
-            } onCancel: {
-                Task { await ProcessMarker.kill(token, in: container, client: client) }
+                if let timeout {
+                    group.addTask {
+                        try await Task.sleep(for: timeout)
+                        return false
+                    }
+                }
+                if try await group.next() == false {
+                    timedOut.store(true, ordering: .relaxed)
+                    await ProcessMarker.kill(token, in: container, client: client)
+                    // The stream closes once the process is gone; do not wait on it forever.
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(1))
+                        return false
+                    }
+                    _ = try await group.next()
+                }
+                group.cancelAll()
             }
-            try Task.checkCancellation()
+            if Task.isCancelled { throw CancellationError() }
             let duration = ContinuousClock.now - started
             if timedOut.load(ordering: .relaxed) {
                 return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration)
             }
             return ExecExit(exitCode: try await exitCode(of: execID, client: client, container: container), timedOut: false, duration: duration)
         } catch {
+            if Task.isCancelled {
+                // Wait for the kill, from a task of its own: this one's requests are cancelled.
+                await Task { await ProcessMarker.kill(token, in: container, client: client) }.value
+                throw CancellationError()
+            }
             throw await explainFailure(error, container: container)
         }
     }

@@ -9,10 +9,10 @@ struct Exec: AsyncParsableCommand {
 
     @Argument(help: "The sandbox.") var name: String
     @Option(help: "Seconds before the command is killed (exit code 124).") var timeout: Double?
-    @Argument(parsing: .captureForPassthrough, help: "The command; one argument is run as a shell line.") var command: [String] = []
+    @Argument(parsing: .postTerminator, help: "The command; one argument is run as a shell line.") var command: [String] = []
 
     func run() async throws {
-        let words = command.first == "--" ? Array(command.dropFirst()) : command
+        let words = command
         guard !words.isEmpty else { throw ValidationError("missing command; usage: sandbox exec NAME -- CMD...") }
         let shell = words.count == 1 ? words[0] : words.map(Self.quote).joined(separator: " ")
         let sandbox = try await SandboxEngine().sandbox(named: name)
