@@ -273,7 +273,11 @@ public actor DockerSandbox {
 
     private func pull(_ image: String, client: DockerClient) async throws {
         do {
-            try await client.pullImage(image)
+            let progress = buildProgress
+            try await client.pullImage(image) { message in
+                guard let status = message.status else { return }
+                progress(BuildProgress(runtime: "pull \(image)", line: [message.id, status, message.progress].compactMap { $0 }.joined(separator: " ")))
+            }
         } catch let error as DockerError {
             let detail: String
             switch error {

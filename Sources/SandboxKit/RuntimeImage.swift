@@ -18,6 +18,10 @@ public struct BuildProgress: Sendable, Equatable {
     public var step: Int?
     public var totalSteps: Int?
     public var line: String
+
+    public init(runtime: String, step: Int? = nil, totalSteps: Int? = nil, line: String) {
+        (self.runtime, self.step, self.totalSteps, self.line) = (runtime, step, totalSteps, line)
+    }
 }
 
 /// Builds runtime images from a generated Dockerfile, caching them by a hash of the config.

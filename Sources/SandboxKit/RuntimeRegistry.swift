@@ -22,7 +22,11 @@ public struct RuntimeRegistry: Sendable {
                       packageManager: .npm, workDir: "/app"),
     ]
 
-    public static let standard = RuntimeRegistry(builtIn)
+    /// Built-ins plus the user's runtimes file, read once per process. A broken file is
+    /// reported in ``standardProblem`` and leaves the built-ins usable.
+    public static let standard: RuntimeRegistry = loaded.registry
+    public static var standardProblem: RuntimesFile.Problem? { loaded.problem }
+    private static let loaded = RuntimesFile.load()
 
     public var names: [String] { runtimes.keys.sorted() }
 

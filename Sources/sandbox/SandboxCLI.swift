@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SandboxCommands
+import SandboxKit
 
 @main
 struct SandboxCLI: AsyncParsableCommand {
@@ -20,6 +21,9 @@ struct SandboxCLI: AsyncParsableCommand {
             let suggestion = closest(to: word).map { " (did you mean '\($0)'?)" } ?? ""
             Terminal.error("unknown command '\(word)'\(suggestion); see sandbox --help")
             Foundation.exit(2)
+        }
+        if let problem = RuntimeRegistry.standardProblem {
+            Terminal.error("warning: \(problem); using the built-in runtimes")
         }
         do {
             var command = try parseAsRoot(arguments)

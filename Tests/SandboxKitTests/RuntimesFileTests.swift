@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+@testable import SandboxKit
+
+@Suite struct RuntimesFileTests {
+    @Test func overridesABuiltInAndAddsARuntime() throws {
+        let text = """
+        # local mirror
+        [python-minimal]
+        image = "sandbox-test/python:3.11"   # offline
+
+        [team-ml]
+        description = "our ML stack"
+        base_image = "python:3.12-slim"
+        packages = [
+          "torch",
+          "transformers",  # big
+        ]
+        package_manager = "pip"
+        setup_commands = ['apt-get update', "echo \\"quoted\\""]
+        env = { PYTHONUNBUFFERED = "1", "MODE" = "dev" }
+        work_dir = "/srv"
+
+        [node-react.env]
+        """
+        let configs = try RuntimesFile.parse(text.replacingOccurrences(of: "[node-react.env]", with: ""), file: "runtimes.toml",
+                                             base: RuntimeRegistry(RuntimeRegistry.builtIn))
+        #expect(configs.count == 2)
+        #expect(configs[0].name == "python-minimal" && configs[0].image == "sandbox-test/python:3.11")
+        #expect(configs[0].description == "Python 3.12, nothing else", "unset keys keep the built-in's")
+        let ml = configs[1]
+        #expect(ml.baseImage == "python:3.12-slim" && ml.image == nil && ml.needsBuild)
+        #expect(ml.packages == ["torch", "transformers"])
+        #expect(ml.setupCommands == ["apt-get update", "echo \"quoted\""])
+        #expect(ml.envVars == ["PYTHONUNBUFFERED": "1", "MODE": "dev"])
+        #expect(ml.workDir == "/srv")
+    }
+
+    @Test func envSubTable() throws {
+        let configs = try RuntimesFile.parse("[r]\nimage = \"x\"\n[r.env]\nA = \"1\"\nB = \"two\"\n", file: "f", base: RuntimeRegistry([]))
+        #expect(configs[0].envVars == ["A": "1", "B": "two"])
+    }
+
+    @Test(arguments: [
+        ("[r]\nimage = 3\n", 2, "r.image"),
+        ("[r]\nimage = \"x\"\npackage_manager = \"cargo\"\n", 3, "r.package_manager"),
+        ("[r]\nimage = \"x\"\ncolour = \"red\"\n", 3, "r.colour"),
+        ("[r]\ndescription = \"no image\"\n", 1, nil),
+        ("image = \"x\"\n", 1, "image"),
+        ("[r]\nimage = \"unterminated\n", 2, "r.image"),
+        ("[r\nimage = \"x\"\n", 1, nil),
+        ("[r]\nimage = \"x\"\n[r]\n", 3, nil),
+        ("[r]\nimage = \"x\"\nwork_dir = \"relative\"\n", 3, "r.work_dir"),
+    ] as [(String, Int, String?)])
+    func problemsNameTheFileLineAndKey(text: String, line: Int, key: String?) {
+        #expect {
+            _ = try RuntimesFile.parse(text, file: "/home/u/.config/sandbox/runtimes.toml", base: RuntimeRegistry([]))
+        } throws: { error in
+            guard let problem = error as? RuntimesFile.Problem else { return false }
+            return problem.line == line && problem.key == key && problem.description.hasPrefix("/home/u/.config/sandbox/runtimes.toml:\(line):")
+        }
+    }
+
+    @Test func aBrokenFileLeavesTheBuiltIns() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("runtimes-\(UUID().uuidString).toml")
+        try "[python-minimal]\nimage = \"ok\"\n[broken\n".write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let (registry, problem) = RuntimesFile.load(from: url)
+        #expect(problem?.line == 3)
+        #expect(registry.names == RuntimeRegistry(RuntimeRegistry.builtIn).names)
+        #expect(try registry.lookup("python-minimal").image == "python:3.12-slim")
+    }
+
+    @Test func randomTextNeverCrashes() {
+        let alphabet = Array("[]{}=\"'#,.\n abc-_\\")
+        for _ in 0..<5000 {
+            let text = String((0..<Int.random(in: 0...60)).map { _ in alphabet.randomElement()! })
+            _ = try? RuntimesFile.parse(text, file: "f", base: RuntimeRegistry(RuntimeRegistry.builtIn))
+        }
+    }
+
+    @Test func builtInsAreThePythonLibrarys() throws {
+        let registry = RuntimeRegistry(RuntimeRegistry.builtIn)
+        #expect(registry.names == ["node-minimal", "node-react", "python-datascience", "python-minimal", "python-web"])
+        #expect(try registry.lookup("node-react").workDir == "/app")
+        #expect(try registry.lookup("node-react").packageManager == .npm)
+        #expect(throws: SandboxError.unknownRuntime("pyhton", known: registry.names)) { try registry.lookup("pyhton") }
+    }
+
+    @Test func tagsFollowTheConfig() {
+        let a = RuntimeConfig(name: "ml-env", baseImage: "base:1", packages: ["x"])
+        var b = a
+        #expect(RuntimeImage.tag(for: a) == RuntimeImage.tag(for: b))
+        b.envVars = ["K": "V"]
+        #expect(RuntimeImage.tag(for: a) != RuntimeImage.tag(for: b))
+        #expect(RuntimeImage.tag(for: a).hasPrefix("sandbox-runtime/ml-env:"))
+        #expect(RuntimeImage.dockerfile(for: b) == "FROM base:1\nENV K=\"V\"\nRUN pip install --no-cache-dir 'x'\nWORKDIR /workspace\n")
+    }
+}
