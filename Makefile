@@ -19,9 +19,19 @@ run: setup release
 	@image=$$(bash scripts/default-image.sh $(LOCAL_PYTHON_IMAGE)); \
 	SANDBOX_DEFAULT_IMAGE=$$image .build/release/sandbox $(ARGS)
 
-test: setup
+VENV := .venv
+
+$(VENV)/.installed: Tests/agent/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r Tests/agent/requirements.txt
+	touch $@
+
+# Swift tests (units, the engine against the daemon, the CLI, REPL and TUI through tmux),
+# then the agent tools driven by real MCP clients.
+test: setup $(VENV)/.installed
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
+	cd Tests/agent && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 bench: setup release
 	bash scripts/bench.sh

@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // Layer 1: the Docker Engine API client (transport, endpoints, models, stream decoding, tar).
@@ -39,12 +40,18 @@ let package = Package(
         // Layer 3: the shared command table, parser and session behind the TUI and the REPL.
         .target(name: "SandboxCommands", dependencies: ["SandboxKit"]),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
+        // The agent tools over MCP.
+        .target(
+            name: "SandboxMCP",
+            dependencies: ["SandboxKit", "SandboxCommands", .product(name: "MCP", package: "swift-sdk")]
+        ),
         // Layer 4: front ends.
         .executableTarget(
             name: "sandbox",
             dependencies: [
                 "SandboxKit",
                 "SandboxCommands",
+                "SandboxMCP",
                 "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -9,7 +9,7 @@ struct SandboxCLI: AsyncParsableCommand {
         commandName: "sandbox",
         abstract: "Work inside Docker sandboxes: a full-screen console, a REPL, one-shot commands and an MCP server.",
         subcommands: [Console.self, Repl.self, Ps.self, New.self, Exec.self, Copy.self, Cat.self, Stop.self, Remove.self,
-                      Prune.self, Runtimes.self, Doctor.self],
+                      Prune.self, Runtimes.self, Doctor.self, Mcp.self],
         defaultSubcommand: Console.self
     )
 

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import SandboxKit
+import SandboxMCP
+
+struct Mcp: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the console tools to an AI agent over MCP on stdio.",
+        discussion: "The sandbox starts on the first tool call and is removed when the client disconnects, unless --keep or --sandbox is given.")
+
+    @Option(help: "A runtime for the agent's sandbox.") var runtime: String?
+    @Option(help: "An image for the agent's sandbox (default: $SANDBOX_DEFAULT_IMAGE or python:3.12-slim).") var image: String?
+    @Option(help: "Use this existing sandbox instead of creating one.") var sandbox: String?
+    @Flag(help: "Offer only ls, read_file, glob and grep.") var readOnly = false
+    @Flag(help: "Do not offer execute.") var noExecute = false
+    @Option(help: "Default execute timeout in seconds.") var timeout: Double = 120
+    @Flag(help: "Keep the sandbox when the client disconnects.") var keep = false
+
+    func validate() throws {
+        if [runtime, image, sandbox].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --runtime, --image, --sandbox") }
+        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    }
+
+    func run() async throws {
+        let target: AgentSession.Target = if let sandbox { .existing(sandbox) } else if let runtime { .runtime(runtime) } else {
+            .image(image ?? DockerSandbox.defaultImage)
+        }
+        let options = AgentTools.Options(readOnly: readOnly, allowExecute: !noExecute, defaultTimeout: timeout)
+        let session = AgentSession(target: target, options: options, keep: keep)
+        try await AgentServer.run(session: session, options: options, version: "0.1.0")
+    }
+}

@@ -1,0 +1,165 @@
+"""The MCP server driven by the official MCP Python SDK over stdio."""
+import json
+import statistics
+import time
+
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from conftest import BINARY, IMAGE, sandboxes
+
+pytestmark = pytest.mark.anyio
+ALL_TOOLS = {"ls", "read_file", "write_file", "edit_file", "glob", "grep", "execute"}
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+class Connection:
+    def __init__(self, env, *args):
+        self.params = StdioServerParameters(command=BINARY, args=["mcp", "--image", IMAGE, *args], env=env)
+
+    async def __aenter__(self):
+        self._client = stdio_client(self.params)
+        read, write = await self._client.__aenter__()
+        self._session = ClientSession(read, write)
+        self.session = await self._session.__aenter__()
+        await self.session.initialize()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self._session.__aexit__(*exc)
+        await self._client.__aexit__(*exc)
+
+    async def call(self, tool, **arguments):
+        result = await self.session.call_tool(tool, arguments)
+        return result.content[0].text, result.isError, result.structuredContent
+
+
+async def test_tools_and_schemas(server_env):
+    async with Connection(server_env) as c:
+        tools = {t.name: t for t in (await c.session.list_tools()).tools}
+        assert set(tools) == ALL_TOOLS
+        for tool in tools.values():
+            assert tool.description and len(tool.description) > 30
+            assert tool.inputSchema["type"] == "object"
+        assert tools["read_file"].inputSchema["required"] == ["path"]
+        assert tools["read_file"].inputSchema["properties"]["offset"]["type"] == "integer"
+        assert tools["read_file"].inputSchema["properties"]["limit"]["default"] == 2000
+        assert set(tools["edit_file"].inputSchema["required"]) == {"path", "old_string", "new_string"}
+        assert tools["edit_file"].inputSchema["properties"]["replace_all"]["type"] == "boolean"
+        assert tools["execute"].inputSchema["properties"]["timeout"]["type"] == "number"
+        assert tools["grep"].inputSchema["required"] == ["pattern"]
+        assert tools["ls"].annotations.readOnlyHint is True
+
+
+async def test_every_tool_against_the_python_image(server_env):
+    async with Connection(server_env) as c:
+        text, error, _ = await c.call("write_file", path="src/app.py", content="x = 1\ny = 1\nprint(x + y)\n")
+        assert not error and text == "Wrote 25 bytes to src/app.py"
+
+        text, error, _ = await c.call("read_file", path="src/app.py")
+        assert not error and text == "     1\tx = 1\n     2\ty = 1\n     3\tprint(x + y)"
+
+        await c.call("write_file", path="long.txt", content="".join(f"line {i}\n" for i in range(1, 31)))
+        text, _, _ = await c.call("read_file", path="long.txt", offset=10, limit=5)
+        assert text.startswith("    11\tline 11")
+        assert text.endswith("[... 15 more lines. Use offset=15 to read more.]")
+
+        text, error, _ = await c.call("edit_file", path="src/app.py", old_string="= 1", new_string="= 2")
+        assert error and text == "String found 2 times. Use replaceAll to replace all, or provide more context."
+        text, error, _ = await c.call("edit_file", path="src/app.py", old_string="= 1", new_string="= 2", replace_all=True)
+        assert not error and text == "Replaced 2 occurrences in src/app.py"
+        text, error, _ = await c.call("edit_file", path="src/app.py", old_string="nope", new_string="x")
+        assert error and text.startswith("String not found in file")
+
+        text, error, _ = await c.call("ls")
+        assert not error and "src/" in text and "long.txt" in text
+
+        text, _, _ = await c.call("glob", pattern="*.py")
+        assert text == "/workspace/src/app.py"
+        text, _, _ = await c.call("grep", pattern="print", glob="*.py")
+        assert text == "/workspace/src/app.py:3: print(x + y)"
+        text, _, _ = await c.call("grep", pattern="absent-pattern")
+        assert text == "No matches."
+
+        text, error, structured = await c.call("execute", command="python src/app.py; echo oops >&2; exit 3")
+        assert not error
+        assert structured == {"output": "4\noops\n", "exit_code": 3, "truncated": False}
+        assert text.endswith("[exit code: 3]")
+
+        started = time.monotonic()
+        text, error, structured = await c.call("execute", command="sleep 60", timeout=1)
+        assert time.monotonic() - started < 3
+        assert structured["exit_code"] == 124 and "killed after" in text
+
+        text, error, structured = await c.call("execute", command="python -c 'print(\"x\" * 150000)'")
+        assert structured["truncated"] and len(structured["output"]) == 100_000
+
+        text, error, _ = await c.call("read_file", path="/nowhere/file.txt")
+        assert error and text == "/nowhere/file.txt: no such file or directory"
+        text, error, _ = await c.call("read_file", path="src")
+        assert error and "is a directory" in text
+        text, error, _ = await c.call("read_file")
+        assert error
+        text, error, _ = await c.call("frobnicate")
+        assert error and "unknown tool 'frobnicate'" in text
+
+
+async def test_read_only_and_no_execute(server_env):
+    async with Connection(server_env, "--read-only") as c:
+        names = {t.name for t in (await c.session.list_tools()).tools}
+        assert names == {"ls", "read_file", "glob", "grep"}
+        text, error, _ = await c.call("write_file", path="x", content="y")
+        assert error and "--read-only" in text
+        text, error, _ = await c.call("ls", path="/")
+        assert not error and "etc/" in text
+    async with Connection(server_env, "--no-execute") as c:
+        names = {t.name for t in (await c.session.list_tools()).tools}
+        assert names == ALL_TOOLS - {"execute"}
+
+
+async def test_sandbox_is_labelled_journaled_and_removed(server_env, state_dir):
+    async with Connection(server_env) as c:
+        await c.call("write_file", path="a.txt", content="hello")
+        await c.call("execute", command="cat a.txt")
+        await c.call("read_file", path="missing")
+        ours = [s for s in sandboxes() if s.get("createdBy") == "agent" and s.get("client") == "mcp"]
+        assert len(ours) >= 1, sandboxes()
+        name = next(s["name"] for s in ours if (state_dir / "sandbox" / "journals" / f"{s['name']}.jsonl").exists())
+        journal = state_dir / "sandbox" / "journals" / f"{name}.jsonl"
+        entries = [json.loads(line) for line in journal.read_text().splitlines()]
+        assert [e["tool"] for e in entries] == ["write_file", "execute", "read_file"]
+        assert entries[1]["arguments"] == {"command": "cat a.txt"}
+        assert entries[1]["result"].startswith("hello")
+        assert entries[2]["isError"] is True
+        assert all(e["client"] == "mcp" for e in entries)
+    assert name not in {s["name"] for s in sandboxes()}, "removed when the client disconnected"
+
+
+async def test_keep_leaves_the_sandbox(server_env):
+    async with Connection(server_env, "--keep") as c:
+        await c.call("execute", command="true")
+    kept = [s for s in sandboxes() if s.get("createdBy") == "agent" and s["state"] == "running"]
+    assert kept
+    import subprocess
+    for s in kept:
+        subprocess.run([BINARY, "rm", s["name"]], check=True, capture_output=True)
+
+
+async def test_a_tool_call_adds_little_to_the_engine_call(server_env, state_dir):
+    async with Connection(server_env) as c:
+        await c.call("execute", command="true")
+        overheads = []
+        for _ in range(15):
+            started = time.perf_counter()
+            await c.call("ls", path="/")
+            overheads.append((time.perf_counter() - started) * 1000)
+        journal = next((state_dir / "sandbox" / "journals").glob("*.jsonl"))
+        server_ms = [json.loads(l)["milliseconds"] for l in journal.read_text().splitlines()][-15:]
+        added = statistics.median(o - s for o, s in zip(overheads, server_ms))
+        # The journal rounds down to whole milliseconds, so allow that one.
+        assert added < 6, f"median overhead {added:.2f} ms"
