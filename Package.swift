@@ -40,6 +40,11 @@ let package = Package(
         // Layer 3: the shared command table, parser and session behind the TUI and the REPL.
         .target(name: "SandboxCommands", dependencies: ["SandboxKit"]),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        // libedit for the REPL prompt and the TUI command line: completion and shared history.
+        .target(name: "LineEditing", dependencies: ["CEditLine"]),
+        // The full-screen console: a headless screen model, and curses to show it.
+        .target(name: "SandboxTUI", dependencies: ["SandboxKit", "SandboxCommands", "LineEditing", "CNcurses", "CEditLine"]),
         // The agent tools over MCP.
         .target(
             name: "SandboxMCP",
@@ -52,13 +57,15 @@ let package = Package(
                 "SandboxKit",
                 "SandboxCommands",
                 "SandboxMCP",
-                "CEditLine",
+                "SandboxTUI",
+                "LineEditing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
         .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "DockerEngine"]),
         .testTarget(name: "SandboxCommandsTests", dependencies: ["SandboxCommands", "SandboxKit"]),
+        .testTarget(name: "SandboxTUITests", dependencies: ["SandboxTUI", "SandboxKit"]),
         // Runs the built `sandbox` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["sandbox"]),
     ]

@@ -20,3 +20,9 @@ static inline char *sandbox_rl_line_to_cursor(void) {
 }
 
 static inline void sandbox_rl_set_append_character(int c) { rl_completion_append_character = c; }
+
+/// The TUI's command line runs libedit on a pseudo-terminal it never shows: these point
+/// readline's streams at it and install the line callback.
+static inline void sandbox_rl_set_streams(FILE *in, FILE *out) { rl_instream = in; rl_outstream = out; }
+static inline const char *sandbox_rl_line_buffer(void) { return rl_line_buffer ? rl_line_buffer : ""; }
+static inline int sandbox_rl_point(void) { return rl_point; }

@@ -125,7 +125,7 @@ public actor Session {
         return Self.runner(for: argument) ?? argument
     }
 
-    static func runner(for path: String) -> String? {
+    public static func runner(for path: String) -> String? {
         guard !path.contains(where: \.isWhitespace) else { return nil }
         let quoted = "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
         switch (path as NSString).pathExtension {

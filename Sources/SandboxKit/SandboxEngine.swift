@@ -18,6 +18,20 @@ public struct SandboxInfo: Sendable, Codable, Equatable {
     /// False for containers that are not ours (listed only when asked for all).
     public var managed: Bool
 
+    public init(name: String, containerID: String, image: String, runtime: String?, state: String, status: String,
+                createdBy: String?, client: String?, created: Date, managed: Bool) {
+        self.name = name
+        self.containerID = containerID
+        self.image = image
+        self.runtime = runtime
+        self.state = state
+        self.status = status
+        self.createdBy = createdBy
+        self.client = client
+        self.created = created
+        self.managed = managed
+    }
+
     public var isRunning: Bool { state == "running" }
     /// The runtime's name, else the image.
     public var kind: String { runtime ?? image }
@@ -142,5 +156,25 @@ extension SandboxEngine {
             }
         }
         return diagnosis
+    }
+}
+
+extension SandboxEngine {
+    /// Fires whenever one of our containers is created, starts, stops, dies or goes away
+    /// (from Docker's event stream). Ends, or throws, when the daemon connection drops.
+    public func changes() -> AsyncThrowingStream<String, any Error> {
+        let events = client.events(actions: ["create", "start", "die", "kill", "stop", "destroy", "pause", "unpause", "oom", "rename"],
+                                   labels: ["\(SandboxLabel.managed)=true"])
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for try await event in events { continuation.yield(event.action ?? "") }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: SandboxError.wrap(error))
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
     }
 }

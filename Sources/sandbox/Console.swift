@@ -1,27 +1,38 @@
 import ArgumentParser
 import Foundation
 import SandboxKit
+import SandboxTUI
 
-/// `sandbox` with no arguments. Until the full-screen console lands, it runs the seed example
-/// in a fresh sandbox and prints its output.
+/// `sandbox` with no arguments: the full-screen console.
 struct Console: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "console", abstract: "The full-screen console (the default).")
 
+    @Option(help: "Colour theme (see themes/; :theme switches live).") var theme = "dark"
+    @Flag(help: "Draw borders and status with ASCII only.") var ascii = false
+    @Option(help: "Seconds between status polls (the event stream updates sooner).") var poll: Double = 2
+    @Option(help: "Output lines kept in the scrollback.") var scrollback = 10_000
+
+    func validate() throws {
+        if poll <= 0 { throw ValidationError("--poll must be positive") }
+        if scrollback < 10 { throw ValidationError("--scrollback must be at least 10") }
+    }
+
     func run() async throws {
-        let sandbox = DockerSandbox(image: DockerSandbox.defaultImage, createdBy: .cli)
-        do {
-            try await sandbox.write("/workspace/app.py", """
-                a, b = 0, 1
-                for _ in range(10):
-                    print(a, end=" ")
-                    a, b = b, a + b
-                """)
-            let result = try await sandbox.execute("python /workspace/app.py")
-            Terminal.out(result.output + "\n")
-            try await sandbox.stop()
-        } catch {
-            try? await sandbox.stop()
-            throw error
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw ValidationError("the console needs a terminal; use `sandbox repl` or the one-shot commands (sandbox --help)")
+        }
+        var options = ConsoleOptions()
+        options.theme = theme
+        options.ascii = ascii
+        options.pollInterval = poll
+        options.scrollback = scrollback
+        let app = ConsoleApp(engine: try SandboxEngine(), options: options)
+        // The UI loop blocks its thread; keep it off the cooperative pool.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                app.run()
+                continuation.resume()
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SandboxCommands
 import SandboxKit
+import LineEditing
 
 struct Repl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,7 @@ struct Repl: AsyncParsableCommand {
         let editor = LineEditor(interactive: Terminal.stdinIsTerminal)
         let output = ConsoleOutput()
         if let sandbox { await session.perform(.use(sandbox), output: output) }
-        LineEditor.completer = { line in Blocking.wait(timeout: 2) { await session.completions(line: line) } ?? [] }
+        Readline.completer = { line in Blocking.wait(timeout: 2) { await session.completions(line: line) } ?? [] }
         let status = await ReplLoop(session: session, editor: editor, output: output, stopOnError: stopOnError).run()
         if !keep { await session.shutdown() }
         if status != 0 { throw ExitCode(status) }

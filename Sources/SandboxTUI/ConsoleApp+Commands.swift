@@ -1,0 +1,251 @@
+import Foundation
+import SandboxCommands
+import SandboxKit
+
+/// The command line's commands: the shared table and parser, with the ones that need the
+/// editor or the screen (open, save, run, theme, quit, help) handled here and the rest by the
+/// shared ``Session``.
+extension ConsoleApp {
+    func runCommandLine(_ line: String) {
+        let command: Command?
+        do { command = try CommandParser.parse(line) } catch {
+            return say("\(error)", error: true)
+        }
+        guard let command else { return }
+        say("")
+        switch command {
+        case .open(let path): open(path)
+        case .save: save()
+        case .run(nil): saveAndRun()
+        case .theme(let name): loadTheme(name, announce: true)
+        case .quit: requestQuit()
+        case .help(let name):
+            state.output.note(CommandTable.help(name, tui: true), role: .info)
+            if name == nil { say("keys: ? or F1") }
+        case .write:
+            say("in the console, :open a file and edit it; write PATH <<EOF is for the REPL", error: true)
+        case .new(let what):
+            startNew(what)
+        case .run, .exec:
+            startCommand(command)
+        default:
+            let output = PaneOutput(app: self)
+            Task { [session] in
+                await session.perform(command, output: output)
+                let current = await session.currentName
+                self.post { app in
+                    app.state.current = current
+                    app.selectCurrentRow()
+                }
+                await self.refreshList()
+            }
+        }
+    }
+
+    // MARK: Sandboxes
+
+    private func startNew(_ what: String?) {
+        let output = PaneOutput(app: self)
+        say("creating a sandbox from \(what ?? DockerSandbox.defaultImage)…")
+        Task { [session] in
+            let status = await session.perform(.new(what), output: output)
+            let current = await session.currentName
+            await self.refreshList()
+            self.post { app in
+                if let current { app.state.pending[current] = nil }
+                app.state.current = current
+                app.selectCurrentRow()
+                if status == 0 { app.say("\(current ?? "sandbox") is ready: :open PATH to edit a file, !CMD to run one") }
+            }
+        }
+    }
+
+    /// The list selection is the current sandbox; an agent's sandbox shows its journal.
+    func selectionChanged() {
+        guard let info = state.selectedSandbox, info.managed, !info.containerID.isEmpty else { return }
+        state.current = info.name
+        selectionTask?.cancel()
+        selectionTask = Task { [session, engine] in
+            guard let sandbox = try? await engine.sandbox(named: info.name), !Task.isCancelled else { return }
+            await session.select(sandbox)
+        }
+        journalTask?.cancel()
+        journalTask = nil
+        if info.createdBy == "agent" { followJournal(of: info.name) }
+    }
+
+    func selectCurrentRow() {
+        if let current = state.current, let index = state.rows.firstIndex(where: { $0.name == current }) { state.selected = index }
+    }
+
+    /// Shows what an agent does in its sandbox, live, from the journal `sandbox mcp` writes.
+    private func followJournal(of name: String) {
+        let journal = AgentJournal(sandbox: name)
+        state.output.note("── following agent journal of \(name)", role: .agent)
+        journalTask = Task { [weak self] in
+            var offset: UInt64 = 0
+            while !Task.isCancelled {
+                let (entries, next) = journal.read(from: offset)
+                offset = next
+                if !entries.isEmpty {
+                    self?.post { app in for entry in entries { app.show(entry) } }
+                }
+                try? await Task.sleep(for: .milliseconds(300))
+            }
+        }
+    }
+
+    private func show(_ entry: JournalEntry) {
+        let arguments = entry.arguments.sorted { $0.key < $1.key }.map { key, value in
+            "\(key)=\(value.count > 40 ? String(value.prefix(40)) + "…" : value)".replacingOccurrences(of: "\n", with: "⏎")
+        }.joined(separator: " ")
+        state.output.note("agent \(entry.client) ▸ \(entry.tool) \(arguments)  (\(entry.milliseconds) ms)", role: .agent)
+        let lines = entry.result.split(separator: "\n", omittingEmptySubsequences: false)
+        for line in lines.prefix(12) { state.output.note("  " + line, role: entry.isError ? .error : .stdout) }
+        if lines.count > 12 { state.output.note("  … \(lines.count - 12) more lines", role: .dim) }
+    }
+
+    // MARK: Files
+
+    func open(_ path: String) {
+        say("opening \(path)…")
+        Task { [session] in
+            let output = PaneOutput(app: self)
+            do {
+                let sandbox = try await session.currentSandbox(output)
+                let resolved = path.hasPrefix("/") ? path : sandbox.workDir + "/" + path
+                let buffer: EditorBuffer
+                let note: String
+                do {
+                    let data = try await sandbox.readData(resolved)
+                    guard !data.prefix(8192).contains(0), let text = String(data: data, encoding: .utf8) else {
+                        throw SandboxError.binaryFile(resolved)
+                    }
+                    buffer = EditorBuffer(text: text)
+                    note = "opened \(resolved) (\(buffer.lines.count) lines)"
+                } catch SandboxError.fileNotFound {
+                    buffer = EditorBuffer()
+                    note = "\(resolved) is a new file: Ctrl-S creates it"
+                }
+                await session.setCurrentFile(resolved)
+                let name = sandbox.name
+                self.post { app in
+                    app.state.editor = buffer
+                    app.state.editorPath = resolved
+                    app.state.editorTop = 0
+                    app.state.editorLeft = 0
+                    app.state.focus = .editor
+                    app.state.current = name
+                    app.selectCurrentRow()
+                    app.say(note)
+                }
+            } catch {
+                self.post { $0.say("\(error)", error: true) }
+            }
+        }
+    }
+
+    /// Writes the buffer back; on failure the buffer stays as it is, modified.
+    func save(then next: (@Sendable (ConsoleApp) -> Void)? = nil) {
+        guard let buffer = state.editor, let path = state.editorPath else {
+            return say("no file open: :open PATH first", error: true)
+        }
+        let text = buffer.text
+        Task { [session] in
+            let output = PaneOutput(app: self)
+            do {
+                try await session.currentSandbox(output).write(path, text)
+                self.post { app in
+                    if app.state.editor?.text == text { app.state.editor?.markSaved() }
+                    app.say("saved \(path) (\(text.utf8.count) bytes)")
+                    next?(app)
+                }
+            } catch {
+                self.post { $0.say("not saved: \(error) (the buffer is kept)", error: true) }
+            }
+        }
+    }
+
+    func saveAndRun() {
+        guard let path = state.editorPath else { return say("no file open: :open PATH first, or :run CMD", error: true) }
+        guard Session.runner(for: path) != nil else {
+            return say("don't know how to run \(path) (.py, .js and .sh run by extension); use :run CMD", error: true)
+        }
+        save { app in app.startCommand(.run(path)) }
+    }
+
+    // MARK: Running
+
+    func startCommand(_ command: Command) {
+        if runningTask != nil { return say("a command is running: Ctrl-C cancels it", error: true) }
+        let label: String = switch command {
+        case .exec(let shell): shell
+        case .run(let what): what ?? "run"
+        default: "command"
+        }
+        state.running = label
+        state.output.follow()
+        let output = PaneOutput(app: self)
+        runningTask = Task { [session] in
+            await session.perform(command, output: output)
+            self.post { app in
+                app.runningTask = nil
+                app.state.running = nil
+            }
+        }
+    }
+
+    func cancelRunning() {
+        guard let task = runningTask else { return say("nothing is running (q quits)") }
+        task.cancel()
+        say("cancelling: the command is killed in the container")
+    }
+
+    func requestQuit() {
+        if state.editor?.modified == true && !confirmQuit {
+            confirmQuit = true
+            return say("\(state.editorPath ?? "the buffer") has unsaved changes: q again quits without saving, any other key stays", error: true)
+        }
+        quitting = true
+    }
+}
+
+/// Session output for the console: everything lands in the output pane, through the UI thread.
+struct PaneOutput: SessionOutput {
+    let app: ConsoleApp
+
+    func emit(_ text: String, _ kind: OutputKind) {
+        app.post { app in
+            switch kind {
+            case .stdout: app.state.output.append(text, role: .stdout)
+            case .stderr: app.state.output.append(text, role: .stderr)
+            case .info:
+                if text.hasPrefix("build ") || text.hasPrefix("no sandbox yet") { app.markBuilding(text) }
+                app.state.output.append(text, role: .info)
+            case .error:
+                app.state.output.append(text, role: .error)
+                app.say(text.trimmingCharacters(in: .newlines), error: true)
+            }
+        }
+    }
+
+    func execStarted(_ command: String, sandbox: String) {
+        app.post { $0.state.output.commandStarted(command, sandbox: sandbox) }
+    }
+
+    func execFinished(_ exit: ExecExit) {
+        let seconds = Double(exit.duration.components.seconds) + Double(exit.duration.components.attoseconds) / 1e18
+        app.post { $0.state.output.commandFinished(exitCode: exit.exitCode, seconds: seconds, timedOut: exit.timedOut) }
+    }
+}
+
+extension ConsoleApp {
+    /// A `new` that builds a runtime image shows as "building" in the list until it runs.
+    func markBuilding(_ text: String) {
+        state.pending["(new sandbox)"] = text.hasPrefix("build ") ? "building" : "starting"
+        Task {
+            try? await Task.sleep(for: .seconds(1))
+            if await session.currentName != nil { self.post { $0.state.pending["(new sandbox)"] = nil } }
+        }
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+import LineEditing
+import SandboxCommands
+import SandboxKit
+import Synchronization
+
+/// Options from the command line.
+public struct ConsoleOptions: Sendable {
+    public var theme = "dark"
+    public var ascii = false
+    public var pollInterval: Double = 2
+    public var scrollback = 10_000
+    public init() {}
+}
+
+/// The full-screen console. All UI state lives on the thread that calls ``run()``; engine
+/// work runs in tasks that hand results back through ``post(_:)``, which wakes the loop.
+public final class ConsoleApp: @unchecked Sendable {
+    var state = UIState()
+    let session: Session
+    let engine: SandboxEngine
+    let options: ConsoleOptions
+    let themes = ThemeStore.standard
+    var theme = Theme.builtInDark
+    var terminal: CursesTerminal?
+    var lineEditor: PtyLineEditor?
+
+    /// The list toggle, read by the monitor tasks.
+    let showAllFlag = Atomic<Bool>(false)
+    private let inbox = Mutex<[@Sendable (ConsoleApp) -> Void]>([])
+    private var wakeFDs: [Int32] = [-1, -1]
+    nonisolated(unsafe) static var signalFD: Int32 = -1
+
+    var dirty = true
+    var quitting = false
+    var confirmQuit = false
+    var searchTarget: Focus?
+    var runningTask: Task<Void, Never>?
+    var monitorTasks: [Task<Void, Never>] = []
+    var journalTask: Task<Void, Never>?
+    var selectionTask: Task<Void, Never>?
+    private var lastRender = ContinuousClock.now
+    /// Frames drawn, for the idle-CPU benchmark and tests.
+    public private(set) var frames = 0
+
+    public init(engine: SandboxEngine, options: ConsoleOptions) {
+        self.engine = engine
+        self.options = options
+        session = Session(engine: engine, creator: .tui)
+        state.output = OutputLog(limit: options.scrollback)
+        state.ascii = options.ascii
+        state.address = engine.address
+    }
+
+    // MARK: Thread hand-off
+
+    /// Runs `work` on the UI thread at the next turn of the loop (batched with other posts).
+    func post(_ work: @escaping @Sendable (ConsoleApp) -> Void) {
+        inbox.withLock { $0.append(work) }
+        var byte: UInt8 = 1
+        _ = write(wakeFDs[1], &byte, 1)
+    }
+
+    // MARK: The loop
+
+    /// Takes over the terminal until the user quits; the terminal is restored however it ends.
+    public func run() {
+        _ = pipe(&wakeFDs)
+        for fd in wakeFDs { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        installSignals()
+        loadTheme(options.theme, announce: false)
+        let terminal = CursesTerminal()
+        self.terminal = terminal
+        terminal.apply(theme)
+        lineEditor = PtyLineEditor(prompt: "", width: 200)
+        Readline.setUp(history: StatePaths.history)
+        Readline.completer = { [session] line in
+            ConsoleApp.completions(line, session: session)
+        }
+        if let problem = RuntimeRegistry.standardProblem { state.message = ("\(problem); using the built-in runtimes", true) }
+        startMonitor()
+        defer {
+            for task in monitorTasks { task.cancel() }
+            journalTask?.cancel()
+            runningTask?.cancel()
+            terminal.restore()
+        }
+        while !quitting {
+            let frameGap = ContinuousClock.now - lastRender
+            if dirty && frameGap >= .milliseconds(16) { render() }
+            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wakeFDs[0], events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: Self.signalFD, events: Int16(POLLIN), revents: 0)]
+            // Asleep until something happens; a pending frame waits out its 16 ms; running
+            // sandboxes tick once a second for their uptime.
+            let timeout: Int32 = dirty ? 16 : (state.sandboxes.contains { $0.isRunning } ? 1000 : -1)
+            let ready = poll(&fds, 3, timeout)
+            if ready == 0 && !dirty { state.now = Date(); dirty = true }
+            if fds[2].revents & Int16(POLLIN) != 0 { drainSignals() }
+            if fds[1].revents & Int16(POLLIN) != 0 { drainInbox() }
+            while let key = terminal.readKey() { handle(key) }
+        }
+    }
+
+    private func render() {
+        guard let terminal else { return }
+        let (width, height) = terminal.size
+        if let editor = lineEditor, state.focus == .command {
+            state.commandText = editor.line
+            state.commandCursor = editor.cursor
+        }
+        let canvas = Screen.render(&state, width: width, height: height)
+        terminal.draw(canvas)
+        frames += 1
+        dirty = false
+        lastRender = .now
+    }
+
+    private func drainInbox() {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while read(wakeFDs[0], &buffer, buffer.count) > 0 {}
+        let work = inbox.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        for item in work { item(self) }
+        if !work.isEmpty { dirty = true }
+    }
+
+    // MARK: Signals
+
+    private func installSignals() {
+        var fds: [Int32] = [-1, -1]
+        _ = pipe(&fds)
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        Self.signalFD = fds[0]
+        Self.signalWriteFD = fds[1]
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            signal(sig) { signo in
+                var byte = UInt8(truncatingIfNeeded: signo)
+                _ = write(ConsoleApp.signalWriteFD, &byte, 1)
+            }
+        }
+    }
+    nonisolated(unsafe) static var signalWriteFD: Int32 = -1
+
+    private func drainSignals() {
+        var buffer = [UInt8](repeating: 0, count: 16)
+        if read(Self.signalFD, &buffer, buffer.count) > 0 { quitting = true }
+    }
+
+    // MARK: Status
+
+    func say(_ text: String, error: Bool = false) {
+        state.message = (text, error)
+        dirty = true
+    }
+
+    func loadTheme(_ name: String, announce: Bool) {
+        do {
+            theme = try themes.load(name)
+            state.themeName = name
+            terminal?.apply(theme)
+            if announce { say("theme \(name)") }
+        } catch {
+            say("\(error); using the \(theme.name) theme", error: true)
+        }
+        dirty = true
+    }
+
+    // MARK: Watching the daemon
+
+    /// Docker's event stream for changes within a second, a poll as a fallback, and reconnection
+    /// with backoff when the daemon goes away.
+    private func startMonitor() {
+        let engine = self.engine
+        let events = Task { [weak self] in
+            var backoff = 0.5
+            while !Task.isCancelled {
+                do {
+                    let api = try await engine.connect()
+                    self?.post { app in app.state.connection = .connected(api: api) }
+                    backoff = 0.5
+                    await self?.refreshList()
+                    for try await _ in engine.changes() { await self?.refreshList() }
+                } catch {
+                    let reason = Self.shortReason(error)
+                    self?.post { app in app.state.connection = .down(reason) }
+                }
+                try? await Task.sleep(for: .milliseconds(Int(backoff * 1000)))
+                backoff = min(8, backoff * 2)
+            }
+        }
+        let interval = options.pollInterval
+        let polling = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                await self?.refreshList()
+            }
+        }
+        monitorTasks = [events, polling]
+    }
+
+    func refreshList() async {
+        let showAll = showAllFlag.load(ordering: .relaxed)
+        do {
+            let list = try await engine.list(all: showAll)
+            post { app in app.updateList(list) }
+        } catch {
+            let reason = Self.shortReason(error)
+            post { app in app.state.connection = .down(reason) }
+        }
+    }
+
+    private func updateList(_ list: [SandboxInfo]) {
+        let selectedName = state.selectedSandbox?.name
+        if case .down = state.connection { state.connection = .connecting }
+        state.sandboxes = list
+        for name in state.pending.keys where list.contains(where: { $0.name == name && $0.isRunning }) {
+            state.pending[name] = nil
+        }
+        if let selectedName, let index = state.rows.firstIndex(where: { $0.name == selectedName }) {
+            state.selected = index
+        } else {
+            state.selected = min(state.selected, max(0, state.rows.count - 1))
+        }
+        dirty = true
+        if state.current == nil, let first = state.selectedSandbox, first.isRunning, first.managed { selectionChanged() }
+        Task { [weak self, engine] in
+            if let api = try? await engine.connect() { self?.post { $0.state.connection = .connected(api: api) } }
+        }
+    }
+
+    static func shortReason(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("not reachable") { return "daemon not reachable" }
+        return String(text.prefix(60))
+    }
+
+    /// Completion for the command line; libedit calls it on the UI thread, so it waits briefly.
+    static func completions(_ line: String, session: Session) -> [String] {
+        let words = line.split(separator: " ")
+        if words.first == "theme", words.count <= 2 {
+            let prefix = line.hasSuffix(" ") ? "" : String(words.last ?? "")
+            return ThemeStore.standard.names.filter { $0.hasPrefix(prefix) }
+        }
+        let semaphore = DispatchSemaphore(value: 0)
+        let result = Mutex<[String]>([])
+        Task {
+            let found = await session.completions(line: line)
+            result.withLock { $0 = found }
+            semaphore.signal()
+        }
+        _ = semaphore.wait(timeout: .now() + 1.5)
+        return result.withLock { $0 }
+    }
+}

@@ -1,0 +1,206 @@
+import CNcurses
+import Foundation
+
+/// The real terminal through ncurses: copies a ``Canvas`` to the screen with a theme's colours,
+/// and reads keys. Everything else in the TUI is independent of curses.
+final class CursesTerminal {
+    private(set) var colorMode: ColorMode = .none
+    private var pairs: [Role: Int16] = [:]
+    private var attributes: [Role: attr_t] = [:]
+    private var saved = termios()
+
+    enum ColorMode: Equatable { case none, basic8, basic16, xterm256 }
+
+    init() {
+        tcgetattr(STDIN_FILENO, &saved)
+        CrashGuard.install(saved)
+        _ = initscr()
+        raw()  // Ctrl-C, Ctrl-Z and Ctrl-S arrive as keys
+        noecho()
+        nonl()
+        keypad(sb_stdscr(), true)
+        nodelay(sb_stdscr(), true)
+        set_escdelay(25)
+        let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        if has_colors() && !noColor {
+            start_color()
+            use_default_colors()
+            colorMode = sb_colors() >= 256 ? .xterm256 : sb_colors() >= 16 ? .basic16 : .basic8
+        }
+    }
+
+    func restore() {
+        sb_mouse(0)
+        endwin()
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved)
+    }
+
+    var size: (width: Int, height: Int) { (Int(sb_cols()), Int(sb_lines())) }
+
+    func setMouse(_ on: Bool) {
+        sb_mouse(on ? 1 : 0)
+    }
+
+    /// Maps each role to a colour pair and attributes for this terminal.
+    func apply(_ theme: Theme) {
+        pairs.removeAll()
+        attributes.removeAll()
+        for (index, role) in Role.allCases.enumerated() {
+            let style = theme.style(role)
+            var attrs: attr_t = 0
+            if style.bold { attrs |= sb_a_bold() }
+            if style.underline { attrs |= sb_a_underline() }
+            if style.reverse { attrs |= sb_a_reverse() }
+            if style.dim { attrs |= sb_a_dim() }
+            if colorMode == .none {
+                attrs |= Self.monochrome(role)
+            } else {
+                let pair = Int16(index + 1)
+                init_pair(pair, color(style.fg), color(style.bg))
+                pairs[role] = pair
+            }
+            attributes[role] = attrs
+        }
+    }
+
+    /// Without colours, meaning comes from attributes.
+    private static func monochrome(_ role: Role) -> attr_t {
+        switch role {
+        case .selected, .status, .match: sb_a_reverse()
+        case .borderFocus, .title, .header, .error, .running, .command: sb_a_bold()
+        case .stderr, .agent: sb_a_underline()
+        case .dim, .lineNumber, .exited, .info: sb_a_dim()
+        default: 0
+        }
+    }
+
+    private func color(_ color: Theme.Color?) -> Int16 {
+        guard let color else { return -1 }
+        switch (color, colorMode) {
+        case (.basic(let n), .xterm256), (.basic(let n), .basic16): return Int16(n)
+        case (.basic(let n), _): return Int16(n % 8)
+        case (.rgb(let r, let g, let b), .xterm256): return Int16(Palette.xterm256(r, g, b))
+        case (.rgb(let r, let g, let b), .basic16): return Int16(Palette.basic(r, g, b, bright: true))
+        case (.rgb(let r, let g, let b), _): return Int16(Palette.basic(r, g, b, bright: false))
+        }
+    }
+
+    func draw(_ canvas: Canvas) {
+        for y in 0..<canvas.height {
+            for x in 0..<canvas.width {
+                let cell = canvas[x, y]
+                if cell.continuation { continue }
+                let scalar = cell.char.unicodeScalars.first?.value ?? 32
+                sb_put(Int32(y), Int32(x), wchar_t(bitPattern: scalar), attributes[cell.role] ?? 0, pairs[cell.role] ?? 0)
+            }
+        }
+        if let cursor = canvas.cursor {
+            curs_set(1)
+            move(Int32(cursor.y), Int32(cursor.x))
+        } else {
+            curs_set(0)
+        }
+        refresh()
+    }
+
+    /// The next key, or nil when none is waiting.
+    func readKey() -> Key? {
+        var ch: wint_t = 0
+        let result = sb_get_wch(&ch)
+        if result == ERR { return nil }
+        if result == KEY_CODE_YES { return Self.functionKey(Int32(ch)) ?? readKey() }
+        switch ch {
+        case 9: return .tab
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 8, 127: return .backspace
+        case 0: return .ctrl(" ")
+        case 1...26: return .ctrl(Character(UnicodeScalar(UInt8(ch) + 96)))
+        default:
+            guard let scalar = UnicodeScalar(UInt32(ch)) else { return nil }
+            return .char(Character(scalar))
+        }
+    }
+
+    private static func functionKey(_ code: Int32) -> Key? {
+        switch code {
+        case KEY_UP: .up
+        case KEY_DOWN: .down
+        case KEY_LEFT: .left
+        case KEY_RIGHT: .right
+        case KEY_HOME: .home
+        case KEY_END: .end
+        case KEY_PPAGE: .pageUp
+        case KEY_NPAGE: .pageDown
+        case KEY_BACKSPACE: .backspace
+        case KEY_DC: .delete
+        case KEY_ENTER: .enter
+        case KEY_BTAB: .backTab
+        case KEY_RESIZE: .resize
+        case KEY_MOUSE: mouseKey()
+        case KEY_F0 + 1...KEY_F0 + 12: .function(Int(code - KEY_F0))
+        default: nil
+        }
+    }
+
+    private static func mouseKey() -> Key? {
+        var x: Int32 = 0, y: Int32 = 0
+        switch sb_read_mouse(&x, &y) {
+        case 1: return .click(x: Int(x), y: Int(y))
+        case 4: return .wheel(up: true, x: Int(x), y: Int(y))
+        case 5: return .wheel(up: false, x: Int(x), y: Int(y))
+        default: return nil
+        }
+    }
+
+    /// Leaves curses for the shell until the user resumes the job.
+    func suspend() {
+        endwin()
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved)
+        kill(getpid(), SIGSTOP)
+        refresh()
+    }
+}
+
+/// Nearest colours for terminals without true colour.
+enum Palette {
+    static func xterm256(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> Int {
+        let levels = [0, 95, 135, 175, 215, 255]
+        func nearest(_ v: UInt8) -> Int { levels.indices.min { abs(levels[$0] - Int(v)) < abs(levels[$1] - Int(v)) }! }
+        let (ri, gi, bi) = (nearest(r), nearest(g), nearest(b))
+        let cube = 16 + 36 * ri + 6 * gi + bi
+        let cubeDistance = distance((levels[ri], levels[gi], levels[bi]), (Int(r), Int(g), Int(b)))
+        let grayLevel = min(23, max(0, (Int(r) + Int(g) + Int(b)) / 3 - 8) / 10)
+        let gray = 8 + grayLevel * 10
+        return distance((gray, gray, gray), (Int(r), Int(g), Int(b))) < cubeDistance ? 232 + grayLevel : cube
+    }
+
+    static func basic(_ r: UInt8, _ g: UInt8, _ b: UInt8, bright: Bool) -> Int {
+        let base = [(0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229)]
+        let brights = [(127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255)]
+        let candidates = base + (bright ? brights : [])
+        return candidates.indices.min { distance(candidates[$0], (Int(r), Int(g), Int(b))) < distance(candidates[$1], (Int(r), Int(g), Int(b))) }!
+    }
+
+    private static func distance(_ a: (Int, Int, Int), _ b: (Int, Int, Int)) -> Int {
+        (a.0 - b.0) * (a.0 - b.0) + (a.1 - b.1) * (a.1 - b.1) + (a.2 - b.2) * (a.2 - b.2)
+    }
+}
+
+/// Puts the terminal back if the process dies of a signal: only async-signal-safe calls.
+enum CrashGuard {
+    nonisolated(unsafe) private static var original = termios()
+    private static let reset = Array("\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1006l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n".utf8)
+
+    static func install(_ saved: termios) {
+        original = saved
+        for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
+            signal(sig) { signo in
+                CrashGuard.reset.withUnsafeBufferPointer { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+                tcsetattr(STDIN_FILENO, TCSANOW, &CrashGuard.original)
+                signal(signo, SIG_DFL)
+                raise(signo)
+            }
+        }
+    }
+}

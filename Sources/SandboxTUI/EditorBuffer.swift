@@ -1,0 +1,195 @@
+/// The text being edited: lines of characters, a cursor, undo and redo, search.
+public struct EditorBuffer: Sendable {
+    public private(set) var lines: [[Character]]
+    public private(set) var line = 0
+    public private(set) var column = 0
+    public private(set) var modified = false
+    /// The column the cursor wants when moving up and down through shorter lines.
+    private var goalColumn = 0
+    private var undoStack: [Snapshot] = []
+    private var redoStack: [Snapshot] = []
+    /// Consecutive typing is undone as one step.
+    private var typingRun = false
+    public static let undoLimit = 500
+    public static let indent: [Character] = Array("    ")
+
+    struct Snapshot: Sendable {
+        var lines: [[Character]]
+        var line: Int
+        var column: Int
+        var modified: Bool
+    }
+
+    public init(text: String = "") {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
+        if lines.count > 1, lines.last?.isEmpty == true, text.hasSuffix("\n") { lines.removeLast() }
+        self.lines = lines.isEmpty ? [[]] : lines
+    }
+
+    /// The content, with a final newline as files conventionally end.
+    public var text: String { lines.map { String($0) }.joined(separator: "\n") + "\n" }
+
+    public var currentLine: [Character] { lines[line] }
+
+    public mutating func markSaved() { modified = false }
+
+    // MARK: Editing
+
+    public mutating func insert(_ char: Character) {
+        if char == "\n" || char == "\r\n" { return newline() }
+        record(typing: true)
+        lines[line].insert(char, at: column)
+        column += 1
+        goalColumn = column
+    }
+
+    public mutating func insert(_ text: String) {
+        for char in text { insert(char) }
+    }
+
+    /// Splits the line at the cursor; the new line keeps the old one's indentation.
+    public mutating func newline() {
+        record(typing: false)
+        let rest = Array(lines[line][column...])
+        lines[line].removeSubrange(column...)
+        let indent = lines[line].prefix { $0 == " " || $0 == "\t" }
+        lines.insert(Array(indent) + rest, at: line + 1)
+        line += 1
+        column = indent.count
+        goalColumn = column
+    }
+
+    public mutating func indent() {
+        record(typing: true)
+        lines[line].insert(contentsOf: Self.indent, at: column)
+        column += Self.indent.count
+        goalColumn = column
+    }
+
+    public mutating func backspace() {
+        if column > 0 {
+            record(typing: true)
+            lines[line].remove(at: column - 1)
+            column -= 1
+        } else if line > 0 {
+            record(typing: false)
+            let rest = lines.remove(at: line)
+            line -= 1
+            column = lines[line].count
+            lines[line] += rest
+        }
+        goalColumn = column
+    }
+
+    public mutating func deleteForward() {
+        if column < lines[line].count {
+            record(typing: true)
+            lines[line].remove(at: column)
+        } else if line + 1 < lines.count {
+            record(typing: false)
+            lines[line] += lines.remove(at: line + 1)
+        }
+    }
+
+    // MARK: Moving
+
+    public mutating func move(_ action: Action, page: Int = 20) {
+        typingRun = false
+        switch action {
+        case .left:
+            if column > 0 { column -= 1 } else if line > 0 { line -= 1; column = lines[line].count }
+            goalColumn = column
+        case .right:
+            if column < lines[line].count { column += 1 } else if line + 1 < lines.count { line += 1; column = 0 }
+            goalColumn = column
+        case .up: moveVertically(-1)
+        case .down: moveVertically(1)
+        case .pageUp: moveVertically(-max(1, page))
+        case .pageDown: moveVertically(max(1, page))
+        case .home:
+            let indent = lines[line].prefix { $0 == " " }.count
+            column = column == indent ? 0 : indent  // first Home to the text, second to column 0
+            goalColumn = column
+        case .end: column = lines[line].count; goalColumn = column
+        case .top: line = 0; column = 0; goalColumn = 0
+        case .bottom: line = lines.count - 1; column = lines[line].count; goalColumn = column
+        default: break
+        }
+    }
+
+    private mutating func moveVertically(_ delta: Int) {
+        line = min(max(0, line + delta), lines.count - 1)
+        column = min(goalColumn, lines[line].count)
+    }
+
+    public mutating func moveTo(line: Int, column: Int) {
+        self.line = min(max(0, line), lines.count - 1)
+        self.column = min(max(0, column), lines[self.line].count)
+        goalColumn = self.column
+        typingRun = false
+    }
+
+    // MARK: Undo
+
+    private mutating func record(typing: Bool) {
+        if typing && typingRun { modified = true; return }
+        undoStack.append(Snapshot(lines: lines, line: line, column: column, modified: modified))
+        if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
+        redoStack.removeAll()
+        typingRun = typing
+        modified = true
+    }
+
+    @discardableResult
+    public mutating func undo() -> Bool {
+        guard let snapshot = undoStack.popLast() else { return false }
+        redoStack.append(Snapshot(lines: lines, line: line, column: column, modified: modified))
+        restore(snapshot)
+        return true
+    }
+
+    @discardableResult
+    public mutating func redo() -> Bool {
+        guard let snapshot = redoStack.popLast() else { return false }
+        undoStack.append(Snapshot(lines: lines, line: line, column: column, modified: modified))
+        restore(snapshot)
+        return true
+    }
+
+    private mutating func restore(_ snapshot: Snapshot) {
+        lines = snapshot.lines
+        line = snapshot.line
+        column = snapshot.column
+        modified = snapshot.modified
+        goalColumn = column
+        typingRun = false
+    }
+
+    // MARK: Search
+
+    /// Moves to the next occurrence of `query` after the cursor, wrapping around. Returns false
+    /// when there is none.
+    @discardableResult
+    public mutating func find(_ query: String, fromNext: Bool = true) -> Bool {
+        let needle = Array(query)
+        guard !needle.isEmpty else { return false }
+        for step in 0...lines.count {
+            let index = (line + step) % lines.count
+            let start = step == 0 ? column + (fromNext ? 1 : 0) : 0
+            if let found = Self.firstIndex(of: needle, in: lines[index], from: start) {
+                moveTo(line: index, column: found)
+                return true
+            }
+            if step == lines.count { break }
+        }
+        return false
+    }
+
+    static func firstIndex(of needle: [Character], in haystack: [Character], from start: Int) -> Int? {
+        guard needle.count <= haystack.count, start <= haystack.count - needle.count else { return nil }
+        for i in start...(haystack.count - needle.count) where haystack[i] == needle[0] {
+            if Array(haystack[i..<(i + needle.count)]) == needle { return i }
+        }
+        return nil
+    }
+}

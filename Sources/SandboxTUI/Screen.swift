@@ -1,0 +1,262 @@
+import Foundation
+import SandboxCommands
+import SandboxKit
+
+/// Draws a ``UIState`` on a ``Canvas``: the sandbox list, the editor, the output pane, the
+/// command line and the status line (or the help screen over them).
+public enum Screen {
+    public static let minWidth = 60
+    public static let minHeight = 15
+
+    public struct Layout: Equatable {
+        public var list, editor, output: Rect
+        public var commandRow, statusRow: Int
+    }
+
+    public static func layout(width: Int, height: Int) -> Layout {
+        let listWidth = min(40, max(24, width * 28 / 100))
+        let main = height - 2
+        let editorHeight = max(5, main * 55 / 100)
+        return Layout(list: Rect(x: 0, y: 0, width: listWidth, height: main),
+                      editor: Rect(x: listWidth, y: 0, width: width - listWidth, height: editorHeight),
+                      output: Rect(x: listWidth, y: editorHeight, width: width - listWidth, height: main - editorHeight),
+                      commandRow: height - 2, statusRow: height - 1)
+    }
+
+    /// Renders the state; scrolls the editor so its cursor is visible (hence `inout`).
+    public static func render(_ state: inout UIState, width: Int, height: Int) -> Canvas {
+        var canvas = Canvas(width: width, height: height)
+        guard width >= minWidth, height >= minHeight else {
+            let message = "Terminal too small: need \(minWidth)×\(minHeight), have \(width)×\(height)"
+            canvas.put(message, x: max(0, (width - message.count) / 2), y: height / 2, role: .error)
+            return canvas
+        }
+        let layout = layout(width: width, height: height)
+        let glyphs = Glyphs(ascii: state.ascii)
+        drawList(&canvas, state, layout.list, glyphs)
+        drawEditor(&canvas, &state, layout.editor, glyphs)
+        drawOutput(&canvas, state, layout.output, glyphs)
+        drawCommandLine(&canvas, state, row: layout.commandRow, width: width)
+        drawStatus(&canvas, state, row: layout.statusRow, width: width, glyphs: glyphs)
+        if state.showHelp { drawHelp(&canvas, width: width, height: height, glyphs: glyphs) }
+        return canvas
+    }
+
+    // MARK: Panes
+
+    static func box(_ canvas: inout Canvas, _ rect: Rect, title: String, focused: Bool, _ g: Glyphs) {
+        let role: Role = focused ? .borderFocus : .border
+        let right = rect.x + rect.width - 1, bottom = rect.y + rect.height - 1
+        for x in rect.x...right {
+            canvas.put(String(g.horizontal), x: x, y: rect.y, role: role)
+            canvas.put(String(g.horizontal), x: x, y: bottom, role: role)
+        }
+        for y in rect.y...bottom {
+            canvas.put(String(g.vertical), x: rect.x, y: y, role: role)
+            canvas.put(String(g.vertical), x: right, y: y, role: role)
+        }
+        canvas.put(String(g.topLeft), x: rect.x, y: rect.y, role: role)
+        canvas.put(String(g.topRight), x: right, y: rect.y, role: role)
+        canvas.put(String(g.bottomLeft), x: rect.x, y: bottom, role: role)
+        canvas.put(String(g.bottomRight), x: right, y: bottom, role: role)
+        canvas.put(" \(title) ", x: rect.x + 2, y: rect.y, role: focused ? .borderFocus : .title, limit: rect.width - 4)
+    }
+
+    static func drawList(_ canvas: inout Canvas, _ state: UIState, _ rect: Rect, _ g: Glyphs) {
+        let title = state.showAll ? "All containers" : "Sandboxes"
+        box(&canvas, rect, title: "\(title) (\(state.rows.count))", focused: state.focus == .list, g)
+        let inner = rect.inner
+        let rows = state.rows
+        if rows.isEmpty {
+            canvas.put("No sandboxes yet.", x: inner.x + 1, y: inner.y, role: .dim, limit: inner.width - 1)
+            canvas.put(":new to create one", x: inner.x + 1, y: inner.y + 1, role: .dim, limit: inner.width - 1)
+            return
+        }
+        let perRow = 2
+        let visible = max(1, inner.height / perRow)
+        let first = max(0, min(state.selected - visible + 1, rows.count - visible))
+        for (offset, info) in rows.dropFirst(first).prefix(visible).enumerated() {
+            let index = first + offset
+            let y = inner.y + offset * perRow
+            let selected = index == state.selected
+            if selected { canvas.fill(Rect(x: inner.x, y: y, width: inner.width, height: perRow), role: .selected) }
+            let (glyph, role) = g.status(info.state)
+            canvas.put(String(glyph), x: inner.x, y: y, role: selected ? .selected : role)
+            let marker = info.name == state.current ? "*" : ""
+            let age = info.isRunning ? Format.age(since: info.created, now: state.now) : info.state
+            let ageWidth = age.count
+            canvas.put(info.name + marker, x: inner.x + 2, y: y, role: selected ? .selected : .text, limit: inner.width - 3 - ageWidth)
+            canvas.put(age, x: inner.x + inner.width - ageWidth, y: y, role: selected ? .selected : (info.isRunning ? .running : .dim))
+            var by = info.createdBy ?? (info.managed ? "" : "not ours")
+            if let client = info.client { by += ":\(client)" }
+            let detail = info.kind + (by.isEmpty ? "" : " · \(by)")
+            canvas.put(detail, x: inner.x + 2, y: y + 1, role: selected ? .selected : (info.createdBy == "agent" ? .agent : .dim), limit: inner.width - 2)
+        }
+    }
+
+    static func drawEditor(_ canvas: inout Canvas, _ state: inout UIState, _ rect: Rect, _ g: Glyphs) {
+        let inner = rect.inner
+        guard let buffer = state.editor, let path = state.editorPath else {
+            box(&canvas, rect, title: "Editor", focused: state.focus == .editor, g)
+            let hints = ["No file open.", ":open PATH opens a file of the current sandbox (a new path makes a new file);",
+                         "F5 saves and runs it; Ctrl-S saves."]
+            for (i, hint) in hints.enumerated() { canvas.put(hint, x: inner.x + 1, y: inner.y + i, role: .dim, limit: inner.width - 1) }
+            return
+        }
+        let title = path + (buffer.modified ? " [+]" : "") + "  \(buffer.line + 1):\(buffer.column + 1)"
+        box(&canvas, rect, title: title, focused: state.focus == .editor, g)
+        let gutter = String(buffer.lines.count).count + 1
+        let textWidth = max(1, inner.width - gutter - 1)
+        // Keep the cursor in view.
+        if buffer.line < state.editorTop { state.editorTop = buffer.line }
+        if buffer.line >= state.editorTop + inner.height { state.editorTop = buffer.line - inner.height + 1 }
+        let cursorCell = Self.cells(buffer.currentLine.prefix(buffer.column))
+        if cursorCell < state.editorLeft { state.editorLeft = max(0, cursorCell - textWidth / 4) }
+        if cursorCell >= state.editorLeft + textWidth { state.editorLeft = cursorCell - textWidth + textWidth / 4 }
+        for row in 0..<inner.height {
+            let index = state.editorTop + row
+            guard index < buffer.lines.count else { break }
+            let y = inner.y + row
+            let isCursorLine = index == buffer.line
+            if isCursorLine { canvas.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), role: .cursorLine) }
+            let number = String(index + 1)
+            canvas.put(String(repeating: " ", count: gutter - number.count) + number, x: inner.x, y: y, role: .lineNumber)
+            let visible = Self.slice(buffer.lines[index], fromCell: state.editorLeft, width: textWidth)
+            canvas.put(visible, x: inner.x + gutter + 1, y: y, role: isCursorLine ? .cursorLine : .text)
+            if let query = state.output.search, !query.isEmpty { highlight(&canvas, visible, query, x: inner.x + gutter + 1, y: y) }
+        }
+        if state.focus == .editor {
+            canvas.cursor = (inner.x + gutter + 1 + cursorCell - state.editorLeft, inner.y + buffer.line - state.editorTop)
+        }
+    }
+
+    static func drawOutput(_ canvas: inout Canvas, _ state: UIState, _ rect: Rect, _ g: Glyphs) {
+        let log = state.output
+        var title = "Output"
+        if let running = state.running { title += " — running: \(running)" }
+        if !log.following { title += " — scrolled (End follows)" }
+        box(&canvas, rect, title: title, focused: state.focus == .output, g)
+        let inner = rect.inner
+        for (row, line) in log.visible(height: inner.height).enumerated() {
+            var x = inner.x
+            for segment in line {
+                x += canvas.put(segment.text, x: x, y: inner.y + row, role: segment.role, limit: inner.x + inner.width - x)
+            }
+            if let query = log.search, !query.isEmpty {
+                highlight(&canvas, line.map(\.text).joined(), query, x: inner.x, y: inner.y + row)
+            }
+        }
+    }
+
+    static func drawCommandLine(_ canvas: inout Canvas, _ state: UIState, row: Int, width: Int) {
+        if state.focus == .command {
+            let used = canvas.put(state.prompt, x: 0, y: row, role: .command)
+            let text = state.commandText
+            let cursorCells = Self.cells(Array(text.prefix(state.commandCursor)))
+            let room = width - used - 1
+            let skip = max(0, cursorCells - room)
+            canvas.put(Self.slice(Array(text), fromCell: skip, width: room), x: used, y: row, role: .command)
+            canvas.cursor = (used + cursorCells - skip, row)
+        } else if let message = state.message {
+            canvas.put(message.text, x: 0, y: row, role: message.isError ? .error : .info)
+        } else {
+            canvas.put(": command   ? keys   q quit", x: 0, y: row, role: .dim)
+        }
+    }
+
+    static func drawStatus(_ canvas: inout Canvas, _ state: UIState, row: Int, width: Int, glyphs: Glyphs) {
+        canvas.fill(Rect(x: 0, y: row, width: width, height: 1), role: .status)
+        let connection = switch state.connection {
+        case .connecting: "connecting…"
+        case .connected(let api): "API \(api) \(glyphs.dot) connected"
+        case .down(let why): "DISCONNECTED (\(why)) — retrying"
+        }
+        let left = " \(state.address) \(glyphs.dot) \(connection)"
+        let keys = "F5 run  ^S save  Tab pane  : cmd  ? keys  q quit" + (state.mouse ? "  [mouse]" : "")
+        canvas.put(left, x: 0, y: row, role: .status, limit: width)
+        let keysX = width - keys.count - 1
+        if keysX > CharWidth.of(left) + 2 { canvas.put(keys, x: keysX, y: row, role: .status) }
+    }
+
+    static func drawHelp(_ canvas: inout Canvas, width: Int, height: Int, glyphs: Glyphs) {
+        let lines = KeyTable.helpText
+        let boxWidth = min(width - 4, 78), boxHeight = min(height - 2, lines.count + 3)
+        let rect = Rect(x: (width - boxWidth) / 2, y: (height - boxHeight) / 2, width: boxWidth, height: boxHeight)
+        canvas.fill(rect, role: .text)
+        box(&canvas, rect, title: "Keys — any key closes", focused: true, glyphs)
+        let inner = rect.inner
+        for (row, line) in lines.prefix(inner.height).enumerated() {
+            let role: Role = line.hasPrefix(" ") ? .text : .title
+            canvas.put(line, x: inner.x + 1, y: inner.y + row, role: role, limit: inner.width - 1)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Display cells of characters (tabs count as 4).
+    static func cells(_ chars: some Sequence<Character>) -> Int {
+        chars.reduce(0) { $0 + ($1 == "\t" ? 4 : CharWidth.of($1)) }
+    }
+
+    /// The part of a line from display cell `fromCell`, `width` cells wide, tabs expanded.
+    static func slice(_ chars: [Character], fromCell start: Int, width: Int) -> String {
+        var out = ""
+        var cell = 0
+        for char in chars {
+            let expanded: [Character] = char == "\t" ? Array("    ") : [char]
+            for c in expanded {
+                let w = CharWidth.of(c)
+                if cell >= start {
+                    if cell + w - start > width { return out }
+                    out.append(c)
+                } else if cell + w > start {
+                    out.append(" ")  // half of a wide character scrolled off
+                }
+                cell += w
+            }
+        }
+        return out
+    }
+
+    static func highlight(_ canvas: inout Canvas, _ text: String, _ query: String, x: Int, y: Int) {
+        var searchStart = text.startIndex
+        while let range = text.range(of: query, options: .caseInsensitive, range: searchStart..<text.endIndex) {
+            canvas.paint(x: x + CharWidth.of(text[..<range.lowerBound]), y: y, count: CharWidth.of(text[range]), role: .match)
+            searchStart = range.upperBound
+        }
+    }
+}
+
+/// Border and status glyphs, in Unicode or (`--ascii`) plain ASCII.
+struct Glyphs {
+    let horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight, dot: Character
+    let running, stopped, busy: Character
+
+    init(ascii: Bool) {
+        if ascii {
+            (horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight, dot) = ("-", "|", "+", "+", "+", "+", "-")
+            (running, stopped, busy) = ("*", "o", "~")
+        } else {
+            (horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight, dot) = ("─", "│", "┌", "┐", "└", "┘", "·")
+            (running, stopped, busy) = ("●", "○", "◐")
+        }
+    }
+
+    func status(_ state: String) -> (Character, Role) {
+        switch state {
+        case "running": (running, .running)
+        case "building", "starting", "created", "restarting": (busy, .building)
+        default: (stopped, .exited)
+        }
+    }
+}
+
+extension Format {
+    /// "45s", "3m04s", "2h05m" since a date.
+    static func age(since date: Date, now: Date) -> String {
+        let seconds = max(0, Int(now.timeIntervalSince(date)))
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3600 { return String(format: "%dm%02ds", seconds / 60, seconds % 60) }
+        return String(format: "%dh%02dm", seconds / 3600, seconds % 3600 / 60)
+    }
+}
