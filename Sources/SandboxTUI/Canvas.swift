@@ -102,6 +102,6 @@ public enum CharWidth {
 
     static func printable(_ char: Character) -> Character {
         guard let scalar = char.unicodeScalars.first, scalar.value < 0x20 || scalar.value == 0x7F else { return char }
-        return "·"
+        return "?"
     }
 }

@@ -46,7 +46,7 @@ extension ConsoleApp {
 
     private func startNew(_ what: String?) {
         let output = PaneOutput(app: self)
-        say("creating a sandbox from \(what ?? DockerSandbox.defaultImage)…")
+        say("creating a sandbox from \(what ?? DockerSandbox.defaultImage)...")
         Task { [session] in
             let status = await session.perform(.new(what), output: output)
             let current = await session.currentName
@@ -81,7 +81,7 @@ extension ConsoleApp {
     /// Shows what an agent does in its sandbox, live, from the journal `sandbox mcp` writes.
     private func followJournal(of name: String) {
         let journal = AgentJournal(sandbox: name)
-        state.output.note("── following agent journal of \(name)", role: .agent)
+        state.output.note("-- following agent journal of \(name)", role: .agent)
         journalTask = Task { [weak self] in
             var offset: UInt64 = 0
             while !Task.isCancelled {
@@ -97,18 +97,18 @@ extension ConsoleApp {
 
     private func show(_ entry: JournalEntry) {
         let arguments = entry.arguments.sorted { $0.key < $1.key }.map { key, value in
-            "\(key)=\(value.count > 40 ? String(value.prefix(40)) + "…" : value)".replacingOccurrences(of: "\n", with: "⏎")
+            "\(key)=\(value.count > 40 ? String(value.prefix(40)) + "..." : value)".replacingOccurrences(of: "\n", with: " ")
         }.joined(separator: " ")
         state.output.note("agent \(entry.client) ▸ \(entry.tool) \(arguments)  (\(entry.milliseconds) ms)", role: .agent)
         let lines = entry.result.split(separator: "\n", omittingEmptySubsequences: false)
         for line in lines.prefix(12) { state.output.note("  " + line, role: entry.isError ? .error : .stdout) }
-        if lines.count > 12 { state.output.note("  … \(lines.count - 12) more lines", role: .dim) }
+        if lines.count > 12 { state.output.note("  ... \(lines.count - 12) more lines", role: .dim) }
     }
 
     // MARK: Files
 
     func open(_ path: String) {
-        say("opening \(path)…")
+        say("opening \(path)...")
         Task { [session] in
             let output = PaneOutput(app: self)
             do {

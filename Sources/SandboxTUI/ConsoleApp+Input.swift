@@ -146,7 +146,7 @@ extension ConsoleApp {
             guard let bytes = Self.bytes(for: key) else { return }
             _ = lineEditor?.feed(bytes)
             if key == .tab, Readline.lastCandidates.count > 1 {
-                say(Readline.lastCandidates.prefix(12).joined(separator: "  ") + (Readline.lastCandidates.count > 12 ? "  …" : ""))
+                say(Readline.lastCandidates.prefix(12).joined(separator: "  ") + (Readline.lastCandidates.count > 12 ? "  ..." : ""))
             }
         }
     }

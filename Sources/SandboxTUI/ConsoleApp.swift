@@ -182,7 +182,14 @@ public final class ConsoleApp: @unchecked Sendable {
                     self?.post { app in app.state.connection = .connected(api: api) }
                     backoff = 0.5
                     await self?.refreshList()
-                    for try await _ in engine.changes() { await self?.refreshList() }
+                    for try await _ in engine.changes() {
+                        await self?.refreshList()
+                        // The daemon can announce a death a moment before its list says so.
+                        Task { [weak self] in
+                            try? await Task.sleep(for: .milliseconds(150))
+                            await self?.refreshList()
+                        }
+                    }
                 } catch {
                     let reason = Self.shortReason(error)
                     self?.post { app in app.state.connection = .down(reason) }

@@ -83,7 +83,7 @@ public enum KeyTable {
         KeyBinding(keys: [.escape], label: "Esc", scope: .command, action: .leave, help: "leave the command line"),
         KeyBinding(keys: [], label: "Tab", scope: .command, action: .indent, help: "complete commands, sandboxes, runtimes, themes, paths"),
         KeyBinding(keys: [], label: "↑ / ↓", scope: .command, action: .up, help: "history (shared with the REPL)"),
-        KeyBinding(keys: [], label: "Ctrl-A/E/K/W…", scope: .command, action: .home, help: "emacs editing keys (libedit)"),
+        KeyBinding(keys: [], label: "Ctrl-A/E/K/W...", scope: .command, action: .home, help: "emacs editing keys (libedit)"),
     ]
 
     /// The action for a key in a pane: the pane's own binding first, then a global one.

@@ -45,14 +45,14 @@ public struct OutputLog: Sendable {
 
     public mutating func commandStarted(_ command: String, sandbox: String) {
         droppedAtCommandStart = dropped
-        note("── $ \(command)   [\(sandbox)]", role: .header)
+        note("-- $ \(command)   [\(sandbox)]", role: .header)
     }
 
     public mutating func commandFinished(exitCode: Int32, seconds: Double, timedOut: Bool) {
         let lost = dropped - droppedAtCommandStart
-        var footer = "── exit \(exitCode) · \(Self.duration(seconds))"
-        if timedOut { footer += " · timed out" }
-        if lost > 0 { footer += " · truncated (\(lost) lines dropped from the scrollback)" }
+        var footer = "-- exit \(exitCode), \(Self.duration(seconds))"
+        if timedOut { footer += ", timed out" }
+        if lost > 0 { footer += ", truncated (\(lost) lines dropped from the scrollback)" }
         note(footer, role: exitCode == 0 ? .header : .error)
     }
 
@@ -86,7 +86,7 @@ public struct OutputLog: Sendable {
     /// The lines visible in a view of `height` rows (a note of dropped lines goes first).
     public func visible(height: Int) -> [Line] {
         var all = lines
-        if dropped > 0 { all.insert([Segment(text: "… \(dropped) earlier lines dropped (scrollback limit \(limit))", role: .dim)], at: 0) }
+        if dropped > 0 { all.insert([Segment(text: "... \(dropped) earlier lines dropped (scrollback limit \(limit))", role: .dim)], at: 0) }
         let end = max(0, all.count - scrollBack)
         return Array(all[max(0, end - height)..<end])
     }

@@ -27,7 +27,7 @@ public enum Screen {
     public static func render(_ state: inout UIState, width: Int, height: Int) -> Canvas {
         var canvas = Canvas(width: width, height: height)
         guard width >= minWidth, height >= minHeight else {
-            let message = "Terminal too small: need \(minWidth)×\(minHeight), have \(width)×\(height)"
+            let message = "Terminal too small: need \(minWidth)x\(minHeight), have \(width)x\(height)"
             canvas.put(message, x: max(0, (width - message.count) / 2), y: height / 2, role: .error)
             return canvas
         }
@@ -89,7 +89,7 @@ public enum Screen {
             canvas.put(age, x: inner.x + inner.width - ageWidth, y: y, role: selected ? .selected : (info.isRunning ? .running : .dim))
             var by = info.createdBy ?? (info.managed ? "" : "not ours")
             if let client = info.client { by += ":\(client)" }
-            let detail = info.kind + (by.isEmpty ? "" : " · \(by)")
+            let detail = info.kind + (by.isEmpty ? "" : " \(g.dot) \(by)")
             canvas.put(detail, x: inner.x + 2, y: y + 1, role: selected ? .selected : (info.createdBy == "agent" ? .agent : .dim), limit: inner.width - 2)
         }
     }
@@ -133,8 +133,8 @@ public enum Screen {
     static func drawOutput(_ canvas: inout Canvas, _ state: UIState, _ rect: Rect, _ g: Glyphs) {
         let log = state.output
         var title = "Output"
-        if let running = state.running { title += " — running: \(running)" }
-        if !log.following { title += " — scrolled (End follows)" }
+        if let running = state.running { title += " - running: \(running)" }
+        if !log.following { title += " - scrolled (End follows)" }
         box(&canvas, rect, title: title, focused: state.focus == .output, g)
         let inner = rect.inner
         for (row, line) in log.visible(height: inner.height).enumerated() {
@@ -167,15 +167,17 @@ public enum Screen {
     static func drawStatus(_ canvas: inout Canvas, _ state: UIState, row: Int, width: Int, glyphs: Glyphs) {
         canvas.fill(Rect(x: 0, y: row, width: width, height: 1), role: .status)
         let connection = switch state.connection {
-        case .connecting: "connecting…"
+        case .connecting: "connecting..."
         case .connected(let api): "API \(api) \(glyphs.dot) connected"
-        case .down(let why): "DISCONNECTED (\(why)) — retrying"
+        case .down(let why): "DISCONNECTED (\(why)) - retrying"
         }
         let left = " \(state.address) \(glyphs.dot) \(connection)"
-        let keys = "F5 run  ^S save  Tab pane  : cmd  ? keys  q quit" + (state.mouse ? "  [mouse]" : "")
         canvas.put(left, x: 0, y: row, role: .status, limit: width)
-        let keysX = width - keys.count - 1
-        if keysX > CharWidth.of(left) + 2 { canvas.put(keys, x: keysX, y: row, role: .status) }
+        // Key hints, as many as fit after the connection.
+        var hints = ["F5 run", "^S save", "Tab pane", ": cmd", "? keys", "q quit"] + (state.mouse ? ["[mouse]"] : [])
+        while !hints.isEmpty, CharWidth.of(left) + 2 + hints.joined(separator: "  ").count + 1 > width { hints.removeLast() }
+        let keys = hints.joined(separator: "  ")
+        canvas.put(keys, x: width - keys.count - 1, y: row, role: .status)
     }
 
     static func drawHelp(_ canvas: inout Canvas, width: Int, height: Int, glyphs: Glyphs) {
@@ -183,7 +185,7 @@ public enum Screen {
         let boxWidth = min(width - 4, 78), boxHeight = min(height - 2, lines.count + 3)
         let rect = Rect(x: (width - boxWidth) / 2, y: (height - boxHeight) / 2, width: boxWidth, height: boxHeight)
         canvas.fill(rect, role: .text)
-        box(&canvas, rect, title: "Keys — any key closes", focused: true, glyphs)
+        box(&canvas, rect, title: "Keys - any key closes", focused: true, glyphs)
         let inner = rect.inner
         for (row, line) in lines.prefix(inner.height).enumerated() {
             let role: Role = line.hasPrefix(" ") ? .text : .title

@@ -54,6 +54,7 @@ public struct Theme: Equatable, Sendable {
                 throw fail("unknown role '\(key)' (known: \(Role.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             var words = content[content.index(after: equals)...].split(separator: " ").map(String.init)
+            guard !words.isEmpty else { throw fail("'\(key)' needs a colour or an attribute") }
             var style = Style()
             if let first = words.first, first != "on", !Self.attributes.contains(first) {
                 style.fg = try color(first, fail)

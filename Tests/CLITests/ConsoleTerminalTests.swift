@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// The full-screen console in a real terminal (tmux at 120x40) against the real daemon.
+@Suite(.timeLimit(.minutes(3))) struct ConsoleTerminalTests {
+    @Test func writeRunKillThemeResizeQuit() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("console-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let term = try Tmux(sandboxBinary.path, width: 120, height: 40, environment: [
+            "SANDBOX_DEFAULT_IMAGE": CLITests.python, "XDG_STATE_HOME": state.path, "TERM": "xterm-256color", "NO_COLOR": ""])
+        #expect(try term.wait { $0.contains("Sandboxes (") && $0.contains("connected") }.contains("API 1."))
+
+        // Create a sandbox from the local python image.
+        try term.type(":new \(CLITests.python)")
+        try term.send("Enter")
+        let created = try term.wait(timeout: 30) { $0.contains("now current") && $0.contains("●") }
+        guard let name = created.range(of: #"python-[0-9a-f]{4}"#, options: .regularExpression).map({ String(created[$0]) }) else {
+            Issue.record("no sandbox in the list:\n\(created)"); return
+        }
+        defer { _ = try? run(["rm", name]) }
+
+        // Open a new file, type the program, F5 saves and runs it.
+        try term.type(":open /workspace/app.py")
+        try term.send("Enter")
+        try term.wait { $0.contains("/workspace/app.py") && $0.contains("new file") }
+        for line in ["a, b = 0, 1", "for _ in range(10):", "    print(a, end=\" \")", "a, b = b, a + b"] {
+            try term.type(line)
+            if line.hasPrefix("a, b = b") { break }
+            try term.send("Enter")
+        }
+        try term.send("F5")
+        let ran = try term.wait(timeout: 20) { $0.contains("0 1 1 2 3 5 8 13 21 34") }
+        #expect(ran.contains("0 1 1 2 3 5 8 13 21 34"), "\(ran)")
+        #expect(ran.contains("-- exit 0"))
+        #expect(try run(["cat", "\(name):/workspace/app.py"]).stdout.contains("print(a, end=\" \")"))
+
+        // Killed from outside: the list shows it exited within a second.
+        let killed = try run(["/usr/bin/docker", "kill", name], binary: false)
+        #expect(killed.status == 0)
+        let started = Date()
+        let exited = try term.wait(timeout: 3) { screen in
+            screen.split(separator: "\n").contains { $0.contains(name) && $0.contains("exited") }
+        }
+        #expect(Date().timeIntervalSince(started) < 1.0, "took \(Date().timeIntervalSince(started)) s:\n\(exited)")
+
+        // Switch theme (colours change), resize, the help screen.
+        try term.send("Escape")
+        let before = try term.screen(colors: true)
+        try term.type(":theme light")
+        try term.send("Enter")
+        let after = try term.wait { $0.contains("theme light") }
+        #expect(after.contains("theme light"))
+        #expect(try term.screen(colors: true) != before)
+        try term.resize(width: 90, height: 28)
+        let resized = try term.wait { $0.split(separator: "\n").first?.count ?? 0 <= 90 && $0.contains("Output") }
+        #expect(resized.split(separator: "\n").allSatisfy { $0.count <= 90 })
+        try term.resize(width: 40, height: 10)
+        #expect(try term.wait { $0.contains("Terminal too small") }.contains("Terminal too small"))
+        try term.resize(width: 120, height: 40)
+        try term.type("?")
+        #expect(try term.wait { $0.contains("Keys - any key closes") }.contains("save the open file and run it"))
+        try term.send("Escape")
+
+        // Quit: the terminal is left clean, with the program's exit status.
+        try term.type("q")
+        let end = try term.wait { $0.contains("[exited]") }
+        #expect(end.contains("[exited] 0"))
+        #expect(!end.contains("Sandboxes ("), "the alternate screen is gone:\n\(end)")
+    }
+
+    @Test func daemonDownAtStartIsShownNotFatal() throws {
+        let term = try Tmux(sandboxBinary.path, width: 100, height: 30, environment: [
+            "DOCKER_HOST": "unix:///tmp/no-daemon-here.sock", "TERM": "xterm-256color"])
+        let screen = try term.wait { $0.contains("DISCONNECTED") }
+        #expect(screen.contains("DISCONNECTED (daemon not reachable) - retrying"), "\(screen)")
+        try term.type("q")
+        #expect(try term.wait { $0.contains("[exited]") }.contains("[exited] 0"))
+    }
+
+    @Test func sigtermRestoresTheTerminal() throws {
+        let term = try Tmux(sandboxBinary.path + " --ascii", width: 100, height: 30, environment: ["TERM": "xterm-256color"])
+        try term.wait { $0.contains("+- Sandboxes") }
+        _ = try run(["/usr/bin/pkill", "-TERM", "-f", "\(sandboxBinary.path) --ascii"], binary: false)
+        let end = try term.wait { $0.contains("[exited]") }
+        #expect(end.contains("[exited] 0") && !end.contains("+- Sandboxes"), "\(end)")
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import SandboxKit
+import Testing
+@testable import SandboxTUI
+
+/// The screen rendered on a virtual canvas and compared with golden text.
+@Suite struct ScreenTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func sampleState() -> UIState {
+        var state = UIState()
+        state.now = now
+        state.address = "unix:///var/run/docker.sock"
+        state.connection = .connected(api: "1.41")
+        state.sandboxes = [
+            SandboxInfo(name: "python-3f2a", containerID: "abc", image: "sandbox-test/python:3.11", runtime: nil, state: "running",
+                        status: "Up", createdBy: "tui", client: nil, created: now.addingTimeInterval(-184), managed: true),
+            SandboxInfo(name: "agent-77c1", containerID: "def", image: "python:3.12-slim", runtime: "python-minimal", state: "running",
+                        status: "Up", createdBy: "agent", client: "claude", created: now.addingTimeInterval(-42), managed: true),
+            SandboxInfo(name: "old-box", containerID: "123", image: "busybox", runtime: nil, state: "exited",
+                        status: "Exited (137)", createdBy: "repl", client: nil, created: now.addingTimeInterval(-9000), managed: true),
+        ]
+        state.current = "python-3f2a"
+        state.editor = EditorBuffer(text: "a, b = 0, 1\nfor _ in range(10):\n    print(a, end=\" \")\n    a, b = b, a + b\n")
+        state.editorPath = "/workspace/app.py"
+        state.focus = .editor
+        state.output.commandStarted("python /workspace/app.py", sandbox: "python-3f2a")
+        state.output.append("0 1 1 2 3 5 8 13 21 34 ", role: .stdout)
+        state.output.commandFinished(exitCode: 0, seconds: 0.081, timedOut: false)
+        return state
+    }
+
+    /// The golden text; `SANDBOX_UPDATE_GOLDEN=1 swift test` rewrites it from `actual`.
+    static func golden(_ name: String, actual: String) throws -> String {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name).txt")
+        if ProcessInfo.processInfo.environment["SANDBOX_UPDATE_GOLDEN"] == "1" {
+            try actual.write(to: url, atomically: true, encoding: .utf8)
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    @Test func consoleLayout() throws {
+        var state = Self.sampleState()
+        let canvas = Screen.render(&state, width: 100, height: 24)
+        #expect(canvas.text + "\n" == (try Self.golden("console-100x24", actual: canvas.text + "\n")), "\n\(canvas.text)")
+        // The editor has focus: the cursor sits at line 1, column 1 of the text.
+        let editor = Screen.layout(width: 100, height: 24).editor
+        #expect(canvas.cursor?.x == editor.x + 1 + 2 + 1 && canvas.cursor?.y == 1)
+    }
+
+    @Test func asciiModeDrawsNoUnicode() {
+        var state = Self.sampleState()
+        state.ascii = true
+        let text = Screen.render(&state, width: 100, height: 24).text
+        #expect(text.unicodeScalars.allSatisfy { $0.isASCII }, "\(text)")
+        #expect(text.contains("+- Sandboxes (3) "))
+    }
+
+    @Test func tooSmallSaysSo() {
+        var state = Self.sampleState()
+        let text = Screen.render(&state, width: 50, height: 10).text
+        #expect(text.contains("Terminal too small: need 60x15, have 50x10"))
+    }
+
+    @Test func rolesFollowMeaning() {
+        var state = Self.sampleState()
+        let canvas = Screen.render(&state, width: 100, height: 24)
+        let row = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("0 1 1 2 3 5") }!
+        let x = Array(canvas.text.split(separator: "\n", omittingEmptySubsequences: false)[row]).firstIndex(of: "0")!
+        #expect(canvas[x, row].role == .stdout)
+        #expect(canvas[0, 0].role == .border, "the list is not focused")
+        #expect(canvas[32, 0].role == .borderFocus, "the editor is")
+        let agentRow = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("agent-77c1") }! + 1
+        #expect(canvas[3, agentRow].role == .agent)
+    }
+
+    @Test func wideCharactersTakeTwoCells() {
+        var canvas = Canvas(width: 10, height: 1)
+        let used = canvas.put("a世界b", x: 0, y: 0, role: .text)
+        #expect(used == 6)
+        #expect(canvas.text == "a世界b")
+        #expect(canvas[1, 0].char == "世" && canvas[2, 0].continuation)
+        var narrow = Canvas(width: 4, height: 1)
+        narrow.put("ab世界", x: 0, y: 0, role: .text)
+        #expect(narrow.text == "ab世", "a wide character that does not fit is left out")
+    }
+
+    @Test func editorScrollsToTheCursorHorizontally() {
+        var state = Self.sampleState()
+        var buffer = EditorBuffer(text: String(repeating: "x", count: 300) + "END\n")
+        buffer.move(.end)
+        state.editor = buffer
+        let canvas = Screen.render(&state, width: 100, height: 24)
+        #expect(canvas.text.contains("END"))
+        #expect(state.editorLeft > 200)
+    }
+
+    @Test func statusLineShowsTheConnection() {
+        var state = Self.sampleState()
+        state.connection = .down("daemon not reachable")
+        let text = Screen.render(&state, width: 100, height: 24).text
+        #expect(text.contains("DISCONNECTED (daemon not reachable) - retrying"))
+    }
+
+    @Test func helpScreenListsTheKeyTable() {
+        var state = Self.sampleState()
+        state.showHelp = true
+        let text = Screen.render(&state, width: 100, height: 60).text
+        for binding in KeyTable.bindings where !binding.label.isEmpty { #expect(text.contains(binding.label)) }
+    }
+}
