@@ -89,7 +89,7 @@ public enum Screen {
             canvas.put(age, x: inner.x + inner.width - ageWidth, y: y, role: selected ? .selected : (info.isRunning ? .running : .dim))
             var by = info.createdBy ?? (info.managed ? "" : "not ours")
             if let client = info.client { by += ":\(client)" }
-            let detail = info.kind + (by.isEmpty ? "" : " \(g.dot) \(by)")
+            let detail = (by.isEmpty ? "" : "\(by) \(g.dot) ") + info.kind
             canvas.put(detail, x: inner.x + 2, y: y + 1, role: selected ? .selected : (info.createdBy == "agent" ? .agent : .dim), limit: inner.width - 2)
         }
     }

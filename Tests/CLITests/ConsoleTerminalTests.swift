@@ -85,3 +85,49 @@ import Testing
         #expect(end.contains("[exited] 0") && !end.contains("+- Sandboxes"), "\(end)")
     }
 }
+
+/// Watching an agent: its sandbox is marked in the list and its journal streams into the output pane.
+@Suite(.timeLimit(.minutes(2))) struct AgentWatchTests {
+    @Test func selectingAnAgentsSandboxFollowsItsJournal() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        // An agent's sandbox: made by `sandbox mcp --keep` through a scripted MCP session.
+        let script = """
+        import asyncio, os, sys
+        from mcp import ClientSession, StdioServerParameters
+        from mcp.client.stdio import stdio_client
+        async def main():
+            params = StdioServerParameters(command=sys.argv[1], args=["mcp", "--keep", "--image", sys.argv[2]], env=dict(os.environ))
+            async with stdio_client(params) as (r, w):
+                async with ClientSession(r, w) as s:
+                    await s.initialize()
+                    await s.call_tool("write_file", {"path": "notes.txt", "content": "agent was here"})
+        asyncio.run(main())
+        """
+        let python = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".venv/bin/python")
+        try #require(FileManager.default.fileExists(atPath: python.path), "make test creates .venv")
+        let made = try run([python.path, "-c", script, sandboxBinary.path, CLITests.python], environment: ["XDG_STATE_HOME": state.path], binary: false)
+        #expect(made.status == 0, "\(made)")
+        let agentSandbox = try #require(try run(["ps", "--json"]).stdout.split(separator: "\"").map(String.init)
+            .first { $0.hasPrefix("python-") && FileManager.default.fileExists(atPath: state.appendingPathComponent("sandbox/journals/\($0).jsonl").path) })
+        defer { _ = try? run(["rm", agentSandbox]) }
+
+        let term = try Tmux(sandboxBinary.path, width: 120, height: 40, environment: ["XDG_STATE_HOME": state.path, "TERM": "xterm-256color"])
+        try term.wait { $0.contains(agentSandbox) }
+        // Select it (it may not be the first row).
+        var screen = ""
+        for _ in 0..<10 {
+            screen = try term.screen()
+            if screen.contains("following agent journal of \(agentSandbox)") { break }
+            try term.send("j")
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        screen = try term.wait { $0.contains("write_file") }
+        #expect(screen.contains("agent:mcp"), "marked as an agent's in the list:\n\(screen)")
+        #expect(screen.contains("agent mcp ▸ write_file"))
+        #expect(screen.contains("Wrote 14 bytes to notes.txt"))
+        try term.type("q")
+        try term.wait { $0.contains("[exited]") }
+    }
+}
