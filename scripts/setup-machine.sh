@@ -6,7 +6,7 @@ set -euo pipefail
 CACHE=${SANDBOX_CACHE:-/var/cache/sandbox-dev}
 BUSYBOX_IMAGE=sandbox-test/busybox:latest
 PYTHON_IMAGE=sandbox-test/python:3.11
-PACKAGES=(docker.io busybox-static debootstrap libncurses-dev libedit-dev tmux curl python3-venv)
+PACKAGES=(docker.io busybox-static debootstrap libncurses-dev libedit-dev tmux curl python3-venv procps)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -22,15 +22,8 @@ install_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-docker_answers() { curl -sf --max-time 2 --unix-socket /var/run/docker.sock http://docker/_ping >/dev/null 2>&1; }
-
 start_docker() {
-  docker_answers && return
-  log "starting dockerd"
-  as_root sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
-  for _ in $(seq 1 60); do docker_answers && return; sleep 0.5; done
-  log "dockerd did not answer on /var/run/docker.sock; see /var/log/dockerd.log"
-  exit 1
+  bash "$(dirname "$0")/dockerd.sh" start
 }
 
 build_busybox_image() {

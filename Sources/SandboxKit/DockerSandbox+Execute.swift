@@ -13,8 +13,10 @@ extension DockerSandbox {
     public func execute(_ command: String, timeout: Duration? = nil) async throws -> ExecuteResult {
         let collector = OutputCollector(limit: Self.outputLimit)
         let exit = try await run(command, timeout: timeout) { frame in collector.append(frame) }
-        let (output, truncated) = collector.result()
-        return ExecuteResult(output: output, exitCode: exit.exitCode, truncated: truncated, timedOut: exit.timedOut, duration: exit.duration)
+        var (output, truncated) = collector.result()
+        if exit.outOfMemory { output += (output.isEmpty || output.hasSuffix("\n") ? "" : "\n") + outOfMemoryNote }
+        return ExecuteResult(output: output, exitCode: exit.exitCode, truncated: truncated, timedOut: exit.timedOut,
+                             outOfMemory: exit.outOfMemory, duration: exit.duration)
     }
 
     /// Runs `command` and yields its stdout and stderr as they arrive, then its exit.
@@ -51,6 +53,7 @@ extension DockerSandbox {
         let rest = decoders.withLock { ($0.stdout.flush(), $0.stderr.flush()) }
         if !rest.0.isEmpty { onOutput(.stdout(rest.0)) }
         if !rest.1.isEmpty { onOutput(.stderr(rest.1)) }
+        if exit.outOfMemory { onOutput(.stderr(outOfMemoryNote)) }
         return exit
     }
 
@@ -94,7 +97,9 @@ extension DockerSandbox {
             if timedOut.load(ordering: .relaxed) {
                 return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration)
             }
-            return ExecExit(exitCode: try await exitCode(of: execID, client: client, container: container), timedOut: false, duration: duration)
+            let code = try await exitCode(of: execID, client: client, container: container)
+            let oom = code == 137 ? await oomKillsRose(container, client: client) : false
+            return ExecExit(exitCode: code, timedOut: false, duration: duration, outOfMemory: oom)
         } catch {
             if Task.isCancelled {
                 // Wait for the kill, from a task of its own: this one's requests are cancelled.
@@ -127,6 +132,26 @@ extension DockerSandbox {
 }
 
 extension DockerSandbox {
+    var outOfMemoryNote: String {
+        "[killed: the sandbox ran out of memory (limit \(memoryLimit ?? "none"))]\n"
+    }
+
+    /// Whether the container's cgroup counted a new OOM kill since the last look (cgroup v2's
+    /// memory.events, or v1's memory.oom_control).
+    fileprivate func oomKillsRose(_ container: String, client: DockerClient) async -> Bool {
+        let script = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null"
+        guard let exec = try? await client.createExec(container: container, .init(cmd: ["sh", "-c", script])),
+              let output = try? await client.startExec(exec) else { return false }
+        var text = ""
+        var decoder = UTF8StreamDecoder()
+        do { for try await frame in output where frame.stream == .stdout { text += decoder.decode(frame.bytes) } } catch { return false }
+        let count = text.split(separator: "\n").compactMap { line -> Int? in
+            let parts = line.split(separator: " ")
+            return parts.count == 2 && parts[0] == "oom_kill" ? Int(parts[1]) : nil
+        }.first ?? 0
+        return recordOOMKills(count)
+    }
+
     fileprivate func containerStops(_ container: String, client: DockerClient, within limit: Duration) async throws -> Bool {
         let deadline = ContinuousClock.now + limit
         repeat {

@@ -36,6 +36,8 @@ public actor DockerSandbox {
     private var state: State = .idle
     private var buildProgress: @Sendable (BuildProgress) -> Void = { _ in }
     private var rebuildRuntime = false
+    /// OOM kills seen in this container so far, to tell a new one from an old one.
+    private var oomKillsSeen = 0
 
     /// The image used when neither an image nor a runtime is given (`SANDBOX_DEFAULT_IMAGE` overrides it).
     public static var defaultImage: String {
@@ -149,6 +151,7 @@ public actor DockerSandbox {
         case .idle:
             let task = Task { try await self.createContainer() }
             state = .starting(task)
+            oomKillsSeen = 0
             do {
                 let id = try await task.value
                 if case .starting = state { state = .running(id) }
@@ -186,6 +189,12 @@ public actor DockerSandbox {
     func docker() throws -> DockerClient {
         if let client { return client }
         do { return try DockerClient.shared() } catch { throw SandboxError.wrap(error) }
+    }
+
+    /// Records the container's OOM-kill count; true when it rose.
+    func recordOOMKills(_ count: Int) -> Bool {
+        defer { oomKillsSeen = max(oomKillsSeen, count) }
+        return count > oomKillsSeen
     }
 
     /// Receives the progress of a runtime image build triggered by starting this sandbox.

@@ -7,10 +7,14 @@ public struct ExecuteResult: Sendable, Equatable {
     /// True when the command printed more than the output limit and the rest was dropped.
     public var truncated: Bool
     public var timedOut: Bool
+    /// The kernel killed the command because the sandbox hit its memory limit.
+    public var outOfMemory: Bool
     public var duration: Duration
 
-    public init(output: String, exitCode: Int32, truncated: Bool, timedOut: Bool = false, duration: Duration = .zero) {
-        (self.output, self.exitCode, self.truncated, self.timedOut, self.duration) = (output, exitCode, truncated, timedOut, duration)
+    public init(output: String, exitCode: Int32, truncated: Bool, timedOut: Bool = false, outOfMemory: Bool = false,
+                duration: Duration = .zero) {
+        (self.output, self.exitCode, self.truncated, self.timedOut) = (output, exitCode, truncated, timedOut)
+        (self.outOfMemory, self.duration) = (outOfMemory, duration)
     }
 }
 
@@ -25,6 +29,8 @@ public struct ExecExit: Sendable, Equatable {
     public var exitCode: Int32
     public var timedOut: Bool
     public var duration: Duration
+    /// Killed by the kernel's out-of-memory killer (exit code 137 and the sandbox's OOM count rose).
+    public var outOfMemory = false
 }
 
 /// Exit code reported for a command killed at its timeout, as coreutils' `timeout` does.

@@ -1,0 +1,118 @@
+import DockerEngine
+import Foundation
+import SandboxKit
+import Testing
+
+/// Faults and abuse, bounded in time: a daemon restart, resource exhaustion, awkward paths.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct FaultTests {
+    static let dockerd = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/dockerd.sh").path
+
+    /// Through system(3): the daemon it starts outlives the script, which Foundation's
+    /// Process waits on.
+    static func daemon(_ verb: String) throws {
+        let status = system("bash '\(dockerd)' \(verb) </dev/null >/dev/null 2>&1")
+        #expect(status == 0, "dockerd.sh \(verb)")
+    }
+
+    @Test func daemonRestartDuringASession() async throws {
+        let sandbox = DockerSandbox(image: TestImages.python, labels: ["sandbox.test": "true"])
+        try await sandbox.write("before.txt", "kept")
+        let host = try await sandbox.execute("hostname").output
+        try Self.daemon("stop")
+        do {
+            let started = ContinuousClock.now
+            let error = await #expect(throws: SandboxError.self) { try await sandbox.execute("true") }
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(error?.description.hasPrefix("Docker daemon not reachable at unix:///var/run/docker.sock (is dockerd running?)") == true,
+                    "\(String(describing: error))")
+            #expect(await sandbox.isAlive() == false)
+        }
+        try Self.daemon("start")
+        // The engine reconnects by itself; with live-restore the container kept running.
+        let after = try await sandbox.execute("hostname; cat before.txt")
+        #expect(after.output == host + "kept")
+        #expect(await sandbox.isAlive())
+        try await sandbox.stop()
+    }
+
+    @Test func forkBombStaysInsideThePidsLimit() async throws {
+        let sandbox = DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"])
+        try await sandbox.start()
+        let bomb = Task { try await sandbox.execute("f() { f | f & }; f; sleep 3", timeout: .seconds(4)) }
+        try await Task.sleep(for: .seconds(2))
+        let processes = try await DockerClient.shared().processCount(sandbox.name)
+        #expect(processes <= 512, "\(processes) processes")
+        _ = try? await bomb.value
+        let stopStarted = ContinuousClock.now
+        try await sandbox.stop()
+        #expect(ContinuousClock.now - stopStarted < .seconds(3))
+        #expect(try await inspect(sandbox) == nil)
+    }
+
+    @Test func memoryHogIsKilledAndSaysSo() async throws {
+        let sandbox = DockerSandbox(image: TestImages.python, labels: ["sandbox.test": "true"], memoryLimit: "64m")
+        let result = try await sandbox.execute("python -c 'x = bytearray(512 * 1024 * 1024); print(len(x))'", timeout: .seconds(30))
+        #expect(result.exitCode == 137)
+        #expect(result.outOfMemory)
+        #expect(result.output.contains("ran out of memory (limit 64m)"), "\(result.output)")
+        #expect(try await sandbox.execute("echo still here").output == "still here\n", "the sandbox survives")
+        let plain = try await sandbox.execute("kill -9 $$")
+        #expect(plain.exitCode == 137 && !plain.outOfMemory, "a plain kill is not an OOM")
+        try await sandbox.stop()
+    }
+
+    @Test func aGibibyteOfOutputKeepsMemoryBounded() async throws {
+        try await withSandbox(image: TestImages.busybox) { sandbox in
+            try await sandbox.start()
+            let before = Self.residentMiB()
+            let result = try await sandbox.execute("head -c 1073741824 /dev/zero | tr '\\0' x", timeout: .seconds(120))
+            let after = Self.residentMiB()
+            #expect(result.truncated && result.output.count == 100_000 && result.exitCode == 0)
+            #expect(after - before < 64, "resident memory grew from \(before) to \(after) MiB")
+        }
+    }
+
+    static func residentMiB() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+
+    @Test(arguments: TestImages.both)
+    func awkwardPaths(image: String) async throws {
+        try await withSandbox(image: image) { sandbox in
+            let long = String(repeating: "n", count: 251) + ".txt"  // 255 bytes, the filesystem's limit
+            try await sandbox.write(long, "long")
+            #expect(try await sandbox.read(long) == "     1\tlong")
+            let tooLong = String(repeating: "m", count: 256)
+            await #expect(throws: SandboxError.self) { try await sandbox.write(tooLong, "x") }
+
+            let deep = "/workspace/" + (1...40).map { "d\($0)" }.joined(separator: "/") + "/leaf.txt"
+            try await sandbox.write(deep, "deep")
+            #expect(try await sandbox.glob("leaf.txt") == [deep])
+
+            try await sandbox.write("/workspace/sub/../dots.txt", "dots")
+            #expect(try await sandbox.execute("cat /workspace/dots.txt").output == "dots")
+            try await sandbox.write("../tmp/relative.txt", "up")
+            #expect(try await sandbox.execute("cat /tmp/relative.txt").output == "up")
+
+            try await sandbox.write("with space/ünï cødé ✓.txt", "u")
+            #expect(try await sandbox.ls("with space").map(\.name) == ["ünï cødé ✓.txt"])
+            #expect(try await sandbox.grep("u", path: "with space").first?.path == "/workspace/with space/ünï cødé ✓.txt")
+
+            _ = try await sandbox.execute("ln -s /dev/zero zero-link; ln -s loop-b loop-a; ln -s loop-a loop-b")
+            await #expect(throws: SandboxError.self) { try await sandbox.readData("zero-link") }  // refused, never read forever
+            await #expect(throws: SandboxError.self) { try await sandbox.readData("loop-a") }
+        }
+    }
+
+    @Test func randomBytesIntoTheProgressParser() {
+        for _ in 0..<3000 {
+            var decoder = JSONMessageDecoder()
+            let bytes = (0..<Int.random(in: 0...200)).map { _ in [UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "\""), 10, 58, 120].randomElement()! }
+            _ = decoder.feed(.init(bytes: bytes))
+            _ = decoder.finish()
+        }
+    }
+}
