@@ -3,7 +3,7 @@ SWIFT ?= swift
 SETUP := scripts/setup-machine.sh
 LOCAL_PYTHON_IMAGE := sandbox-test/python:3.11
 
-.PHONY: run test setup build release bench clean
+.PHONY: run test setup build release clean
 
 setup:
 	@bash $(SETUP)
@@ -32,9 +32,6 @@ test: setup $(VENV)/.installed
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 	cd Tests/agent && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
-
-bench: setup release
-	bash scripts/bench.sh
 
 clean:
 	rm -rf .build
