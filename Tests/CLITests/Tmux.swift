@@ -5,8 +5,9 @@ final class Tmux {
     let session = "sandbox-test-\(UUID().uuidString.prefix(8))"
 
     init(_ command: String, width: Int = 120, height: Int = 40, environment: [String: String] = [:]) throws {
-        var args = ["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)"]
-        for (key, value) in environment { args += ["-e", "\(key)=\(value)"] }
+        // -u and a UTF-8 locale: CI runs with no LANG, which would put tmux and the program in ASCII mode.
+        var args = ["-u", "new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)"]
+        for (key, value) in ["LANG": "C.UTF-8"].merging(environment, uniquingKeysWith: { $1 }) { args += ["-e", "\(key)=\(value)"] }
         try tmux(args + [command + "; echo '[exited]' $?; sleep 600"], capture: false)
     }
 
@@ -44,16 +45,43 @@ final class Tmux {
 
     @discardableResult
     private func tmux(_ args: [String], capture: Bool = true) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = args
-        // A server started here inherits our pipes; reading one to its end would never return.
-        let out = Pipe()
-        process.standardOutput = capture ? out : FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try spawn(["/usr/bin/tmux"] + args, capture: capture)
     }
+}
+
+/// Runs a program and returns its standard output, through posix_spawn and waitpid: Foundation's
+/// Process can miss the exit of a tmux client that has just forked the server (seen on a fresh
+/// machine: the client defunct, `waitUntilExit` never returning).
+func spawn(_ argv: [String], capture: Bool) throws -> String {
+    var fds: [Int32] = [-1, -1]
+    guard pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }  // dup2 onto 1 clears it for the child's copy
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    if capture {
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    }
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var cArgs = argv.map { strdup($0) } + [nil]
+    defer { cArgs.forEach { free($0) } }
+    var pid: pid_t = 0
+    let result = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+    close(fds[1])
+    defer { close(fds[0]) }
+    guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .ENOENT) }
+    var output = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = read(fds[0], &buffer, buffer.count)
+        if count > 0 { output.append(contentsOf: buffer[0..<count]); continue }
+        if count < 0 && errno == EINTR { continue }
+        break
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return String(decoding: output, as: UTF8.self)
 }
