@@ -31,6 +31,11 @@ extension DockerClient {
         }
     }
 
+    /// `POST /containers/{id}/rename`.
+    public func renameContainer(_ id: String, to name: String) async throws {
+        try await call(.POST, "/containers/\(id)/rename", query: [("name", name)])
+    }
+
     public func killContainer(_ id: String, signal: String = "KILL") async throws {
         try await call(.POST, "/containers/\(id)/kill", query: [("signal", signal)])
     }

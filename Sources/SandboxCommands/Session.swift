@@ -27,11 +27,19 @@ public actor Session {
     public private(set) var currentFile: String?
     private var created: [DockerSandbox] = []
     private var runtimes: RuntimeRegistry
+    /// Started sandboxes kept ready for `new`, when the front end was asked for a pool.
+    private let pool: SandboxPool?
 
-    public init(engine: SandboxEngine, creator: Creator, runtimes: RuntimeRegistry = .standard) {
+    public init(engine: SandboxEngine, creator: Creator, runtimes: RuntimeRegistry = .standard, pool: SandboxPool? = nil) {
         self.engine = engine
         self.creator = creator
         self.runtimes = runtimes
+        self.pool = pool
+    }
+
+    /// Fills the pool (if any) with sandboxes of the default image, so the first `new` is warm too.
+    public func warmUp() async {
+        await pool?.prepare(like: template(nil))
     }
 
     public var currentName: String? { current?.name }
@@ -54,8 +62,8 @@ public actor Session {
     private func dispatch(_ command: Command, output: some SessionOutput) async throws -> Int32 {
         switch command {
         case .new(let what):
-            let sandbox = try await create(what, output: output)
-            output.emit("created \(sandbox.name) (\(what ?? DockerSandbox.defaultImage)), now current\n", .info)
+            let (sandbox, warm) = try await create(what, output: output)
+            output.emit("created \(sandbox.name) (\(what ?? DockerSandbox.defaultImage)\(warm ? ", ready from the pool" : "")), now current\n", .info)
         case .use(let name):
             current = try await engine.sandbox(named: name)
             output.emit("using \(name)\n", .info)
@@ -136,22 +144,32 @@ public actor Session {
         }
     }
 
-    /// Creates a sandbox from a runtime name or an image and makes it current.
-    public func create(_ what: String?, output: some SessionOutput) async throws -> DockerSandbox {
-        let sandbox: DockerSandbox
-        if let what, runtimes.runtimes[what] != nil {
-            sandbox = DockerSandbox(runtime: .named(what), createdBy: creator, runtimes: runtimes)
-        } else {
-            sandbox = DockerSandbox(image: what ?? DockerSandbox.defaultImage, createdBy: creator)
-        }
-        await sandbox.onBuildProgress { progress in
+    /// Creates a sandbox from a runtime name or an image and makes it current; `warm` when the
+    /// pool had one ready.
+    @discardableResult
+    public func create(_ what: String?, output: some SessionOutput) async throws -> (sandbox: DockerSandbox, warm: Bool) {
+        let template = template(what)
+        await template.onBuildProgress { progress in
             let step = progress.step.map { "[\($0)/\(progress.totalSteps ?? 0)] " } ?? ""
             output.emit("build \(progress.runtime): \(step)\(progress.line)\n", .info)
         }
-        try await sandbox.start()
+        let sandbox: DockerSandbox
+        if let pool {
+            sandbox = try await pool.take(like: template)
+        } else {
+            try await template.start()
+            sandbox = template
+        }
         created.append(sandbox)
         current = sandbox
-        return sandbox
+        return (sandbox, sandbox !== template)
+    }
+
+    private func template(_ what: String?) -> DockerSandbox {
+        if let what, runtimes.runtimes[what] != nil {
+            return DockerSandbox(runtime: .named(what), createdBy: creator, runtimes: runtimes)
+        }
+        return DockerSandbox(image: what ?? DockerSandbox.defaultImage, createdBy: creator)
     }
 
     /// Makes `sandbox` current (the TUI's list selection).
@@ -163,7 +181,7 @@ public actor Session {
     public func currentSandbox(_ output: some SessionOutput) async throws -> DockerSandbox {
         if let current { return current }
         output.emit("no sandbox yet: creating one from \(DockerSandbox.defaultImage)\n", .info)
-        return try await create(nil, output: output)
+        return try await create(nil, output: output).sandbox
     }
 
     private func targetName(_ name: String?) throws -> String {
@@ -172,8 +190,10 @@ public actor Session {
         return current.name
     }
 
-    /// Removes the sandboxes this session created (on quit, unless asked to keep them).
-    public func shutdown() async {
+    /// On quit: removes the pool's waiting sandboxes and, unless kept, the ones this session created.
+    public func shutdown(keepCreated: Bool = false) async {
+        await pool?.drain()
+        guard !keepCreated else { return }
         for sandbox in created { try? await sandbox.stop() }
         created.removeAll()
         current = nil

@@ -71,7 +71,7 @@ public actor DockerSandbox {
         self.createdBy = createdBy
         self.client = client
         self.runtimes = runtimes
-        let id = String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
+        let id = Self.newID()
         self.sandboxID = id
         self.name = name ?? "\(Self.namePrefix(image: image, runtime: runtime))-\(id.prefix(4))"
         let runtimeWorkDir: String? = if case .config(let config) = runtime { config.workDir } else { nil }
@@ -81,6 +81,35 @@ public actor DockerSandbox {
     /// A sandbox given a runtime spelled out in full.
     public init(runtime: RuntimeConfig, volumes: [String: String] = [:], name: String? = nil, createdBy: Creator = .library) {
         self.init(runtime: .config(runtime), volumes: volumes, workDir: runtime.workDir, name: name, createdBy: createdBy)
+    }
+
+    /// A sandbox configured like `template` under another name, with extra labels; given a running
+    /// container (a pool's, started from the same configuration), it adopts it instead of starting one.
+    init(like template: DockerSandbox, name: String, extraLabels: [String: String] = [:],
+         adopting container: (id: String, sandboxID: String)? = nil) {
+        self.image = template.image
+        self.runtime = template.runtime
+        self.volumes = template.volumes
+        self.workDir = template.workDir
+        self.environment = template.environment
+        self.labels = template.labels.merging(extraLabels) { $1 }
+        self.memoryLimit = template.memoryLimit
+        self.cpuLimit = template.cpuLimit
+        self.network = template.network
+        self.security = template.security
+        self.createdBy = template.createdBy
+        self.client = template.client
+        self.runtimes = template.runtimes
+        self.name = name
+        self.sandboxID = container?.sandboxID ?? Self.newID()
+        if let container { self.state = .running(container.id) }
+    }
+
+    /// Everything that decides what container this sandbox gets, but its name: sandboxes with the
+    /// same spec are interchangeable, which is what lets a pool hand out one started earlier.
+    nonisolated var spec: SandboxSpec {
+        SandboxSpec(image: image, runtime: runtime, volumes: volumes, workDir: workDir, environment: environment, labels: labels,
+                    memoryLimit: memoryLimit, cpuLimit: cpuLimit, network: network, security: security, createdBy: createdBy)
     }
 
     /// Wraps a container that already runs (found by ``SandboxEngine``).
@@ -303,6 +332,10 @@ public actor DockerSandbox {
             return "no registry is reachable"
         }
         return message.count > 200 ? String(message.prefix(200)) + "…" : message
+    }
+
+    static func newID() -> String {
+        String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
     }
 
     static func namePrefix(image: String?, runtime: RuntimeReference?) -> String {

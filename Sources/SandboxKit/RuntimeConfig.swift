@@ -31,7 +31,7 @@ public struct RuntimeConfig: Sendable, Equatable, Hashable, Codable {
 }
 
 /// A runtime given by name (a built-in or one from the runtimes file) or spelled out.
-public enum RuntimeReference: Sendable, Equatable, ExpressibleByStringLiteral {
+public enum RuntimeReference: Sendable, Hashable, ExpressibleByStringLiteral {
     case named(String)
     case config(RuntimeConfig)
 

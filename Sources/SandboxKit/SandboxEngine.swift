@@ -57,7 +57,7 @@ public final class SandboxEngine: Sendable {
     public func list(all: Bool = false) async throws -> [SandboxInfo] {
         do {
             let containers = try await client.listContainers(all: true, labels: all ? [] : ["\(SandboxLabel.managed)=true"])
-            return containers.map(Self.info).sorted { $0.created > $1.created }
+            return containers.filter { all || !$0.name.hasPrefix(SandboxPool.namePrefix) }.map(Self.info).sorted { $0.created > $1.created }
         } catch { throw SandboxError.wrap(error) }
     }
 
@@ -93,13 +93,26 @@ public final class SandboxEngine: Sendable {
     }
 
     /// Removes our sandboxes that are not running; other containers are never touched.
+    /// Also removes the waiting sandboxes of a pool whose process ended without draining it.
     public func prune() async throws -> [String] {
         var removed: [String] = []
-        for info in try await list() where info.managed && !info.isRunning {
-            do { try await client.removeContainer(info.containerID) } catch { throw SandboxError.wrap(error) }
-            removed.append(info.name)
-        }
+        do {
+            for info in try await list() where info.managed && !info.isRunning {
+                try await client.removeContainer(info.containerID)
+                removed.append(info.name)
+            }
+            for container in try await client.listContainers(all: true, labels: [SandboxLabel.poolOwner])
+            where container.name.hasPrefix(SandboxPool.namePrefix) && !Self.processExists(container.labels?[SandboxLabel.poolOwner]) {
+                try await client.removeContainer(container.id)
+                removed.append(container.name)
+            }
+        } catch let error as SandboxError { throw error } catch { throw SandboxError.wrap(error) }
         return removed
+    }
+
+    private static func processExists(_ pid: String?) -> Bool {
+        guard let pid = pid.flatMap({ pid_t($0) }), pid > 0 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// Whether an image is present locally.

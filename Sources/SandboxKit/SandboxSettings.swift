@@ -15,7 +15,7 @@ public enum Creator: String, Sendable, Codable, CaseIterable {
 }
 
 /// Hardening applied to every sandbox container unless the caller relaxes it.
-public struct SecurityProfile: Sendable, Equatable {
+public struct SecurityProfile: Sendable, Hashable {
     public var noNewPrivileges = true
     /// Everything else is dropped; these are what package installs and file ownership need.
     public var capabilities = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "SETUID", "SETGID", "KILL", "NET_BIND_SERVICE"]
@@ -45,6 +45,8 @@ public enum SandboxLabel {
     public static let creator = "sandbox.created-by"
     public static let client = "sandbox.client"
     public static let workDir = "sandbox.workdir"
+    /// On a pool's waiting sandboxes: the pid of the process whose pool made it.
+    public static let poolOwner = "sandbox.pool-owner"
 }
 
 /// Parses sizes such as `512m`, `2g`, `1048576`.

@@ -23,16 +23,21 @@ public actor AgentSession {
     let target: Target
     let options: AgentTools.Options
     let keep: Bool
+    let warm: Bool
     private var clientName = "unknown client"
     private var sandbox: DockerSandbox?
     private var journal: AgentJournal?
 
-    public init(target: Target, options: AgentTools.Options, keep: Bool) {
-        (self.target, self.options, self.keep) = (target, options, keep)
+    public init(target: Target, options: AgentTools.Options, keep: Bool, warm: Bool = false) {
+        (self.target, self.options, self.keep, self.warm) = (target, options, keep, warm)
     }
 
     /// Recorded from the MCP handshake; the sandbox is labelled with it.
-    public func setClient(_ name: String) { clientName = name }
+    public func setClient(_ name: String) async {
+        clientName = name
+        guard warm, let made = try? await ensureSandbox(starting: false) else { return }
+        Task { try? await made.start() }  // a failure shows at the first tool call, which starts it again
+    }
 
     public var sandboxName: String? { sandbox?.name }
 
@@ -65,7 +70,9 @@ public actor AgentSession {
         return outcome
     }
 
-    private func ensureSandbox() async throws -> DockerSandbox {
+    /// With `warm`, the sandbox starts as soon as the client has said who it is, so the agent's
+    /// first tool call does not wait for a container to start.
+    private func ensureSandbox(starting: Bool = true) async throws -> DockerSandbox {
         if let sandbox { return sandbox }
         let made: DockerSandbox
         switch target {
@@ -76,7 +83,7 @@ public actor AgentSession {
         case .existing(let name):
             made = try await SandboxEngine().sandbox(named: name)
         }
-        try await made.start()
+        if starting { try await made.start() }
         sandbox = made
         journal = AgentJournal(sandbox: made.name)
         return made

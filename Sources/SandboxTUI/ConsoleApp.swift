@@ -43,10 +43,10 @@ public final class ConsoleApp: @unchecked Sendable {
     /// Frames drawn, for the idle-CPU benchmark and tests.
     public private(set) var frames = 0
 
-    public init(engine: SandboxEngine, options: ConsoleOptions) {
+    public init(engine: SandboxEngine, options: ConsoleOptions, pool: SandboxPool? = nil) {
         self.engine = engine
         self.options = options
-        session = Session(engine: engine, creator: .tui)
+        session = Session(engine: engine, creator: .tui, pool: pool)
         state.output = OutputLog(limit: options.scrollback)
         state.ascii = options.ascii
         state.address = engine.address
@@ -79,6 +79,7 @@ public final class ConsoleApp: @unchecked Sendable {
         }
         if let problem = RuntimeRegistry.standardProblem { state.message = ("\(problem); using the built-in runtimes", true) }
         startMonitor()
+        Task { [session] in await session.warmUp() }
         defer {
             for task in monitorTasks { task.cancel() }
             journalTask?.cancel()
@@ -100,6 +101,11 @@ public final class ConsoleApp: @unchecked Sendable {
             if fds[1].revents & Int16(POLLIN) != 0 { drainInbox() }
             while let key = terminal.readKey() { handle(key) }
         }
+    }
+
+    /// After ``run()``: removes the pool's waiting sandboxes; the ones made here stay listed.
+    public func shutdown() async {
+        await session.shutdown(keepCreated: true)
     }
 
     private func render() {

@@ -11,6 +11,7 @@ struct Console: AsyncParsableCommand {
     @Flag(help: "Draw borders and status with ASCII only.") var ascii = false
     @Option(help: "Seconds between status polls (the event stream updates sooner).") var poll: Double = 2
     @Option(help: "Output lines kept in the scrollback.") var scrollback = 10_000
+    @OptionGroup var pool: PoolOption
 
     func validate() throws {
         if poll <= 0 { throw ValidationError("--poll must be positive") }
@@ -26,7 +27,7 @@ struct Console: AsyncParsableCommand {
         options.ascii = ascii
         options.pollInterval = poll
         options.scrollback = scrollback
-        let app = ConsoleApp(engine: try SandboxEngine(), options: options)
+        let app = ConsoleApp(engine: try SandboxEngine(), options: options, pool: pool.make())
         // The UI loop blocks its thread; keep it off the cooperative pool.
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread {
@@ -34,5 +35,6 @@ struct Console: AsyncParsableCommand {
                 continuation.resume()
             }
         }
+        await app.shutdown()
     }
 }

@@ -75,6 +75,16 @@ import Testing
         #expect(result.stdout.contains("    a, b = b, a + b"))
     }
 
+    @Test func replWithAPoolHandsOutAWarmSandboxAndCleansUp() throws {
+        // The first `new` may beat the pool's first start; by the second, one is waiting.
+        let result = try run(["repl", "--pool", "1"], stdin: "new\n!sleep 2\nnew\n!echo warm-ok\n")
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("ready from the pool"), "\(result)")
+        #expect(result.stdout.contains("warm-ok"))
+        let left = try run(["/usr/bin/docker", "ps", "-aq", "--filter", "name=\(SandboxPoolPrefix)"], binary: false)
+        #expect(left.stdout.isEmpty, "waiting sandboxes are removed on exit: \(left.stdout)")
+    }
+
     @Test func replStopsOnErrorWithTheCommandsExitCode() throws {
         let result = try run(["repl", "--stop-on-error"], stdin: "new \(Self.python)\n!exit 7\n!echo unreachable\n")
         #expect(result.status == 7)
@@ -91,6 +101,9 @@ import Testing
         #expect(ps.status == 1 && ps.stderr.contains("Docker daemon not reachable") && !ps.stderr.contains("NIO"))
     }
 }
+
+/// SandboxPool.namePrefix (the CLI tests drive the binary and do not link SandboxKit).
+let SandboxPoolPrefix = "sandbox-pool-"
 
 struct RunResult: CustomStringConvertible {
     var status: Int32

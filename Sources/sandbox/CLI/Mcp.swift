@@ -15,6 +15,7 @@ struct Mcp: AsyncParsableCommand {
     @Flag(help: "Do not offer execute.") var noExecute = false
     @Option(help: "Default execute timeout in seconds.") var timeout: Double = 120
     @Flag(help: "Keep the sandbox when the client disconnects.") var keep = false
+    @Flag(help: "Start the sandbox when the client connects rather than at its first tool call.") var warm = false
 
     func validate() throws {
         if [runtime, image, sandbox].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --runtime, --image, --sandbox") }
@@ -26,7 +27,7 @@ struct Mcp: AsyncParsableCommand {
             .image(image ?? DockerSandbox.defaultImage)
         }
         let options = AgentTools.Options(readOnly: readOnly, allowExecute: !noExecute, defaultTimeout: timeout)
-        let session = AgentSession(target: target, options: options, keep: keep)
+        let session = AgentSession(target: target, options: options, keep: keep, warm: warm)
         try await AgentServer.run(session: session, options: options, version: "0.1.0")
     }
 }

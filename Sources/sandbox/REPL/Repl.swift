@@ -11,15 +11,17 @@ struct Repl: AsyncParsableCommand {
     @Flag(help: "Keep the sandboxes this session created when it ends.") var keep = false
     @Flag(help: "Exit at the first failing command with its exit code.") var stopOnError = false
     @Option(help: "Start with this existing sandbox as the current one.") var sandbox: String?
+    @OptionGroup var pool: PoolOption
 
     func run() async throws {
-        let session = Session(engine: try SandboxEngine(), creator: .repl)
+        let session = Session(engine: try SandboxEngine(), creator: .repl, pool: pool.make())
+        await session.warmUp()
         let editor = LineEditor(interactive: Terminal.stdinIsTerminal)
         let output = ConsoleOutput()
         if let sandbox { await session.perform(.use(sandbox), output: output) }
         Readline.completer = { line in Blocking.wait(timeout: 2) { await session.completions(line: line) } ?? [] }
         let status = await ReplLoop(session: session, editor: editor, output: output, stopOnError: stopOnError).run()
-        if !keep { await session.shutdown() }
+        await session.shutdown(keepCreated: keep)
         if status != 0 { throw ExitCode(status) }
     }
 }

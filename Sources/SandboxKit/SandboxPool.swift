@@ -1,0 +1,121 @@
+import DockerEngine
+import Foundation
+
+/// The configuration that decides which container a sandbox gets, all but its name.
+struct SandboxSpec: Hashable, Sendable {
+    var image: String?
+    var runtime: RuntimeReference?
+    var volumes: [String: String]
+    var workDir: String
+    var environment: [String: String]
+    var labels: [String: String]
+    var memoryLimit: String?
+    var cpuLimit: Double?
+    var network: NetworkMode
+    var security: SecurityProfile
+    var createdBy: Creator
+}
+
+/// Keeps `size` started sandboxes of each configuration it has been asked for, so that a new
+/// sandbox is running at once instead of after a container create and start. Taken sandboxes are
+/// replaced in the background; ``drain()`` removes the waiting ones (call it on exit; `sandbox
+/// prune` removes those of a process that died without draining).
+///
+/// ```swift
+/// let pool = SandboxPool(size: 2)
+/// await pool.prepare(like: DockerSandbox(image: "python:3.12-slim"))   // starts two now
+/// let sandbox = try await pool.take(like: DockerSandbox(image: "python:3.12-slim"))  // running
+/// ```
+public actor SandboxPool {
+    /// Names of waiting sandboxes start with this; `SandboxEngine.list` leaves them out.
+    public static let namePrefix = "sandbox-pool-"
+
+    public nonisolated let size: Int
+    private var waiting: [SandboxSpec: [DockerSandbox]] = [:]
+    private var templates: [SandboxSpec: DockerSandbox] = [:]
+    private var refills: [SandboxSpec: Task<Void, Never>] = [:]
+    private var drained = false
+    /// What went wrong the last time a refill failed (shown by front ends; the pool keeps retrying on take).
+    public private(set) var lastError: String?
+
+    public init(size: Int) {
+        self.size = max(0, size)
+    }
+
+    /// Starts filling the pool with sandboxes configured like `template` (which itself is not started).
+    public func prepare(like template: DockerSandbox) {
+        guard size > 0, !drained else { return }
+        let spec = template.spec
+        if templates[spec] == nil { templates[spec] = template }
+        refill(spec)
+    }
+
+    /// A running sandbox configured like `template`, named as it is: a waiting one when there is
+    /// one (renamed), else `template` itself, started now. Either way the pool then refills.
+    public func take(like template: DockerSandbox) async throws -> DockerSandbox {
+        let spec = template.spec
+        prepare(like: template)
+        while var ready = waiting[spec], !ready.isEmpty {
+            let member = ready.removeFirst()
+            waiting[spec] = ready
+            refill(spec)
+            if let adopted = await adopt(member, as: template) { return adopted }
+        }
+        try await template.start()
+        return template
+    }
+
+    /// How many sandboxes wait, over all configurations.
+    public var waitingCount: Int { waiting.values.reduce(0) { $0 + $1.count } }
+
+    /// Stops refilling and removes every waiting sandbox.
+    public func drain() async {
+        drained = true
+        // Not cancelled: a cancelled task's HTTP calls fail at once, and the refill must still
+        // remove the sandbox it was starting.
+        for task in refills.values { await task.value }
+        refills = [:]
+        let members = waiting.values.flatMap { $0 }
+        waiting = [:]
+        await withTaskGroup(of: Void.self) { group in
+            for member in members { group.addTask { try? await member.stop() } }
+        }
+    }
+
+    /// Renames a waiting sandbox's container to the template's name and hands it over; nil when
+    /// it is no longer usable (removed or killed while it waited).
+    private func adopt(_ member: DockerSandbox, as template: DockerSandbox) async -> DockerSandbox? {
+        guard let id = try? await member.containerID(), let client = try? await member.docker() else { return nil }
+        do {
+            try await client.renameContainer(id, to: template.name)
+        } catch {
+            try? await member.stop()
+            return nil
+        }
+        return DockerSandbox(like: template, name: template.name, adopting: (id, member.sandboxID))
+    }
+
+    /// Starts sandboxes until `size` wait for `spec`, one at a time so that a pool never competes
+    /// with the caller's own work for more than one container start.
+    private func refill(_ spec: SandboxSpec) {
+        guard refills[spec] == nil, !drained, let template = templates[spec] else { return }
+        refills[spec] = Task {
+            while !self.drained, (self.waiting[spec]?.count ?? 0) < self.size {
+                let member = DockerSandbox(like: template, name: Self.namePrefix + DockerSandbox.newID(),
+                                           extraLabels: [SandboxLabel.poolOwner: String(getpid())])
+                do {
+                    try await member.start()
+                } catch {
+                    self.lastError = "\(error)"
+                    break
+                }
+                if self.drained {
+                    try? await member.stop()
+                    break
+                }
+                self.waiting[spec, default: []].append(member)
+            }
+            self.refills[spec] = nil
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import DockerEngine
+import Foundation
+import SandboxKit
+import Testing
+
+/// The warm pool against the real daemon: sandboxes wait started, a take hands one over under the
+/// caller's name at once, the pool refills, and nothing is left behind.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct PoolTests {
+    private func waitUntil(_ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await !condition() {
+            try #require(ContinuousClock.now < deadline, "timed out")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private func template() -> DockerSandbox {
+        DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"])
+    }
+
+    @Test func takeHandsOverAStartedSandboxAndRefills() async throws {
+        let engine = try SandboxEngine()
+        let pool = SandboxPool(size: 2)
+        await pool.prepare(like: template())
+        try await waitUntil { await pool.waitingCount == 2 }
+        // Waiting sandboxes are not listed as the user's.
+        #expect(try await engine.list().allSatisfy { !$0.name.hasPrefix(SandboxPool.namePrefix) })
+        #expect(try await engine.list(all: true).filter { $0.name.hasPrefix(SandboxPool.namePrefix) }.count >= 2)
+
+        let wanted = template()
+        let started = ContinuousClock.now
+        let sandbox = try await pool.take(like: wanted)
+        let took = ContinuousClock.now - started
+        #expect(took < .milliseconds(300), "a warm take took \(took)")
+        #expect(sandbox.name == wanted.name)
+        #expect(await sandbox.isAlive())
+        #expect(try await inspect(sandbox)?.state.running == true, "the container carries the caller's name")
+        #expect(try await sandbox.execute("echo hi; pwd").output == "hi\n/workspace\n")
+        #expect(try await engine.list().contains { $0.name == wanted.name })
+
+        try await waitUntil { await pool.waitingCount == 2 }
+        await pool.drain()
+        #expect(await pool.waitingCount == 0)
+        let left = try await DockerClient.shared().listContainers(all: true, labels: ["\(SandboxLabel.poolOwner)=\(getpid())"])
+        #expect(left.filter { $0.name.hasPrefix(SandboxPool.namePrefix) }.isEmpty, "drain leaves no waiting sandbox")
+        // The taken one is the caller's, not the pool's.
+        #expect(await sandbox.isAlive())
+        try await sandbox.stop()
+        #expect(try await inspect(sandbox) == nil)
+    }
+
+    @Test func aDifferentConfigurationIsNotServedFromAnotherPool() async throws {
+        let pool = SandboxPool(size: 1)
+        await pool.prepare(like: template())
+        try await waitUntil { await pool.waitingCount == 1 }
+        let other = DockerSandbox(image: TestImages.busybox, environment: ["MODE": "other"], labels: ["sandbox.test": "true"])
+        let sandbox = try await pool.take(like: other)
+        #expect(try await sandbox.execute("echo $MODE").output == "other\n")
+        try await waitUntil { await pool.waitingCount == 2 }  // one for each configuration now
+        await pool.drain()
+        try await sandbox.stop()
+    }
+
+    @Test func aWaitingSandboxKilledMeanwhileIsSkipped() async throws {
+        let pool = SandboxPool(size: 1)
+        await pool.prepare(like: template())
+        try await waitUntil { await pool.waitingCount == 1 }
+        let waiting = try await DockerClient.shared().listContainers(all: true, labels: ["\(SandboxLabel.poolOwner)=\(getpid())"])
+        for container in waiting { try await DockerClient.shared().removeContainer(container.id) }
+        let sandbox = try await pool.take(like: template())
+        #expect(try await sandbox.execute("echo ok").output == "ok\n")
+        await pool.drain()
+        try await sandbox.stop()
+    }
+
+    @Test func pruneRemovesTheWaitingSandboxesOfADeadProcess() async throws {
+        let client = try DockerClient.shared()
+        var config = ContainerConfig(image: TestImages.busybox, cmd: ["sleep", "infinity"])
+        config.labels = [SandboxLabel.managed: "true", SandboxLabel.poolOwner: "2147483646", "sandbox.test": "true"]
+        let name = SandboxPool.namePrefix + "orphan-\(getpid())"
+        let id = try await client.createContainer(config, name: name)
+        try await client.startContainer(id)
+        let removed = try await SandboxEngine().prune()
+        #expect(removed.contains(name))
+        #expect(try await client.listContainers(all: true).allSatisfy { $0.id != id })
+    }
+}
