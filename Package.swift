@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "SandboxKit", targets: ["SandboxKit"]),
         .library(name: "DockerEngine", targets: ["DockerEngine"]),
         .executable(name: "sandbox", targets: ["sandbox"]),
+        .executable(name: "sandbox-bench", targets: ["sandbox-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -62,6 +63,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `make bench`: the engine's side of scripts/bench/bench.py.
+        .executableTarget(name: "sandbox-bench", dependencies: ["SandboxKit"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
         .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "DockerEngine"]),
         .testTarget(name: "SandboxCommandsTests", dependencies: ["SandboxCommands", "SandboxKit"]),

@@ -21,10 +21,10 @@ extension DockerClient {
                     let filters = try JSONEncoder().encode(["type": ["container"], "event": actions, "label": labels])
                     let response = try await send(.GET, "/events", query: [("filters", String(decoding: filters, as: UTF8.self))],
                                                   deadline: .distantFuture)
-                    var decoder = JSONMessageLines()
+                    var lines = LineSplitter()
                     for try await chunk in response.body {
-                        for line in decoder.feed(chunk) {
-                            if let event = try? JSONDecoder().decode(DockerEvent.self, from: line) { continuation.yield(event) }
+                        for line in lines.feed(chunk) {
+                            if let event = try? JSONDecoder().decode(DockerEvent.self, from: Data(line)) { continuation.yield(event) }
                         }
                     }
                     continuation.finish()
@@ -34,19 +34,5 @@ extension DockerClient {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
-    }
-}
-
-/// Newline-delimited JSON split across chunks.
-struct JSONMessageLines {
-    private var partial = Data()
-    mutating func feed(_ chunk: ByteBuffer) -> [Data] {
-        partial.append(contentsOf: chunk.readableBytesView)
-        var lines: [Data] = []
-        while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
-            lines.append(partial[partial.startIndex..<newline])
-            partial = Data(partial[(newline + 1)...])
-        }
-        return lines
     }
 }

@@ -26,28 +26,18 @@ public struct JSONMessage: Decodable, Sendable, Equatable {
 /// Splits a byte stream into newline-delimited JSON messages, across chunk boundaries.
 /// A line that is not a JSON message is kept as plain text rather than failing the stream.
 public struct JSONMessageDecoder: Sendable {
-    private var partial: [UInt8] = []
-    /// Longest line held while waiting for its newline; a longer one is dropped as junk.
-    public static let maxLine = 4 * 1024 * 1024
+    private var lines = LineSplitter()
+    /// Longest line held while waiting for its newline; a longer one is cut there.
+    public static let maxLine = LineSplitter.maxLine
 
     public init() {}
 
     public mutating func feed(_ chunk: ByteBuffer) -> [JSONMessage] {
-        var messages: [JSONMessage] = []
-        for byte in chunk.readableBytesView {
-            if byte == UInt8(ascii: "\n") {
-                if let message = Self.parse(partial) { messages.append(message) }
-                partial.removeAll(keepingCapacity: true)
-            } else if partial.count < Self.maxLine {
-                partial.append(byte)
-            }
-        }
-        return messages
+        lines.feed(chunk).compactMap(Self.parse)
     }
 
     public mutating func finish() -> [JSONMessage] {
-        defer { partial = [] }
-        return Self.parse(partial).map { [$0] } ?? []
+        lines.finish().flatMap(Self.parse).map { [$0] } ?? []
     }
 
     static func parse(_ line: [UInt8]) -> JSONMessage? {
@@ -55,5 +45,32 @@ public struct JSONMessageDecoder: Sendable {
         guard !trimmed.isEmpty else { return nil }
         if let message = try? JSONDecoder().decode(JSONMessage.self, from: Data(trimmed)) { return message }
         return JSONMessage(stream: String(decoding: trimmed, as: UTF8.self) + "\n")
+    }
+}
+
+/// Splits a byte stream into lines across chunk boundaries (the newline-delimited JSON of the
+/// progress and event streams). A line longer than `maxLine` keeps only its start: a daemon
+/// cannot make us hold an unbounded line.
+struct LineSplitter: Sendable {
+    static let maxLine = 4 * 1024 * 1024
+    private var partial: [UInt8] = []
+
+    mutating func feed(_ chunk: ByteBuffer) -> [[UInt8]] {
+        var lines: [[UInt8]] = []
+        for byte in chunk.readableBytesView {
+            if byte == UInt8(ascii: "\n") {
+                lines.append(partial)
+                partial.removeAll(keepingCapacity: true)
+            } else if partial.count < Self.maxLine {
+                partial.append(byte)
+            }
+        }
+        return lines
+    }
+
+    /// The unterminated last line, if any.
+    mutating func finish() -> [UInt8]? {
+        defer { partial = [] }
+        return partial.isEmpty ? nil : partial
     }
 }

@@ -56,14 +56,3 @@ public enum Readline {
     }
 }
 
-/// Where per-user state lives: `$XDG_STATE_HOME/sandbox` (default `~/.local/state/sandbox`).
-public enum StatePaths {
-    public static var directory: URL {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state")
-        return base.appendingPathComponent("sandbox")
-    }
-    /// Shared by the REPL and the TUI's command line.
-    public static var history: URL { directory.appendingPathComponent("history") }
-}

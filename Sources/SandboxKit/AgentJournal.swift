@@ -33,12 +33,7 @@ public struct AgentJournal: Sendable {
         url = directory.appendingPathComponent("\(sandbox).jsonl")
     }
 
-    public static var directory: URL {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state")
-        return base.appendingPathComponent("sandbox/journals")
-    }
+    public static var directory: URL { UserDirectories.state.appendingPathComponent("journals") }
 
     public func append(_ entry: JournalEntry) throws {
         var entry = entry

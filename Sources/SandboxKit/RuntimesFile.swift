@@ -24,12 +24,7 @@ public enum RuntimesFile {
         public var description: String { "\(file):\(line): " + (key.map { "\($0): " } ?? "") + message }
     }
 
-    public static var defaultURL: URL {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
-        return base.appendingPathComponent("sandbox/runtimes.toml")
-    }
+    public static var defaultURL: URL { UserDirectories.config.appendingPathComponent("runtimes.toml") }
 
     /// The built-ins with the file's runtimes applied. A broken file leaves the built-ins (and
     /// nothing from the file) and reports the problem.

@@ -73,7 +73,7 @@ public final class ConsoleApp: @unchecked Sendable {
         self.terminal = terminal
         terminal.apply(theme)
         lineEditor = PtyLineEditor(prompt: "", width: 200)
-        Readline.setUp(history: StatePaths.history)
+        Readline.setUp(history: UserDirectories.history)
         Readline.completer = { [session] line in
             ConsoleApp.completions(line, session: session)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SandboxKit
 
 /// A colour theme: for each ``Role`` a foreground, a background and attributes.
 ///
@@ -119,8 +120,6 @@ public struct ThemeStore: Sendable {
 
     public static var standard: ThemeStore {
         let env = ProcessInfo.processInfo.environment
-        let config = env["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
         var dirs: [URL] = []
         if let override = env["SANDBOX_THEMES"], !override.isEmpty { dirs.append(URL(fileURLWithPath: override)) }
         // The checkout a build runs from (.build/<triple>/debug/sandbox → themes/), or an install's share/.
@@ -132,7 +131,7 @@ public struct ThemeStore: Sendable {
             }
             base.deleteLastPathComponent()
         }
-        dirs.append(config.appendingPathComponent("sandbox/themes"))
+        dirs.append(UserDirectories.config.appendingPathComponent("themes"))
         return ThemeStore(directories: dirs)
     }
 

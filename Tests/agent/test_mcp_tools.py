@@ -164,3 +164,17 @@ async def test_a_tool_call_adds_little_to_the_engine_call(server_env, state_dir)
         # This counts the Python client's own JSON-RPC work and the journal's rounding down to whole
         # milliseconds on top of ours (about 1-3 ms when warm; a cold debug build under CI load more).
         assert added < 15, f"median overhead {added:.2f} ms"
+
+
+async def test_warm_starts_the_sandbox_before_the_first_call(server_env):
+    async with Connection(server_env, "--warm") as c:
+        deadline = time.monotonic() + 10
+        while not any(s.get("createdBy") == "agent" and s["state"] == "running" for s in sandboxes()):
+            assert time.monotonic() < deadline, "no sandbox started before the first tool call"
+            time.sleep(0.1)
+        started = time.perf_counter()
+        text, is_error, _ = await c.call("execute", command="echo warm")
+        assert not is_error and text.startswith("warm")
+        # The container was already running: the call costs an exec, not a container start.
+        assert time.perf_counter() - started < 0.2
+    assert not any(s.get("createdBy") == "agent" and s.get("client") == "mcp" and s["state"] == "running" for s in sandboxes())

@@ -1,5 +1,6 @@
 import Foundation
 import LineEditing
+import SandboxKit
 
 /// Line input for the REPL: libedit (emacs keys, history, Tab completion) on a terminal, plain
 /// `readLine` otherwise so a file of commands runs as a script.
@@ -8,7 +9,7 @@ struct LineEditor {
 
     init(interactive: Bool) {
         self.interactive = interactive
-        if interactive { Readline.setUp(history: StatePaths.history) }
+        if interactive { Readline.setUp(history: UserDirectories.history) }
     }
 
     /// The next line, or nil at end of input (Ctrl-D on an empty line).

@@ -1,0 +1,123 @@
+import Foundation
+import SandboxKit
+
+// One benchmark scenario through SandboxKit, for scripts/bench/bench.py, which runs the same
+// scenarios with the docker CLI, pydantic-ai-backend and curl and compares them.
+// Usage: sandbox-bench SCENARIO IMAGE RUNS
+// Prints {"samples": [seconds...], "maxrss_kib": N}; a check that fails exits 1 with a message.
+
+let arguments = CommandLine.arguments
+guard arguments.count == 4, let runs = Int(arguments[3]), runs > 0 else {
+    FileHandle.standardError.write(Data("usage: sandbox-bench cold|pooled|exec|write|read|output|stop IMAGE RUNS\n".utf8))
+    exit(2)
+}
+let (scenario, image) = (arguments[1], arguments[2])
+let script = "python3 -c 'print(sum(range(10)))'"
+let bigOutput = "yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxy | head -c 104857600"
+
+struct BenchFailure: Error, CustomStringConvertible { var description: String }
+
+func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+    if !condition { throw BenchFailure(description: message()) }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func timed(_ body: () async throws -> Void) async rethrows -> Double {
+    let start = ContinuousClock.now
+    try await body()
+    return seconds(ContinuousClock.now - start)
+}
+
+/// A started sandbox for the scenarios that measure one operation on a warm container.
+func warmSandbox() async throws -> DockerSandbox {
+    let sandbox = DockerSandbox(image: image, labels: ["sandbox.bench": "true"])
+    try await sandbox.start()
+    _ = try await sandbox.execute("true")
+    return sandbox
+}
+
+func run() async throws -> [Double] {
+    var samples: [Double] = []
+    switch scenario {
+    case "cold":
+        for _ in 0..<runs {
+            let sandbox = DockerSandbox(image: image, labels: ["sandbox.bench": "true"])
+            var output = ""
+            samples.append(try await timed { output = try await sandbox.execute(script).output })
+            try check(output == "45\n", "cold: unexpected output \(output)")
+            try await sandbox.stop()
+        }
+    case "pooled":
+        let pool = SandboxPool(size: 1)
+        let template = { DockerSandbox(image: image, labels: ["sandbox.bench": "true"]) }
+        await pool.prepare(like: template())
+        for _ in 0..<runs {
+            while await pool.waitingCount < 1 { try await Task.sleep(for: .milliseconds(20)) }
+            var output = ""
+            var sandbox: DockerSandbox?
+            samples.append(try await timed {
+                let taken = try await pool.take(like: template())
+                output = try await taken.execute(script).output
+                sandbox = taken
+            })
+            try check(output == "45\n", "pooled: unexpected output \(output)")
+            try await sandbox?.stop()
+        }
+        await pool.drain()
+    case "exec":
+        let sandbox = try await warmSandbox()
+        for _ in 0..<5 { _ = try await sandbox.execute("true") }
+        for _ in 0..<runs {
+            var code: Int32 = -1
+            samples.append(try await timed { code = try await sandbox.execute("true").exitCode })
+            try check(code == 0, "exec: exit code \(code)")
+        }
+        try await sandbox.stop()
+    case "write", "read":
+        let sandbox = try await warmSandbox()
+        var content = Data(count: 10 * 1024 * 1024)
+        content.withUnsafeMutableBytes { bytes in
+            for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 13) }
+        }
+        for run in 0..<runs {
+            let path = "/workspace/blob-\(run).bin"
+            let write = try await timed { try await sandbox.write(path, content) }
+            var back = Data()
+            let read = try await timed { back = try await sandbox.readData(path) }
+            try check(back == content, "read back \(back.count) bytes that differ from the \(content.count) written")
+            samples.append(scenario == "write" ? write : read)
+        }
+        try await sandbox.stop()
+    case "output":
+        let sandbox = try await warmSandbox()
+        for _ in 0..<runs {
+            var result: ExecuteResult?
+            samples.append(try await timed { result = try await sandbox.execute(bigOutput) })
+            try check(result?.truncated == true && result?.output.count == DockerSandbox.outputLimit, "output: not truncated as expected")
+        }
+        try await sandbox.stop()
+    case "stop":
+        for _ in 0..<runs {
+            let sandbox = try await warmSandbox()
+            samples.append(try await timed { try await sandbox.stop() })
+            try check(await !sandbox.isAlive(), "stop: still alive")
+        }
+    default:
+        throw BenchFailure(description: "unknown scenario \(scenario)")
+    }
+    return samples
+}
+
+do {
+    let samples = try await run()
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let json = try JSONSerialization.data(withJSONObject: ["samples": samples, "maxrss_kib": usage.ru_maxrss])
+    print(String(decoding: json, as: UTF8.self))
+} catch {
+    FileHandle.standardError.write(Data("sandbox-bench \(scenario): \(error)\n".utf8))
+    exit(1)
+}
