@@ -47,7 +47,7 @@ public actor SandboxPool {
         guard size > 0, !drained else { return }
         let spec = template.spec
         if templates[spec] == nil { templates[spec] = template }
-        refill(spec)
+        refill(spec, after: .zero)
     }
 
     /// A running sandbox configured like `template`, named as it is: a waiting one when there is
@@ -58,7 +58,7 @@ public actor SandboxPool {
         while var ready = waiting[spec], !ready.isEmpty {
             let member = ready.removeFirst()
             waiting[spec] = ready
-            refill(spec)
+            refill(spec, after: Self.refillDelay)
             if let adopted = await adopt(member, as: template) { return adopted }
         }
         try await template.start()
@@ -95,11 +95,16 @@ public actor SandboxPool {
         return DockerSandbox(like: template, name: template.name, adopting: (id, member.sandboxID))
     }
 
+    /// After a take, the refill waits this long: the caller's first command in the sandbox it
+    /// just got should not share the machine with a container start.
+    static let refillDelay = Duration.milliseconds(500)
+
     /// Starts sandboxes until `size` wait for `spec`, one at a time so that a pool never competes
     /// with the caller's own work for more than one container start.
-    private func refill(_ spec: SandboxSpec) {
+    private func refill(_ spec: SandboxSpec, after delay: Duration) {
         guard refills[spec] == nil, !drained, let template = templates[spec] else { return }
         refills[spec] = Task {
+            try? await Task.sleep(for: delay)
             while !self.drained, (self.waiting[spec]?.count ?? 0) < self.size {
                 let member = DockerSandbox(like: template, name: Self.namePrefix + DockerSandbox.newID(),
                                            extraLabels: [SandboxLabel.poolOwner: String(getpid())])

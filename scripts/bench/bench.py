@@ -401,8 +401,8 @@ def notes_for(verdicts, results, clients, ours, pydantic, curl, request_cost, pr
             others = min(median(key, c) for c in (curl, pydantic) + tuple(c for c in clients if c.name == "docker CLI"))
             notes.append(f"- **output** ({ratio:.2f}, target {target}, i.e. {ms(wanted)}): SandboxKit took {ms(median(key, ours))}, the "
                          f"fastest other client {ms(others)}. The same command writing to /dev/null inside the container takes "
-                         f"{ms(produce)} through `docker exec`: the rest is the daemon relaying 100 MiB from the container, "
-                         "which every client waits for.")
+                         f"{ms(produce)} through `docker exec`: the rest is the relay of 100 MiB through the daemon "
+                         "and its reading by the client.")
         else:
             notes.append(f"- **{key}**: {ratio:.2f} against a target of {target}.")
     return notes if len(notes) > 1 else []
