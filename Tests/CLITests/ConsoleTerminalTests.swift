@@ -29,7 +29,8 @@ import Testing
             try term.send("Enter")
         }
         try term.send("F5")
-        let ran = try term.wait(timeout: 20) { $0.contains("0 1 1 2 3 5 8 13 21 34") }
+        // The exit line follows the output once the daemon has the exit code: wait for both.
+        let ran = try term.wait(timeout: 20) { $0.contains("0 1 1 2 3 5 8 13 21 34") && $0.contains("-- exit 0") }
         #expect(ran.contains("0 1 1 2 3 5 8 13 21 34"), "\(ran)")
         #expect(ran.contains("-- exit 0"))
         #expect(try run(["cat", "\(name):/workspace/app.py"]).stdout.contains("print(a, end=\" \")"))
@@ -123,7 +124,7 @@ import Testing
             try term.send("j")
             Thread.sleep(forTimeInterval: 0.3)
         }
-        screen = try term.wait { $0.contains("write_file") }
+        screen = try term.wait { $0.contains("agent mcp ▸ write_file") && $0.contains("Wrote 14 bytes") && $0.contains("agent:mcp") }
         #expect(screen.contains("agent:mcp"), "marked as an agent's in the list:\n\(screen)")
         #expect(screen.contains("agent mcp ▸ write_file"))
         #expect(screen.contains("Wrote 14 bytes to notes.txt"))
