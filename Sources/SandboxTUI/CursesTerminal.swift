@@ -157,7 +157,9 @@ final class CursesTerminal {
     func suspend() {
         endwin()
         tcsetattr(STDIN_FILENO, TCSANOW, &saved)
-        kill(getpid(), SIGSTOP)
+        // raise, not kill(getpid()): a process-directed stop may be taken by another thread,
+        // letting this one run on into refresh() and redraw the console before it stops.
+        raise(SIGSTOP)
         refresh()
     }
 }

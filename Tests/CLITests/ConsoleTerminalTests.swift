@@ -78,12 +78,32 @@ import Testing
         #expect(try term.wait { $0.contains("[exited]") }.contains("[exited] 0"))
     }
 
-    @Test func sigtermRestoresTheTerminal() throws {
+    @Test func ctrlZSuspendsAndContinueRedraws() throws {
         let term = try Tmux(sandboxBinary.path + " --ascii", width: 100, height: 30, environment: ["TERM": "xterm-256color"])
         try term.wait { $0.contains("+- Sandboxes") }
-        _ = try run(["/usr/bin/pkill", "-TERM", "-f", "\(sandboxBinary.path) --ascii"], binary: false)
+        try term.send("C-z")
+        let suspended = try term.wait { !$0.contains("+- Sandboxes") }
+        #expect(!suspended.contains("+- Sandboxes"), "the shell's screen is back while suspended:\n\(suspended)")
+        let state = try String(contentsOfFile: "/proc/\(try term.programPID())/status", encoding: .utf8)
+        #expect(state.contains("State:\tT"), "stopped while suspended")
+        kill(try term.programPID(), SIGCONT)
+        let resumed = try term.wait { $0.contains("+- Sandboxes") && $0.contains("connected") }
+        #expect(resumed.contains("+- Sandboxes"), "redrawn after SIGCONT:\n\(resumed)")
+        try term.type("q")
+        #expect(try term.wait { $0.contains("[exited]") }.contains("[exited] 0"))
+    }
+
+    /// SIGTERM quits cleanly (status 0); SIGSEGV goes through the crash guard, which puts the
+    /// screen and the terminal modes back before the process dies of it (128 + 11).
+    @Test(arguments: [(SIGTERM, "[exited] 0"), (SIGSEGV, "[exited] 139")])
+    func aSignalRestoresTheTerminal(signal: Int32, status: String) throws {
+        let term = try Tmux(sandboxBinary.path + " --ascii", width: 100, height: 30, environment: ["TERM": "xterm-256color"])
+        try term.wait { $0.contains("+- Sandboxes") }
+        kill(try term.programPID(), signal)
         let end = try term.wait { $0.contains("[exited]") }
-        #expect(end.contains("[exited] 0") && !end.contains("+- Sandboxes"), "\(end)")
+        #expect(end.contains(status) && !end.contains("+- Sandboxes"), "\(end)")
+        let modes = try run(["/bin/stty", "-F", try term.paneTTY(), "-a"], binary: false).stdout
+        #expect(modes.contains(" icanon") && modes.contains(" echo ") && !modes.contains("-icanon"), "terminal modes: \(modes)")
     }
 }
 

@@ -17,6 +17,19 @@ final class Tmux {
     /// Types text literally (no key-name interpretation).
     func type(_ text: String) throws { try tmux(["send-keys", "-t", session, "-l", text]) }
     func resize(width: Int, height: Int) throws { try tmux(["resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"]) }
+    /// The program's pid: the child of the pane's shell (signalling by name would also hit the
+    /// shell and the tmux server, whose command lines contain the program's).
+    func programPID() throws -> pid_t {
+        let shell = try tmux(["display-message", "-p", "-t", session, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let child = try spawn(["/usr/bin/pgrep", "-P", shell], capture: true).split(separator: "\n").first
+        guard let pid = child.flatMap({ pid_t($0) }) else { throw POSIXError(.ESRCH) }
+        return pid
+    }
+
+    /// The pane's terminal device, to read its modes with `stty -F`.
+    func paneTTY() throws -> String {
+        try tmux(["display-message", "-p", "-t", session, "#{pane_tty}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
     func screen(colors: Bool = false) throws -> String {
         try tmux(["capture-pane", "-p", "-t", session] + (colors ? ["-e"] : []))
     }
