@@ -59,7 +59,7 @@ public actor SandboxPool {
             let member = ready.removeFirst()
             waiting[spec] = ready
             refill(spec, after: Self.refillDelay)
-            if let adopted = await adopt(member, as: template) { return adopted }
+            if let adopted = try await adopt(member, as: template) { return adopted }
         }
         try await template.start()
         return template
@@ -83,11 +83,15 @@ public actor SandboxPool {
     }
 
     /// Renames a waiting sandbox's container to the template's name and hands it over; nil when
-    /// it is no longer usable (removed or killed while it waited).
-    private func adopt(_ member: DockerSandbox, as template: DockerSandbox) async -> DockerSandbox? {
+    /// it is no longer usable (removed or killed while it waited). A name already taken is the
+    /// caller's error, and the waiting sandbox stays in the pool.
+    private func adopt(_ member: DockerSandbox, as template: DockerSandbox) async throws -> DockerSandbox? {
         guard let id = try? await member.containerID(), let client = try? await member.docker() else { return nil }
         do {
             try await client.renameContainer(id, to: template.name)
+        } catch DockerError.conflict {
+            waiting[template.spec, default: []].insert(member, at: 0)
+            throw SandboxError.invalidArgument("a container named \(template.name) already exists; pick another name")
         } catch {
             try? await member.stop()
             return nil

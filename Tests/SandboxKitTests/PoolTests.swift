@@ -73,6 +73,19 @@ import Testing
         try await sandbox.stop()
     }
 
+    @Test func aTakenNameIsTheCallersErrorAndKeepsTheWaitingSandbox() async throws {
+        let existing = template()
+        try await existing.start()
+        let pool = SandboxPool(size: 1)
+        await pool.prepare(like: template())
+        try await waitUntil { await pool.waitingCount == 1 }
+        let clash = DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"], name: existing.name)
+        await #expect(throws: SandboxError.self) { try await pool.take(like: clash) }
+        #expect(await pool.waitingCount == 1, "the waiting sandbox is still there")
+        await pool.drain()
+        try await existing.stop()
+    }
+
     @Test func pruneRemovesTheWaitingSandboxesOfADeadProcess() async throws {
         let client = try DockerClient.shared()
         var config = ContainerConfig(image: TestImages.busybox, cmd: ["sleep", "infinity"])
