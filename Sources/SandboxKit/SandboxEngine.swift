@@ -106,7 +106,7 @@ public final class SandboxEngine: Sendable {
                 try await client.removeContainer(container.id)
                 removed.append(container.name)
             }
-        } catch let error as SandboxError { throw error } catch { throw SandboxError.wrap(error) }
+        } catch { throw SandboxError.wrap(error) }
         return removed
     }
 

@@ -35,8 +35,6 @@ public actor SandboxPool {
     private var templates: [SandboxSpec: DockerSandbox] = [:]
     private var refills: [SandboxSpec: Task<Void, Never>] = [:]
     private var drained = false
-    /// What went wrong the last time a refill failed (shown by front ends; the pool keeps retrying on take).
-    public private(set) var lastError: String?
 
     public init(size: Int) {
         self.size = max(0, size)
@@ -112,12 +110,9 @@ public actor SandboxPool {
             while !self.drained, (self.waiting[spec]?.count ?? 0) < self.size {
                 let member = DockerSandbox(like: template, name: Self.namePrefix + DockerSandbox.newID(),
                                            extraLabels: [SandboxLabel.poolOwner: String(getpid())])
-                do {
-                    try await member.start()
-                } catch {
-                    self.lastError = "\(error)"
-                    break
-                }
+                // A failed start ends this refill; the next take starts its sandbox itself and
+                // reports the error, then refills again.
+                do { try await member.start() } catch { break }
                 if self.drained {
                     try? await member.stop()
                     break
