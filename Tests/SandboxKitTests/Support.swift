@@ -26,6 +26,17 @@ func withSandbox<T>(
     }
 }
 
+/// An `execute` against a daemon that does not answer fails within 5 s with the advice-style
+/// message naming `address`, and the sandbox reports itself not alive.
+func expectUnreachable(_ sandbox: DockerSandbox, at address: String) async {
+    let started = ContinuousClock.now
+    let error = await #expect(throws: SandboxError.self) { try await sandbox.execute("true") }
+    #expect(ContinuousClock.now - started < .seconds(5))
+    #expect(error?.description.hasPrefix("Docker daemon not reachable at \(address) (is dockerd running?)") == true,
+            "\(String(describing: error))")
+    #expect(await sandbox.isAlive() == false)
+}
+
 /// The container behind a sandbox, read from the daemon by its name.
 func inspect(_ sandbox: DockerSandbox) async throws -> ContainerInspect? {
     do {
