@@ -113,9 +113,11 @@ func run() async throws -> [Double] {
 
 do {
     let samples = try await run()
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    let json = try JSONSerialization.data(withJSONObject: ["samples": samples, "maxrss_kib": usage.ru_maxrss])
+    // VmHWM, not getrusage's ru_maxrss: that one starts from the launching process's size (Linux
+    // carries the peak across fork and exec), so a big parent would hide ours.
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    let json = try JSONSerialization.data(withJSONObject: ["samples": samples, "maxrss_kib": peak])
     print(String(decoding: json, as: UTF8.self))
 } catch {
     FileHandle.standardError.write(Data("sandbox-bench \(scenario): \(error)\n".utf8))

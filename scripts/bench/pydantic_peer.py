@@ -1,7 +1,6 @@
 """The scenarios of sandbox-bench, run with pydantic-ai-backend's DockerSandbox (the library SandboxKit
 mirrors). Usage: pydantic_peer.py SCENARIO IMAGE RUNS; prints {"samples": [...], "maxrss_kib": N}."""
 import json
-import resource
 import sys
 import time
 
@@ -81,7 +80,10 @@ def main(scenario, image, runs):
             check(not sandbox.is_alive(), "still alive after stop")
     else:
         sys.exit(f"pydantic_peer: unknown scenario {scenario}")
-    print(json.dumps({"samples": samples, "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+    # VmHWM, not ru_maxrss: Linux carries the launching process's peak across fork and exec.
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(json.dumps({"samples": samples, "maxrss_kib": peak}))
 
 
 if __name__ == "__main__":
