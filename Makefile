@@ -3,16 +3,30 @@ SWIFT ?= swift
 SETUP := scripts/setup-machine.sh
 LOCAL_PYTHON_IMAGE := sandbox-test/python:3.11
 
-.PHONY: run test bench setup build release clean
+.PHONY: run test bench setup build release clean runner
+
+# The supervisor the engine places in every sandbox (runner/sandbox-runner.c): static, so it runs
+# in any Linux image. musl keeps it at ~60 KB (glibc: ~800 KB); it is put next to the binaries.
+RUNNER := .build/runner/sandbox-runner
+RUNNER_CC := $(shell command -v musl-gcc || echo cc)
+
+runner: $(RUNNER)
+
+$(RUNNER): runner/sandbox-runner.c
+	@mkdir -p $(@D)
+	$(RUNNER_CC) -static -Os -Wall -Wextra -Werror -o $@ $<
+	strip $@
 
 setup:
 	@bash $(SETUP)
 
-build:
+build: $(RUNNER)
 	$(SWIFT) build
+	install -m 755 $(RUNNER) .build/debug/sandbox-runner
 
-release:
+release: $(RUNNER)
 	$(SWIFT) build -c release --product sandbox
+	install -m 755 $(RUNNER) .build/release/sandbox-runner
 
 # Uses python:3.12-slim when it is present or can be pulled, else the locally built Python image.
 run: setup release
@@ -28,8 +42,9 @@ $(VENV)/.installed: Tests/agent/requirements.txt
 
 # Swift tests (units, the engine against the daemon, the CLI, REPL and TUI through tmux),
 # then the agent tools driven by real MCP clients. The timeouts turn a hang into a failure.
-test: setup $(VENV)/.installed
+test: setup $(VENV)/.installed $(RUNNER) man
 	$(SWIFT) build --build-tests
+	install -m 755 $(RUNNER) .build/debug/sandbox-runner
 	timeout -k 30 30m $(SWIFT) test --no-parallel
 	cd Tests/agent && timeout -k 30 15m ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
@@ -42,11 +57,32 @@ $(BENCH_VENV)/.installed:
 
 # SandboxKit against the docker CLI, pydantic-ai-backend 0.1.14 and curl on the same daemon and
 # image, then the console's CPU and latency; writes BENCHMARKS.md. Takes about five minutes.
-bench: setup $(BENCH_VENV)/.installed
+bench: setup $(BENCH_VENV)/.installed release
 	$(SWIFT) build -c release --product sandbox-bench
-	$(SWIFT) build -c release --product sandbox
 	python3 scripts/bench/bench.py --image $(LOCAL_PYTHON_IMAGE) --ours .build/release/sandbox-bench \
 		--sandbox .build/release/sandbox --pydantic-python $(BENCH_VENV)/bin/python
 
 clean:
 	rm -rf .build
+
+# `make install [PREFIX=/usr/local]`: the release binary, the runner, the themes, the man pages and
+# bash, zsh and fish completions (scripts/install.sh, which keeps a manifest of what it wrote);
+# `make uninstall` removes exactly those files. DESTDIR stages an install for packaging.
+PREFIX ?= /usr/local
+MAN := .build/man
+
+.PHONY: install uninstall man
+
+# sandbox(1) from the command definitions (swift-argument-parser's generate-manual plugin, which
+# builds the package in debug), sandbox-console(7) from the console's key and command tables.
+man:
+	$(SWIFT) package plugin generate-manual --configuration debug
+	@mkdir -p $(MAN)
+	cp .build/plugins/GenerateManual/outputs/sandbox/sandbox.1 $(MAN)/sandbox.1
+	.build/debug/sandbox man-console > $(MAN)/sandbox-console.7
+
+install: release man
+	bash scripts/install.sh .build/release "$(DESTDIR)$(PREFIX)"
+
+uninstall:
+	bash scripts/uninstall.sh "$(DESTDIR)$(PREFIX)"

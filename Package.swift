@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),  // LogHandler.log(event:)
     ],
     targets: [
         // Layer 1: the Docker Engine API client (transport, endpoints, models, stream decoding, tar).
@@ -26,6 +27,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Layer 2: the sandbox engine every front end calls.
@@ -36,6 +38,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Layer 3: the shared command table, parser and session behind the TUI and the REPL.
@@ -49,7 +52,8 @@ let package = Package(
         // The agent tools over MCP.
         .target(
             name: "SandboxMCP",
-            dependencies: ["SandboxKit", "SandboxCommands", .product(name: "MCP", package: "swift-sdk")]
+            dependencies: ["SandboxKit", "SandboxCommands", .product(name: "MCP", package: "swift-sdk"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         // Layer 4: front ends.
         .executableTarget(
@@ -60,15 +64,24 @@ let package = Package(
                 "SandboxMCP",
                 "SandboxTUI",
                 "LineEditing",
+                "DockerEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["VersionStamp"]
         ),
+        // Writes `sandbox --version` (scripts/version.sh) before each build.
+        .plugin(name: "VersionStamp", capability: .buildTool()),
         // `make bench`: the engine's side of scripts/bench/bench.py.
         .executableTarget(name: "sandbox-bench", dependencies: ["SandboxKit"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
         .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "DockerEngine"]),
         .testTarget(name: "SandboxCommandsTests", dependencies: ["SandboxCommands", "SandboxKit"]),
         .testTarget(name: "SandboxTUITests", dependencies: ["SandboxTUI", "SandboxKit"]),
+        // Random inputs for the parsers and the MCP argument checks: a value or a typed error, never a crash.
+        .testTarget(name: "FuzzTests", dependencies: [
+            "SandboxKit", "SandboxCommands", "SandboxMCP", .product(name: "MCP", package: "swift-sdk"),
+        ]),
         // Runs the built `sandbox` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["sandbox"]),
     ]

@@ -8,8 +8,17 @@
 
 typedef char **(*sandbox_completer_t)(const char *text, int start, int end);
 
+/// libedit's own signal handling (EL_SIGNAL, from rl_catch_signals) re-sends a caught signal to
+/// the whole process group with kill(0, sig), killing e.g. the shell of a tmux pane with us.
+/// It must be off before the first rl_initialize (explicit, or implied by readline/history
+/// calls); the callers restore the terminal themselves.
+static inline void sandbox_rl_no_signals(void) { rl_catch_signals = 0; rl_catch_sigwinch = 0; }
+
+/// rl_initialize with libedit's signal handling off.
+static inline void sandbox_rl_initialize(void) { sandbox_rl_no_signals(); rl_initialize(); }
+
 static inline void sandbox_rl_configure(sandbox_completer_t completer) {
-    rl_catch_signals = 0;
+    sandbox_rl_no_signals();
     rl_attempted_completion_function = completer;
 }
 

@@ -89,7 +89,9 @@ public struct ContainerSummary: Decodable, Sendable {
 public struct ExecInspect: Decodable, Sendable {
     public var running: Bool
     public var exitCode: Int?
-    enum CodingKeys: String, CodingKey { case running = "Running", exitCode = "ExitCode" }
+    /// The host's pid of the process; 0 when it never started (the OCI runtime refused it).
+    public var pid: Int?
+    enum CodingKeys: String, CodingKey { case running = "Running", exitCode = "ExitCode", pid = "Pid" }
 }
 
 /// The `X-Docker-Container-Path-Stat` header of `HEAD /containers/{id}/archive`.

@@ -53,8 +53,10 @@ extension DockerClient {
     // MARK: Archive (files in and out as tar)
 
     /// `PUT /containers/{id}/archive?path=DIR`: extracts an uncompressed tar stream under `directory`.
+    /// Always with `noOverwriteDirNonDir`: without it a file entry replaces a directory by deleting
+    /// it recursively first, which on a bind mount deletes the host's files.
     public func putArchive(_ id: String, directory: String, tar: HTTPClientRequest.Body) async throws {
-        let response = try await send(.PUT, "/containers/\(id)/archive", query: [("path", directory)],
+        let response = try await send(.PUT, "/containers/\(id)/archive", query: [("path", directory), ("noOverwriteDirNonDir", "true")],
                                       body: tar, contentType: "application/x-tar")
         _ = try await collect(response.body, limit: 1024 * 1024)
     }
@@ -68,6 +70,19 @@ extension DockerClient {
             throw DockerError.api(status: 413, message: "\(path) is larger than \(limit / 1024 / 1024) MiB")
         } catch {
             throw classify(error)
+        }
+    }
+
+    /// `GET /containers/{id}/archive?path=PATH` as a stream: `body` gets each chunk as it arrives,
+    /// so nothing holds the whole archive. An error thrown by `body` stops the download.
+    public func getArchive(_ id: String, path: String, body: (ByteBuffer) async throws -> Void) async throws {
+        let response = try await send(.GET, "/containers/\(id)/archive", query: [("path", path)])
+        var chunks = response.body.makeAsyncIterator()
+        while true {
+            let chunk: ByteBuffer?
+            do { chunk = try await chunks.next() } catch { throw classify(error) }
+            guard let chunk else { return }
+            try await body(chunk)
         }
     }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -16,6 +17,8 @@ public final class DockerClient: Sendable {
     public static let oldestSupportedAPIVersion = APIVersion(1, 25)
 
     public let host: DockerHost
+    /// Every API call at debug level; the engine's decisions about this daemon's sandboxes at info.
+    public let logger: Logger
     let http: HTTPClient
     private let negotiated = Mutex<APIVersion?>(nil)
 
@@ -31,8 +34,10 @@ public final class DockerClient: Sendable {
     }
     private static let sharedClients = Mutex<[String: DockerClient]>([:])
 
-    public init(host: DockerHost) {
+    /// `logger` defaults to ``EngineLogging/defaultLogger`` (a no-op unless the program set one).
+    public init(host: DockerHost, logger: Logger? = nil) {
         self.host = host
+        self.logger = logger ?? EngineLogging.defaultLogger
         var config = HTTPClient.Configuration()
         config.timeout = .init(connect: .seconds(3), read: nil)
         config.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
@@ -126,11 +131,24 @@ public final class DockerClient: Sendable {
         request.headers.add(name: "Host", value: "docker")  // dockerd answers 400 without one
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let body { request.body = body }
+        let path = url.dropFirst(host.baseURL.count).prefix { $0 != "?" }
+        let started = ContinuousClock.now
         do {
-            return try await http.execute(request, deadline: deadline)
+            let response = try await http.execute(request, deadline: deadline)
+            logger.debug("\(method) \(path) \(response.status.code) in \(Self.milliseconds(since: started))")
+            return response
         } catch {
-            throw classify(error)
+            let classified = classify(error)
+            logger.debug("\(method) \(path) failed in \(Self.milliseconds(since: started)): \(classified)")
+            throw classified
         }
+    }
+
+    /// Time to the response's head: a streamed body (logs, attach) goes on after it.
+    private static func milliseconds(since start: ContinuousClock.Instant) -> String {
+        let elapsed = start.duration(to: .now).components
+        let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
+        return String(format: "%.1f ms", ms)
     }
 
     // MARK: Errors

@@ -29,6 +29,7 @@ public enum TarError: Error, Equatable, CustomStringConvertible {
     case badNumber(field: String, offset: Int)
     case truncated(offset: Int)
     case badPaxRecord(offset: Int)
+    case metadataTooLarge(offset: Int)
 
     public var description: String {
         switch self {
@@ -36,6 +37,7 @@ public enum TarError: Error, Equatable, CustomStringConvertible {
         case .badNumber(let field, let offset): "tar header field \(field) is not a number at byte \(offset)"
         case .truncated(let offset): "tar archive ends early at byte \(offset)"
         case .badPaxRecord(let offset): "malformed pax header at byte \(offset)"
+        case .metadataTooLarge(let offset): "tar extended header at byte \(offset) is larger than \(TarReader.maxMetadata / 1024) KiB"
         }
     }
 }
@@ -51,24 +53,28 @@ public enum Tar {
 
     /// The header block(s) for an entry of `size` bytes.
     public static func header(path: String, kind: TarEntry.Kind, mode: UInt32, size: Int, mtime: Date) -> [UInt8] {
-        var pax: [(String, String)] = []
-        let name = Array(path.utf8)
         var link: [UInt8] = []
         if case .symlink(let target) = kind { link = Array(target.utf8) }
         if case .hardlink(let target) = kind { link = Array(target.utf8) }
-        if name.count > 100 { pax.append(("path", path)) }
-        if link.count > 100 { pax.append(("linkpath", String(decoding: link, as: UTF8.self))) }
-        if size > 0o77777777777 { pax.append(("size", String(size))) }
+        return header(name: Array(path.utf8), typeFlag: typeFlag(kind), linkTarget: link, mode: mode, size: size, mtime: mtime)
+    }
+
+    /// The header block(s) for raw name bytes (tests craft names a string cannot hold).
+    public static func header(name: [UInt8], typeFlag: UInt8, linkTarget link: [UInt8] = [], mode: UInt32, size: Int, mtime: Date) -> [UInt8] {
+        var pax: [(String, [UInt8])] = []
+        if name.count > 100 { pax.append(("path", name)) }
+        if link.count > 100 { pax.append(("linkpath", link)) }
+        if size > 0o77777777777 { pax.append(("size", Array(String(size).utf8))) }
 
         var out: [UInt8] = []
         if !pax.isEmpty {
             let records = pax.flatMap { paxRecord($0.0, $0.1) }
-            out += ustarBlock(name: Array("PaxHeaders/\(path.utf8.suffix(80))".utf8.prefix(100)), type: UInt8(ascii: "x"),
+            out += ustarBlock(name: Array((Array("PaxHeaders/".utf8) + name.suffix(80)).prefix(100)), type: UInt8(ascii: "x"),
                               mode: 0o644, size: records.count, mtime: mtime, link: [])
             out += records
             out += [UInt8](repeating: 0, count: padding(for: records.count))
         }
-        out += ustarBlock(name: Array(name.prefix(100)), type: typeFlag(kind), mode: mode,
+        out += ustarBlock(name: Array(name.prefix(100)), type: typeFlag, mode: mode,
                           size: size > 0o77777777777 ? 0 : size, mtime: mtime, link: Array(link.prefix(100)))
         return out
     }
@@ -98,11 +104,11 @@ public enum Tar {
     }
 
     /// "LEN key=value\n" where LEN counts itself.
-    private static func paxRecord(_ key: String, _ value: String) -> [UInt8] {
-        let body = " \(key)=\(value)\n".utf8.count
+    private static func paxRecord(_ key: String, _ value: [UInt8]) -> [UInt8] {
+        let body = 1 + key.utf8.count + 1 + value.count + 1
         var length = body + String(body).count
         if String(length).count != String(body).count { length = body + String(length).count }
-        return Array("\(length) \(key)=\(value)\n".utf8)
+        return Array("\(length) \(key)=".utf8) + value + [UInt8(ascii: "\n")]
     }
 
     private static func ustarBlock(name: [UInt8], type: UInt8, mode: UInt32, size: Int, mtime: Date, link: [UInt8]) -> [UInt8] {
@@ -129,109 +135,27 @@ public enum Tar {
 
     // MARK: Reading
 
-    /// Parses a whole archive. Malformed input is an error, never a crash.
+    /// Parses a whole archive in memory (names decoded leniently). Malformed input is an error,
+    /// never a crash. Large or untrusted archives should go through ``TarReader`` as a stream.
     public static func read(_ buffer: ByteBuffer) throws -> [TarEntry] {
+        var reader = TarReader()
+        reader.append(buffer)
         var entries: [TarEntry] = []
-        var offset = buffer.readerIndex
-        let end = buffer.writerIndex
-        var paxPath: String?, paxLink: String?, paxSize: Int?
-        var longName: String?, longLink: String?
-
-        while offset + blockSize <= end {
-            guard let block = buffer.getBytes(at: offset, length: blockSize) else { throw TarError.truncated(offset: offset) }
-            if block.allSatisfy({ $0 == 0 }) { break }
-            try verifyChecksum(block, offset: offset)
-            let type = block[156]
-            let headerSize = try number(block[124..<136], field: "size", offset: offset)
-            let size = paxSize ?? headerSize
-            let dataStart = offset + blockSize
-            guard size >= 0, size <= end - dataStart else { throw TarError.truncated(offset: offset) }
-            let data = buffer.getSlice(at: dataStart, length: size) ?? ByteBuffer()
-            offset = dataStart + size + padding(for: size)
-
-            switch type {
-            case UInt8(ascii: "x"):
-                let records = try paxRecords(data, offset: dataStart)
-                paxPath = records["path"]; paxLink = records["linkpath"]; paxSize = records["size"].flatMap { Int($0) }
-                continue
-            case UInt8(ascii: "g"):
-                continue
-            case UInt8(ascii: "L"):
-                longName = cString(Array(data.readableBytesView)); continue
-            case UInt8(ascii: "K"):
-                longLink = cString(Array(data.readableBytesView)); continue
-            default: break
+        while let event = try reader.next() {
+            switch event {
+            case .header(let header):
+                var entry = TarEntry(path: String(decoding: header.name, as: UTF8.self), kind: header.kind, mode: header.mode,
+                                     mtime: Date(timeIntervalSince1970: TimeInterval(header.mtime)))
+                entry.size = header.size
+                entries.append(entry)
+            case .data(var chunk):
+                guard let last = entries.indices.last, entries[last].kind == .file else { break }
+                if entries[last].data.readableBytes == 0 { entries[last].data = chunk } else { entries[last].data.writeBuffer(&chunk) }
+            case .endOfEntry:
+                break
             }
-
-            var path = paxPath ?? longName ?? ustarName(block)
-            let link = paxLink ?? longLink ?? cString(Array(block[157..<257]))
-            let kind: TarEntry.Kind
-            switch type {
-            case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): kind = .file
-            case UInt8(ascii: "1"): kind = .hardlink(target: link)
-            case UInt8(ascii: "2"): kind = .symlink(target: link)
-            case UInt8(ascii: "5"): kind = .directory
-            default: kind = .other(type)
-            }
-            if kind == .directory, path.hasSuffix("/") { path.removeLast() }
-            let mode = UInt32(truncatingIfNeeded: try number(block[100..<108], field: "mode", offset: offset))
-            let mtime = try number(block[136..<148], field: "mtime", offset: offset)
-            var entry = TarEntry(path: path, kind: kind, mode: mode, mtime: Date(timeIntervalSince1970: TimeInterval(mtime)),
-                                 data: kind == .file ? data : ByteBuffer())
-            entry.size = size
-            entries.append(entry)
-            paxPath = nil; paxLink = nil; paxSize = nil; longName = nil; longLink = nil
         }
+        try reader.finish()
         return entries
-    }
-
-    private static func verifyChecksum(_ block: [UInt8], offset: Int) throws {
-        var sum = 0
-        for (i, byte) in block.enumerated() { sum += (148..<156).contains(i) ? 0x20 : Int(byte) }
-        let stored = try number(block[148..<156], field: "checksum", offset: offset)
-        if stored != sum { throw TarError.badChecksum(offset: offset) }
-    }
-
-    /// Octal, space/NUL padded, or GNU base-256 for large values.
-    private static func number(_ field: ArraySlice<UInt8>, field name: String, offset: Int) throws -> Int {
-        if let first = field.first, first & 0x80 != 0 {
-            var value = Int(first & 0x7F)
-            for byte in field.dropFirst() {
-                guard value <= Int.max >> 8 else { throw TarError.badNumber(field: name, offset: offset) }
-                value = value << 8 | Int(byte)
-            }
-            return value
-        }
-        let text = String(decoding: field.filter { $0 != 0 && $0 != 0x20 }, as: UTF8.self)
-        if text.isEmpty { return 0 }
-        guard let value = Int(text, radix: 8) else { throw TarError.badNumber(field: name, offset: offset) }
-        return value
-    }
-
-    private static func ustarName(_ block: [UInt8]) -> String {
-        let name = cString(Array(block[0..<100]))
-        let isUstar = block[257..<262].elementsEqual("ustar".utf8)
-        let prefix = isUstar ? cString(Array(block[345..<500])) : ""
-        return prefix.isEmpty ? name : prefix + "/" + name
-    }
-
-    private static func cString(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-    }
-
-    private static func paxRecords(_ data: ByteBuffer, offset: Int) throws -> [String: String] {
-        var records: [String: String] = [:]
-        var bytes = data.readableBytesView[...]
-        while !bytes.isEmpty {
-            guard let space = bytes.firstIndex(of: 0x20),
-                  let length = Int(String(decoding: bytes[bytes.startIndex..<space], as: UTF8.self)),
-                  length > space - bytes.startIndex + 1, length <= bytes.count
-            else { throw TarError.badPaxRecord(offset: offset) }
-            let record = bytes[(space + 1)..<(bytes.startIndex + length - 1)]
-            guard let equals = record.firstIndex(of: UInt8(ascii: "=")) else { throw TarError.badPaxRecord(offset: offset) }
-            records[String(decoding: record[..<equals], as: UTF8.self)] = String(decoding: record[(equals + 1)...], as: UTF8.self)
-            bytes = bytes[(bytes.startIndex + length)...]
-        }
-        return records
     }
 }

@@ -23,8 +23,9 @@ public final class PtyLineEditor {
         output = fdopen(dup(slave), "w")
         guard input != nil, output != nil else { return nil }
         sandbox_rl_set_streams(input, output)
-        // Rebuild libedit on the new streams (this also resets its history: load it after).
-        rl_initialize()
+        // Rebuild libedit on the new streams (this also resets its history: load it after),
+        // with its signal handling off: it would signal our whole process group.
+        sandbox_rl_initialize()
         rl_callback_handler_install(prompt) { raw in
             guard let raw else { return }
             PtyLineEditor.completed.append(String(cString: raw))

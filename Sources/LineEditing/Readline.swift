@@ -10,8 +10,10 @@ public enum Readline {
     nonisolated(unsafe) private static var cursor = 0
     nonisolated(unsafe) private static var historyFile: URL?
 
-    /// Registers completion and loads the history file (kept at most 2000 lines).
+    /// Registers completion and loads the history file (kept at most 2000 lines). libedit's
+    /// signal handling stays off (``TerminalGuard`` restores the terminal instead).
     public static func setUp(history: URL) {
+        sandbox_rl_no_signals()
         historyFile = history
         try? FileManager.default.createDirectory(at: history.deletingLastPathComponent(), withIntermediateDirectories: true)
         sandbox_rl_configure { text, _, _ in
@@ -46,12 +48,14 @@ public enum Readline {
         _ = history_truncate_file(historyFile.path, 2000)
     }
 
-    /// Reads a line at a prompt on the terminal; nil at end of input (Ctrl-D).
-    public static func readLine(prompt: String) -> String? {
+    /// Reads a line at a prompt on the terminal; nil at end of input (Ctrl-D). With
+    /// `remembering: false` the line stays out of the history (a heredoc's body, which may
+    /// hold secrets).
+    public static func readLine(prompt: String, remembering: Bool = true) -> String? {
         guard let raw = readline(prompt) else { return nil }
         defer { free(raw) }
         let line = String(cString: raw)
-        remember(line)
+        if remembering { remember(line) }
         return line
     }
 }

@@ -232,7 +232,7 @@ public actor Session {
         let slash = prefix.lastIndex(of: "/")
         let directory = slash.map { String(prefix[...$0]) } ?? ""
         let stem = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
-        guard let entries = try? await current.ls(directory.isEmpty ? "." : directory) else { return [] }
+        guard let entries = try? await current.ls(directory.isEmpty ? "." : directory).entries else { return [] }
         return entries.filter { $0.name.hasPrefix(stem) }.map { directory + $0.name + ($0.kind == .directory ? "/" : "") }
     }
 }

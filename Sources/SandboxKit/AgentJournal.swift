@@ -25,8 +25,9 @@ public struct JournalEntry: Sendable, Codable, Equatable {
 /// The JSON-lines journal of an agent's sandbox, under `$XDG_STATE_HOME/sandbox/journals/`,
 /// so a person can watch from the TUI what an agent does.
 public struct AgentJournal: Sendable {
-    /// Results longer than this are cut in the journal (the agent still gets all of it).
-    public static let resultLimit = 20_000
+    /// Arguments and results longer than this many UTF-8 bytes are cut in the journal, with their
+    /// full size noted (the agent still gets all of it): a `write_file` body is never stored whole.
+    public static let valueLimit = 4096
     public let url: URL
 
     public init(sandbox: String, directory: URL = AgentJournal.directory) {
@@ -37,9 +38,8 @@ public struct AgentJournal: Sendable {
 
     public func append(_ entry: JournalEntry) throws {
         var entry = entry
-        if entry.result.count > Self.resultLimit {
-            entry.result = String(entry.result.prefix(Self.resultLimit)) + "\n[… cut in the journal]"
-        }
+        entry.arguments = entry.arguments.mapValues(Self.capped)
+        entry.result = Self.capped(entry.result)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var line = try Self.encoder.encode(entry)
         line.append(UInt8(ascii: "\n"))
@@ -50,6 +50,25 @@ public struct AgentJournal: Sendable {
         } else {
             try line.write(to: url)
         }
+    }
+
+    /// `text` itself, or its first `valueLimit` bytes (whole characters) and "… <12,345,678 bytes>".
+    static func capped(_ text: String) -> String {
+        let size = text.utf8.count
+        guard size > valueLimit else { return text }
+        var end = text.utf8.index(text.startIndex, offsetBy: valueLimit)
+        while end.samePosition(in: text) == nil { end = text.utf8.index(before: end) }  // whole characters only
+        return text[..<end] + "… <\(grouped(size)) bytes>"
+    }
+
+    /// 12345678 as "12,345,678", the same in every locale.
+    static func grouped(_ number: Int) -> String {
+        var digits = String(number), out = ""
+        while digits.count > 3 {
+            out = "," + digits.suffix(3) + out
+            digits.removeLast(3)
+        }
+        return digits + out
     }
 
     /// Entries written since byte `offset`, and the offset to read from next time.

@@ -58,20 +58,35 @@ extension DockerSandbox {
     }
 
     /// The core of both forms: create and start an exec, hand every output frame to `onFrame`,
-    /// enforce the timeout, and kill the process group on timeout or cancellation.
+    /// enforce the timeout, and kill everything the command started on timeout or cancellation.
     func run(_ command: String, timeout: Duration?, onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let container = try await containerID()
         let client = try docker()
+        let runner = try? await runnerPlacement(for: container).value.get()
+        do {
+            return try await run(command, timeout: timeout, runner: runner, container: container, client: client, onFrame: onFrame)
+        } catch let failed as RunnerUnavailable {
+            // The command never started (the runtime refused the runner): run it without.
+            runnerFailed(in: container, reason: failed.reason)
+            return try await run(command, timeout: timeout, runner: nil, container: container, client: client, onFrame: onFrame)
+        }
+    }
+
+    private func run(_ command: String, timeout: Duration?, runner: String?, container: String, client: DockerClient,
+                     onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let token = UUID().uuidString
         let started = ContinuousClock.now
         let timedOut = Atomic<Bool>(false)
+        let gate = runner.map(RunnerStartGate.init)
+        let argv = ["sh", "-c", command]
         do {
             let execID = try await client.createExec(container: container, .init(
-                cmd: ["sh", "-c", command], env: ["\(ProcessMarker.variable)=\(token)"], workingDir: workDir))
+                cmd: runner.map { [$0, "exec", token, "--"] + argv } ?? argv,
+                env: ["\(ProcessMarker.variable)=\(token)"], workingDir: workDir))
             let output = try await client.startExec(execID)
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
-                    for try await frame in output { onFrame(frame) }
+                    for try await frame in output where gate?.hold(frame) != true { onFrame(frame) }
                     return true
                 }
                 if let timeout {
@@ -82,8 +97,8 @@ extension DockerSandbox {
                 }
                 if try await group.next() == false {
                     timedOut.store(true, ordering: .relaxed)
-                    await ProcessMarker.kill(token, in: container, client: client)
-                    // The stream closes once the process is gone; do not wait on it forever.
+                    await Self.endCommand(token: token, runner: runner, in: container, client: client)
+                    // The stream closes once the processes are gone; do not wait on it forever.
                     group.addTask {
                         try await Task.sleep(for: .seconds(1))
                         return false
@@ -97,21 +112,27 @@ extension DockerSandbox {
             if timedOut.load(ordering: .relaxed) {
                 return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration)
             }
-            let code = try await exitCode(of: execID, client: client, container: container)
+            let inspect = try await finished(execID, client: client, container: container)
+            if let gate {
+                if let failure = gate.failure(inspect) { throw failure }
+                gate.held.forEach(onFrame)
+            }
+            let code = Int32(truncatingIfNeeded: inspect.exitCode ?? 0)
             let oom = code == 137 ? await oomKillsRose(container, client: client) : false
             return ExecExit(exitCode: code, timedOut: false, duration: duration, outOfMemory: oom)
         } catch {
             if Task.isCancelled {
                 // Wait for the kill, from a task of its own: this one's requests are cancelled.
-                await Task { await ProcessMarker.kill(token, in: container, client: client) }.value
+                await Task { await Self.endCommand(token: token, runner: runner, in: container, client: client) }.value
                 throw CancellationError()
             }
+            if error is RunnerUnavailable { throw error }
             throw await explainFailure(error, container: container)
         }
     }
 
-    /// The exit code once the daemon has recorded it (it can lag the end of the stream briefly).
-    private func exitCode(of execID: String, client: DockerClient, container: String) async throws -> Int32 {
+    /// The exec once the daemon has recorded its exit (it can lag the end of the stream briefly).
+    private func finished(_ execID: String, client: DockerClient, container: String) async throws -> ExecInspect {
         for attempt in 0..<50 {
             let inspect = try await client.inspectExec(execID)
             if !inspect.running, let code = inspect.exitCode {
@@ -120,7 +141,7 @@ extension DockerSandbox {
                 if code > 128, try await containerStops(container, client: client, within: .milliseconds(300)) {
                     throw SandboxError.containerGone(name: name, detail: "it stopped while the command ran")
                 }
-                return Int32(truncatingIfNeeded: code)
+                return inspect
             }
             if attempt > 2, try await !client.inspectContainer(container).state.running {
                 throw SandboxError.containerGone(name: name, detail: "it stopped while the command ran")
@@ -163,7 +184,8 @@ extension DockerSandbox {
 }
 
 /// Finds an exec's processes by a marker in their environment, which children inherit, and kills
-/// them. Docker has no "kill this exec" call, and the exec's reported pid is the host's.
+/// them: the fallback where the runner cannot run. Docker has no "kill this exec" call, and the
+/// exec's reported pid is the host's.
 enum ProcessMarker {
     static let variable = "SANDBOX_EXEC_TOKEN"
 

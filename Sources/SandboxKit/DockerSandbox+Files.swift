@@ -1,50 +1,60 @@
 import AsyncHTTPClient
 import DockerEngine
-import NIOFoundationCompat
 import Foundation
 import NIOCore
 import NIOFoundationCompat
 
 extension DockerSandbox {
-    /// Writes a text file (UTF-8), creating missing parent directories. Mode 0644.
+    /// Writes a text file (UTF-8), creating missing parent directories.
     public func write(_ path: String, _ content: String) async throws {
         try await write(path, Data(content.utf8))
     }
 
     /// Writes bytes to a file through the archive API, so it works in images without a shell.
+    /// Symlinks are followed (as a shell's `>` does); an existing file keeps its mode, a new one
+    /// gets 0644. A directory, or anything else that is not a regular file, is never replaced.
     /// The body is streamed in chunks: a large file is not copied whole again.
     public func write(_ path: String, _ content: Data) async throws {
-        try await write(path, content, mode: 0o644)
+        let container = try await runningContainer()
+        let (target, stat) = try await followLinks(try resolve(path), container: container)
+        if let stat {
+            if stat.isDirectory { throw SandboxError.isDirectory(target) }
+            guard stat.isRegular else { throw SandboxError.notRegularFile(target) }
+        }
+        try await put(content, at: target, mode: stat?.permissions ?? 0o644, container: container)
     }
 
-    func write(_ path: String, _ content: Data, mode: UInt32) async throws {
-        let absolute = try resolve(path)
-        guard absolute != "/" else { throw SandboxError.isDirectory(absolute) }
-        let container = try await runningContainer()
-        let header = Tar.header(path: String(absolute.dropFirst()), kind: .file, mode: mode, size: content.count, mtime: Date())
+    /// One file entry into the archive API. The daemon refuses (and ``fileError`` reports as
+    /// ``SandboxError/isDirectory(_:)``) a directory that appeared since the caller's stat.
+    private func put(_ content: Data, at target: String, mode: UInt32, container: String) async throws {
+        guard target != "/" else { throw SandboxError.isDirectory(target) }
+        let header = Tar.header(path: String(target.dropFirst()), kind: .file, mode: mode, size: content.count, mtime: Date())
         let body = TarUpload(header: header, content: content)
         do {
             try await docker().putArchive(container, directory: "/", tar: .stream(body, length: .known(Int64(body.length))))
         } catch {
-            throw await fileError(error, path: absolute, container: container)
+            throw await fileError(error, path: target, container: container)
         }
     }
 
     /// Reads a text file as numbered lines (like `cat -n`), `limit` lines from line `offset`
-    /// (0-based), with a footer telling the next offset when more remain.
+    /// (0-based), with a footer telling the next offset when more remain. Lines end at each `\n`
+    /// byte; a line's `\r` before it (CRLF files) is not shown.
     public func read(_ path: String, offset: Int = 0, limit: Int = 2000) async throws -> String {
-        guard offset >= 0, limit > 0 else { throw SandboxError.invalidArgument("offset must be >= 0 and limit > 0") }
+        guard offset >= 0 else { throw SandboxError.invalidArgument("offset must be 0 or more, got \(offset)") }
+        guard limit > 0 else { throw SandboxError.invalidArgument("limit must be 1 or more, got \(limit)") }
         let absolute = try resolve(path)
-        let text = try await readText(absolute)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if text.hasSuffix("\n") { lines.removeLast() }
+        let bytes = try await readTextData(absolute)
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if bytes.last == UInt8(ascii: "\n") { lines.removeLast() }
         guard offset < lines.count || (offset == 0 && lines.isEmpty) else {
             throw SandboxError.invalidArgument("offset \(offset) is past the end of \(absolute) (\(lines.count) lines)")
         }
-        let end = min(lines.count, offset + limit)
+        let end = lines.count - offset <= limit ? lines.count : offset + limit  // no overflow: offset < count
         var out = lines[offset..<end].enumerated().map { index, line in
             let number = String(offset + index + 1)
-            return String(repeating: " ", count: max(0, 6 - number.count)) + number + "\t" + line
+            let shown = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+            return String(repeating: " ", count: max(0, 6 - number.count)) + number + "\t" + String(decoding: shown, as: UTF8.self)
         }.joined(separator: "\n")
         if end < lines.count {
             out += "\n\n[... \(lines.count - end) more lines. Use offset=\(end) to read more.]"
@@ -56,75 +66,107 @@ extension DockerSandbox {
     /// ``readLimit`` are refused with an error naming the path.
     public func readData(_ path: String) async throws -> Data {
         let container = try await runningContainer()
-        var target = try resolve(path)
+        let (target, stat) = try await followLinks(try resolve(path), container: container)
+        return try await fetch(target, stat, container: container)
+    }
+
+    /// Replaces `oldString` with `newString` and returns how many replacements were made.
+    /// It must occur exactly once unless `replaceAll` is set (the Python library's rules).
+    /// Matching is on the UTF-8 bytes, so `\r\n` in the file or the strings matches exactly.
+    /// Through a symlink the link's target is edited; the link and the target's mode stay.
+    @discardableResult
+    public func edit(_ path: String, _ oldString: String, _ newString: String, replaceAll: Bool = false) async throws -> Int {
+        guard !oldString.isEmpty else { throw SandboxError.invalidArgument("oldString must not be empty") }
+        let container = try await runningContainer()
+        let (target, stat) = try await followLinks(try resolve(path), container: container)
+        let bytes = [UInt8](try Self.checkText(try await fetch(target, stat, container: container), path: target))
+        let found = Self.ranges(of: Array(oldString.utf8), in: bytes)
+        if found.isEmpty { throw SandboxError.stringNotFound(target) }
+        if found.count > 1 && !replaceAll { throw SandboxError.ambiguousEdit(target, count: found.count) }
+        var updated: [UInt8] = []
+        var copied = 0
+        for range in found {
+            updated += bytes[copied..<range.lowerBound]
+            updated += newString.utf8
+            copied = range.upperBound
+        }
+        updated += bytes[copied...]
+        try await put(Data(updated), at: target, mode: stat?.permissions ?? 0o644, container: container)
+        return found.count
+    }
+
+    /// The whole of a text file; binary files are refused.
+    public func readText(_ path: String) async throws -> String {
+        String(decoding: try await readTextData(try resolve(path)), as: UTF8.self)
+    }
+
+    // MARK: Helpers
+
+    /// The bytes of a text file: valid UTF-8 without NUL bytes, or ``SandboxError/binaryFile(_:)``.
+    private func readTextData(_ absolute: String) async throws -> Data {
+        try Self.checkText(try await readData(absolute), path: absolute)
+    }
+
+    private static func checkText(_ data: Data, path: String) throws -> Data {
+        if data.prefix(8192).contains(0) || String(validating: data, as: UTF8.self) == nil { throw SandboxError.binaryFile(path) }
+        return data
+    }
+
+    /// Where `needle` occurs in `haystack`, left to right and not overlapping. Knuth-Morris-Pratt:
+    /// linear, so no needle and file can make an edit quadratic.
+    static func ranges(of needle: [UInt8], in haystack: [UInt8]) -> [Range<Int>] {
+        guard !needle.isEmpty else { return [] }
+        // border[i]: length of the longest proper prefix of needle[...i] that also ends it.
+        var border = [Int](repeating: 0, count: needle.count)
+        var length = 0
+        for i in needle.indices.dropFirst() {
+            while length > 0 && needle[i] != needle[length] { length = border[length - 1] }
+            if needle[i] == needle[length] { length += 1 }
+            border[i] = length
+        }
+        var found: [Range<Int>] = []
+        length = 0
+        for (i, byte) in haystack.enumerated() {
+            while length > 0 && byte != needle[length] { length = border[length - 1] }
+            if byte == needle[length] { length += 1 }
+            if length == needle.count {
+                found.append((i + 1 - length)..<(i + 1))
+                length = 0
+            }
+        }
+        return found
+    }
+
+    /// `path` with symlinks followed (at most 8), and the stat of what is there (nil: nothing).
+    /// The daemon resolves links in the parent directories itself; only the last part is ours.
+    func followLinks(_ path: String, container: String) async throws -> (path: String, stat: PathStat?) {
+        var target = path
         for _ in 0..<8 {
             let stat: PathStat?
             do { stat = try await docker().statPath(container, path: target) } catch {
                 throw await fileError(error, path: target, container: container)
             }
-            guard let stat else { throw SandboxError.fileNotFound(target) }
-            if stat.isSymlink {
-                let link = stat.linkTarget
-                target = link.hasPrefix("/") ? Self.normalize(link) : Self.normalize(Self.parent(of: target) + "/" + link)
-                continue
-            }
-            if stat.isDirectory { throw SandboxError.isDirectory(target) }
-            guard stat.isRegular else { throw SandboxError.notRegularFile(target) }
-            guard stat.size <= Self.readLimit else { throw SandboxError.fileTooLarge(target, limit: Self.readLimit) }
-            let archive: ByteBuffer
-            do { archive = try await docker().getArchive(container, path: target, limit: Self.readLimit + 64 * 1024) } catch {
-                throw await fileError(error, path: target, container: container)
-            }
-            let entries: [TarEntry]
-            do { entries = try Tar.read(archive) } catch { throw SandboxError.pathError(target, "unreadable archive from the daemon: \(error)") }
-            guard let entry = entries.first, entry.kind == .file else { throw SandboxError.notRegularFile(target) }
-            return Data(buffer: entry.data)
+            guard let stat, stat.isSymlink else { return (target, stat) }
+            let link = stat.linkTarget
+            target = link.hasPrefix("/") ? Self.normalize(link) : Self.normalize(Self.parent(of: target) + "/" + link)
         }
         throw SandboxError.pathError(path, "too many levels of symbolic links")
     }
 
-    /// Replaces `oldString` with `newString` and returns how many replacements were made.
-    /// It must occur exactly once unless `replaceAll` is set (the Python library's rules).
-    @discardableResult
-    public func edit(_ path: String, _ oldString: String, _ newString: String, replaceAll: Bool = false) async throws -> Int {
-        guard !oldString.isEmpty else { throw SandboxError.invalidArgument("oldString must not be empty") }
-        let absolute = try resolve(path)
-        let text = try await readText(absolute)
-        let count = Self.occurrences(of: oldString, in: text)
-        if count == 0 { throw SandboxError.stringNotFound(absolute) }
-        if count > 1 && !replaceAll { throw SandboxError.ambiguousEdit(absolute, count: count) }
-        let updated: String
-        if replaceAll {
-            updated = text.replacingOccurrences(of: oldString, with: newString, options: .literal)
-        } else {
-            let range = text.range(of: oldString, options: .literal)!
-            updated = text.replacingCharacters(in: range, with: newString)
+    /// The bytes of the regular file at `target` (already resolved by ``followLinks(_:container:)``).
+    private func fetch(_ target: String, _ stat: PathStat?, container: String) async throws -> Data {
+        guard let stat else { throw SandboxError.fileNotFound(target) }
+        if stat.isDirectory { throw SandboxError.isDirectory(target) }
+        guard stat.isRegular else { throw SandboxError.notRegularFile(target) }
+        guard stat.size <= Self.readLimit else { throw SandboxError.fileTooLarge(target, limit: Self.readLimit) }
+        let archive: ByteBuffer
+        do { archive = try await docker().getArchive(container, path: target, limit: Self.readLimit + 64 * 1024) } catch {
+            throw await fileError(error, path: target, container: container)
         }
-        let container = try await runningContainer()
-        let mode = (try? await docker().statPath(container, path: absolute)).flatMap { $0 }.map { $0.mode & 0o7777 } ?? 0o644
-        try await write(absolute, Data(updated.utf8), mode: mode)
-        return count
-    }
-
-    // MARK: Helpers
-
-    static func occurrences(of needle: String, in text: String) -> Int {
-        var count = 0
-        var searchRange = text.startIndex..<text.endIndex
-        while let found = text.range(of: needle, options: .literal, range: searchRange) {
-            count += 1
-            searchRange = found.upperBound..<text.endIndex
-        }
-        return count
-    }
-
-    /// The whole of a text file; binary files are refused.
-    public func readText(_ path: String) async throws -> String {
-        let absolute = try resolve(path)
-        let data = try await readData(absolute)
-        if data.prefix(8192).contains(0) { throw SandboxError.binaryFile(absolute) }
-        guard let text = String(data: data, encoding: .utf8) else { throw SandboxError.binaryFile(absolute) }
-        return text
+        let entries: [TarEntry]
+        do { entries = try Tar.read(archive) } catch { throw SandboxError.pathError(target, "unreadable archive from the daemon: \(error)") }
+        guard let entry = entries.first, entry.kind == .file else { throw SandboxError.notRegularFile(target) }
+        return Data(buffer: entry.data)
     }
 
     /// The container id, after checking it still runs: the archive API works on stopped
@@ -146,6 +188,7 @@ extension DockerSandbox {
         case .notFound(let message) where !message.lowercased().contains("no such container"):
             return SandboxError.fileNotFound(path)
         case .api(_, let message):
+            if message.contains("cannot overwrite directory") { return SandboxError.isDirectory(path) }
             if message.contains("not a directory") { return SandboxError.notDirectory(path) }
             if message.lowercased().contains("read-only") { return SandboxError.pathError(path, "read-only file system") }
             return SandboxError.pathError(path, message)
@@ -176,6 +219,17 @@ extension DockerSandbox {
     static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
         return String(path[..<slash])
+    }
+}
+
+extension PathStat {
+    /// The POSIX permission bits (with setuid, setgid and sticky) of Go's `os.FileMode` bits.
+    var permissions: UInt32 {
+        var bits = mode & 0o777
+        if mode & (1 << 23) != 0 { bits |= 0o4000 }
+        if mode & (1 << 22) != 0 { bits |= 0o2000 }
+        if mode & (1 << 20) != 0 { bits |= 0o1000 }
+        return bits
     }
 }
 

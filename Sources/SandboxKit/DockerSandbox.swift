@@ -38,6 +38,8 @@ public actor DockerSandbox {
     private var rebuildRuntime = false
     /// OOM kills seen in this container so far, to tell a new one from an old one.
     private var oomKillsSeen = 0
+    /// The supervisor of the current container: its placement, under way or done.
+    private var runner: (container: String, placement: Task<Result<String, RunnerUnavailable>, Never>)?
 
     /// The image used when neither an image nor a runtime is given (`SANDBOX_DEFAULT_IMAGE` overrides it).
     public static var defaultImage: String {
@@ -184,11 +186,45 @@ public actor DockerSandbox {
             do {
                 let id = try await task.value
                 if case .starting = state { state = .running(id) }
+                _ = runnerPlacement(for: id)  // under way while the caller gets on
                 return id
             } catch {
                 if case .starting = state { state = .idle }
                 throw SandboxError.wrap(error)
             }
+        }
+    }
+
+    /// The placement of the supervisor in `container`, started on first ask.
+    func runnerPlacement(for container: String) -> Task<Result<String, RunnerUnavailable>, Never> {
+        if let runner, runner.container == container { return runner.placement }
+        let (client, name) = (self.client, self.name)
+        let placement = Task {
+            let result: Result<String, RunnerUnavailable>
+            do {
+                result = await Self.placeRunner(in: container, client: try client ?? DockerClient.shared())
+            } catch {
+                result = .failure(RunnerUnavailable(reason: "\(SandboxError.wrap(error))"))
+            }
+            let path: ExecutionPath = switch result { case .success: .runner; case .failure(let why): .exec(reason: why.reason) }
+            Self.logger(client).info("sandbox \(name) (container \(container.prefix(12))): commands run by \(path)")
+            return result
+        }
+        runner = (container, placement)
+        return placement
+    }
+
+    /// Records that the runner could not start in `container`; later commands use plain exec.
+    func runnerFailed(in container: String, reason: String) {
+        Self.logger(client).warning("sandbox \(name) (container \(container.prefix(12))): the runner did not start (\(reason)); plain docker exec from now on")
+        runner = (container, Task { .failure(RunnerUnavailable(reason: reason)) })
+    }
+
+    /// How commands run in this sandbox, and why (starts the sandbox if needed).
+    public func executionPath() async throws -> ExecutionPath {
+        switch await runnerPlacement(for: try await containerID()).value {
+        case .success: .runner
+        case .failure(let unavailable): .exec(reason: unavailable.reason)
         }
     }
 

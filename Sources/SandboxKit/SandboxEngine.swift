@@ -93,26 +93,29 @@ public final class SandboxEngine: Sendable {
     }
 
     /// Removes our sandboxes that are not running; other containers are never touched.
-    /// Also removes the waiting sandboxes of a pool whose process ended without draining it.
+    /// Also removes the waiting sandboxes of a pool that is gone: their heartbeat, which the
+    /// daemon keeps, went stale (this works from any host, whatever pid namespace the pool had).
     public func prune() async throws -> [String] {
         var removed: [String] = []
         do {
             for info in try await list() where info.managed && !info.isRunning {
+                client.logger.info("prune: removing \(info.name), a sandbox that is \(info.state)")
                 try await client.removeContainer(info.containerID)
                 removed.append(info.name)
             }
             for container in try await client.listContainers(all: true, labels: [SandboxLabel.poolOwner])
-            where container.name.hasPrefix(SandboxPool.namePrefix) && !Self.processExists(container.labels?[SandboxLabel.poolOwner]) {
+            where container.name.hasPrefix(SandboxPool.namePrefix) {
+                if container.state == "running", await !PoolHeartbeat.isStale(container, client: client) {
+                    client.logger.info("prune: keeping \(container.name), a waiting sandbox whose pool's heartbeat is fresh")
+                    continue
+                }
+                let why = container.state == "running" ? "its pool's heartbeat stopped" : "it is \(container.state)"
+                client.logger.info("prune: removing \(container.name), a waiting sandbox: \(why)")
                 try await client.removeContainer(container.id)
                 removed.append(container.name)
             }
         } catch { throw SandboxError.wrap(error) }
         return removed
-    }
-
-    private static func processExists(_ pid: String?) -> Bool {
-        guard let pid = pid.flatMap({ pid_t($0) }), pid > 0 else { return false }
-        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// Whether an image is present locally.

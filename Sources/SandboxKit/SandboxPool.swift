@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import Logging
 
 /// The configuration that decides which container a sandbox gets, all but its name.
 struct SandboxSpec: Hashable, Sendable {
@@ -19,7 +20,7 @@ struct SandboxSpec: Hashable, Sendable {
 /// Keeps `size` started sandboxes of each configuration it has been asked for, so that a new
 /// sandbox is running at once instead of after a container create and start. Taken sandboxes are
 /// replaced in the background; ``drain()`` removes the waiting ones (call it on exit; `sandbox
-/// prune` removes those of a process that died without draining).
+/// prune` removes those of a pool whose heartbeat stopped, see ``PoolHeartbeat``).
 ///
 /// ```swift
 /// let pool = SandboxPool(size: 2)
@@ -31,13 +32,19 @@ public actor SandboxPool {
     public static let namePrefix = "sandbox-pool-"
 
     public nonisolated let size: Int
+    /// Names this pool on its waiting sandboxes (label ``SandboxLabel/poolOwner``).
+    public nonisolated let ownerID = DockerSandbox.newID()
+    private var heartbeat: Task<Void, Never>?
     private var waiting: [SandboxSpec: [DockerSandbox]] = [:]
     private var templates: [SandboxSpec: DockerSandbox] = [:]
     private var refills: [SandboxSpec: Task<Void, Never>] = [:]
     private var drained = false
+    private let logger: Logger
 
-    public init(size: Int) {
+    /// `logger` gets why sandboxes are taken, started or dropped (default: the engine's, see ``EngineLogging``).
+    public init(size: Int, logger: Logger? = nil) {
         self.size = max(0, size)
+        self.logger = logger ?? EngineLogging.defaultLogger
     }
 
     /// Starts filling the pool with sandboxes configured like `template` (which itself is not started).
@@ -46,6 +53,16 @@ public actor SandboxPool {
         let spec = template.spec
         if templates[spec] == nil { templates[spec] = template }
         refill(spec, after: .zero)
+        if heartbeat == nil { heartbeat = Task { await self.beat() } }
+    }
+
+    /// Keeps the waiting sandboxes' heartbeats fresh until drained, so that `prune` (from any
+    /// host) can tell them from the leftovers of a pool that is gone.
+    private func beat() async {
+        while !drained {
+            try? await Task.sleep(for: PoolHeartbeat.interval)
+            for member in waiting.values.joined() { try? await member.writeHeartbeat() }
+        }
     }
 
     /// A running sandbox configured like `template`, named as it is: a waiting one when there is
@@ -57,8 +74,13 @@ public actor SandboxPool {
             let member = ready.removeFirst()
             waiting[spec] = ready
             refill(spec, after: Self.refillDelay)
-            if let adopted = try await adopt(member, as: template) { return adopted }
+            if let adopted = try await adopt(member, as: template) {
+                logger.info("pool: \(template.name) is waiting sandbox \(member.name) (\(ready.count) left for this configuration)")
+                return adopted
+            }
+            logger.info("pool: waiting sandbox \(member.name) was removed or killed while it waited; trying the next")
         }
+        logger.info("pool: none waiting for \(template.name)'s configuration; starting it now")
         try await template.start()
         return template
     }
@@ -69,6 +91,7 @@ public actor SandboxPool {
     /// Stops refilling and removes every waiting sandbox.
     public func drain() async {
         drained = true
+        heartbeat?.cancel()
         // Not cancelled: a cancelled task's HTTP calls fail at once, and the refill must still
         // remove the sandbox it was starting.
         for task in refills.values { await task.value }
@@ -109,15 +132,23 @@ public actor SandboxPool {
             try? await Task.sleep(for: delay)
             while !self.drained, (self.waiting[spec]?.count ?? 0) < self.size {
                 let member = DockerSandbox(like: template, name: Self.namePrefix + DockerSandbox.newID(),
-                                           extraLabels: [SandboxLabel.poolOwner: String(getpid())])
+                                           extraLabels: [SandboxLabel.poolOwner: self.ownerID])
                 // A failed start ends this refill; the next take starts its sandbox itself and
                 // reports the error, then refills again.
-                do { try await member.start() } catch { break }
+                do {
+                    try await member.start()
+                    try await member.writeHeartbeat()
+                } catch {
+                    self.logger.warning("pool: refill stopped, \(member.name) did not start: \(SandboxError.wrap(error))")
+                    try? await member.stop()
+                    break
+                }
                 if self.drained {
                     try? await member.stop()
                     break
                 }
                 self.waiting[spec, default: []].append(member)
+                self.logger.info("pool: refilled with \(member.name) (\(self.waiting[spec]?.count ?? 0) of \(self.size) waiting)")
             }
             self.refills[spec] = nil
         }

@@ -45,20 +45,43 @@ public enum SandboxLabel {
     public static let creator = "sandbox.created-by"
     public static let client = "sandbox.client"
     public static let workDir = "sandbox.workdir"
-    /// On a pool's waiting sandboxes: the pid of the process whose pool made it.
+    /// On a pool's waiting sandboxes: the ``SandboxPool/ownerID`` of the pool that made it.
     public static let poolOwner = "sandbox.pool-owner"
 }
 
-/// Parses sizes such as `512m`, `2g`, `1048576`.
-enum ByteSize {
-    static func parse(_ text: String) -> Int64? {
+/// Parses sizes such as `512m`, `1.5g`, `2GiB` or `1048576` with checked integer arithmetic: nil for
+/// anything else, for zero, and for sizes past what Int64 holds (`infg` or `1e30g` never trap).
+public enum ByteSize {
+    public static func parse(_ text: String) -> Int64? {
         let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
         let units: [(String, Int64)] = [("gib", 1 << 30), ("mib", 1 << 20), ("kib", 1 << 10), ("gb", 1 << 30), ("mb", 1 << 20),
                                         ("kb", 1 << 10), ("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10), ("b", 1)]
-        for (suffix, factor) in units where lower.hasSuffix(suffix) {
-            guard let value = Double(lower.dropLast(suffix.count)), value > 0 else { return nil }
-            return Int64(value * Double(factor))
+        let unit = units.first { lower.hasSuffix($0.0) }
+        let number = lower.dropLast(unit?.0.count ?? 0)
+        let factor = unit?.1 ?? 1
+        let parts = number.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = parts[0], fraction = parts.count == 2 ? parts[1] : ""
+        // Nine decimals are finer than a byte of a GiB; more is a typo, not a size.
+        guard !(whole.isEmpty && fraction.isEmpty), fraction.count <= 9,
+              let wholeValue = digits(whole), let fractionValue = digits(fraction) else { return nil }
+        let scale = Int64((0..<fraction.count).reduce(1) { value, _ in value * 10 })
+        let (bytes, overflow) = wholeValue.multipliedReportingOverflow(by: factor)
+        // fractionValue < 10^9 and factor ≤ 2^30: the product fits.
+        let (total, carry) = bytes.addingReportingOverflow(fractionValue * factor / scale)
+        guard !overflow, !carry, total > 0 else { return nil }
+        return total
+    }
+
+    /// ASCII decimal digits as a number; nil for any other character or on overflow. Empty is 0.
+    private static func digits(_ text: Substring) -> Int64? {
+        var value: Int64 = 0
+        for character in text {
+            guard let digit = character.wholeNumberValue, character.isASCII else { return nil }
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = shifted.addingReportingOverflow(Int64(digit))
+            guard !overflow, !carry else { return nil }
+            value = sum
         }
-        return Int64(lower).flatMap { $0 > 0 ? $0 : nil }
+        return value
     }
 }

@@ -4,7 +4,13 @@ import SandboxKit
 
 /// `sandbox mcp`: the console tools over the Model Context Protocol on stdio.
 public enum AgentServer {
+    /// Why the server stops; every route removes the sandbox it made.
+    enum Ending: Sendable { case disconnected, brokenOutput, signal(Int32) }
+
     public static func run(session: AgentSession, options: AgentTools.Options, version: String) async throws {
+        let (endings, end) = AsyncStream.makeStream(of: Ending.self)
+        let signals = ShutdownSignals.watch { end.yield(.signal($0)) }
+        defer { signals.forEach { $0.cancel() } }
         let server = Server(name: "sandbox", version: version, capabilities: .init(tools: .init(listChanged: false)))
         let tools = AgentTools.tools(options)
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
@@ -13,10 +19,17 @@ public enum AgentServer {
             return .init(content: [.text(text: outcome.text, annotations: nil, _meta: nil)],
                          structuredContent: outcome.structured, isError: outcome.isError)
         }
-        try await server.start(transport: StdioTransport()) { client, _ in
+        try await server.start(transport: LineTransport { end.yield(.brokenOutput) }) { client, _ in
             await session.setClient(client.name)
         }
-        await server.waitUntilCompleted()
+        Task {
+            await server.waitUntilCompleted()  // stdin reached EOF: the client went away
+            end.yield(.disconnected)
+        }
+        var iterator = endings.makeAsyncIterator()
+        let ending = await iterator.next()
+        await server.stop()
         await session.close()
+        if case .signal(let number) = ending { ShutdownSignals.reraise(number) }
     }
 }

@@ -1,14 +1,6 @@
 import Foundation
 import MCP
-import SandboxCommands
 import SandboxKit
-
-/// What a tool call returns to the agent.
-public struct ToolOutcome: Sendable {
-    public var text: String
-    public var isError: Bool
-    public var structured: Value?
-}
 
 /// One agent's connection: its sandbox (started on the first tool call), the tools it may use,
 /// and the journal of its calls.
@@ -21,31 +13,46 @@ public actor AgentSession {
     }
 
     let target: Target
-    let options: AgentTools.Options
     let keep: Bool
     let warm: Bool
+    private let tools: [String: AgentTool]
+    private let notOffered: Set<String>
     private var clientName = "unknown client"
     private var sandbox: DockerSandbox?
     private var journal: AgentJournal?
+    private var closing: Task<Void, Never>?
 
     public init(target: Target, options: AgentTools.Options, keep: Bool, warm: Bool = false) {
-        (self.target, self.options, self.keep, self.warm) = (target, options, keep, warm)
+        (self.target, self.keep, self.warm) = (target, keep, warm)
+        tools = Dictionary(uniqueKeysWithValues: AgentTools.offered(options).map { ($0.name, $0) })
+        notOffered = Set(AgentTools.table(options).map(\.name)).subtracting(tools.keys)
     }
 
     /// Recorded from the MCP handshake; the sandbox is labelled with it.
     public func setClient(_ name: String) async {
         clientName = name
-        guard warm, let made = try? await ensureSandbox(starting: false) else { return }
-        Task { try? await made.start() }  // a failure shows at the first tool call, which starts it again
+        // A failure shows at the first tool call, which starts the sandbox again.
+        if warm { Task { _ = try? await ensureSandbox() } }
     }
 
     public var sandboxName: String? { sandbox?.name }
 
-    /// Stops the sandbox when the client goes away, unless it was asked to be kept or is not ours.
+    /// Removes the sandbox when the client goes away (EOF, a signal, a closed pipe), unless it was
+    /// asked to be kept or is not ours. Every caller waits for the same removal, and no tool call
+    /// starts a sandbox after it.
     public func close() async {
+        if let closing { return await closing.value }
+        let removal = Task { await removeSandbox() }
+        closing = removal
+        await removal.value
+    }
+
+    private func removeSandbox() async {
         guard let sandbox, !keep else { return }
         if case .existing = target { return }
-        try? await sandbox.stop()
+        do { try await sandbox.stop() } catch {
+            FileHandle.standardError.write(Data("sandbox mcp: could not remove sandbox \(sandbox.name): \(error)\n".utf8))
+        }
     }
 
     /// Runs a tool. Every failure is an error result with the engine's message, never a throw.
@@ -53,14 +60,20 @@ public actor AgentSession {
         let started = ContinuousClock.now
         let outcome: ToolOutcome
         do {
-            guard AgentTools.tools(options).contains(where: { $0.name == name }) else {
-                throw SandboxError.invalidArgument("unknown tool '\(name)'" + (AgentTools.all(defaultTimeout: 0).contains { $0.name == name }
+            guard let tool = tools[name] else {
+                throw SandboxError.invalidArgument("unknown tool '\(name)'" + (notOffered.contains(name)
                     ? " (not offered by this server: it runs with --read-only or --no-execute)" : ""))
             }
-            outcome = try await perform(name, Arguments(arguments), sandbox: try await ensureSandbox())
+            if let unknown = arguments.keys.sorted().first(where: { tool.properties[$0] == nil }) {
+                throw SandboxError.invalidArgument("unknown argument '\(unknown)' for \(name); it takes "
+                    + tool.properties.keys.sorted().joined(separator: ", "))
+            }
+            outcome = try await tool.handler(Arguments(arguments), try await ensureSandbox())
         } catch {
-            outcome = ToolOutcome(text: "\(error)", isError: true, structured: nil)
+            outcome = ToolOutcome(error: error)
         }
+        // A call that was under way when the client left may have started the sandbox again.
+        if closing != nil { await removeSandbox() }
         let elapsed = ContinuousClock.now - started
         if let journal {
             try? journal.append(JournalEntry(
@@ -70,9 +83,10 @@ public actor AgentSession {
         return outcome
     }
 
-    /// With `warm`, the sandbox starts as soon as the client has said who it is, so the agent's
-    /// first tool call does not wait for a container to start.
-    private func ensureSandbox(starting: Bool = true) async throws -> DockerSandbox {
+    /// The sandbox, made and started on first use. It is recorded before it starts, so `close`
+    /// removes one that is still starting.
+    private func ensureSandbox() async throws -> DockerSandbox {
+        if closing != nil { throw SandboxError.invalidArgument("the server is shutting down") }
         if let sandbox { return sandbox }
         let made: DockerSandbox
         switch target {
@@ -82,98 +96,11 @@ public actor AgentSession {
             made = DockerSandbox(runtime: .named(runtime), labels: [SandboxLabel.client: clientName], createdBy: .agent)
         case .existing(let name):
             made = try await SandboxEngine().sandbox(named: name)
+            if let sandbox { return sandbox }  // another call looked it up meanwhile
         }
-        if starting { try await made.start() }
         sandbox = made
         journal = AgentJournal(sandbox: made.name)
+        try await made.start()
         return made
-    }
-
-    private func perform(_ name: String, _ args: Arguments, sandbox: DockerSandbox) async throws -> ToolOutcome {
-        switch name {
-        case "ls":
-            let path = try args.string("path") ?? "."
-            return .init(text: Format.listing(try await sandbox.ls(path)), isError: false, structured: nil)
-        case "read_file":
-            let text = try await sandbox.read(try args.required("path"), offset: try args.int("offset") ?? 0, limit: try args.int("limit") ?? 2000)
-            return .init(text: text, isError: false, structured: nil)
-        case "write_file":
-            let path = try args.required("path"), content = try args.required("content")
-            try await sandbox.write(path, content)
-            return .init(text: "Wrote \(content.utf8.count) bytes to \(path)", isError: false, structured: nil)
-        case "edit_file":
-            let path = try args.required("path")
-            let count = try await sandbox.edit(path, try args.required("old_string"), try args.required("new_string"),
-                                               replaceAll: try args.bool("replace_all") ?? false)
-            return .init(text: "Replaced \(count) occurrence\(count == 1 ? "" : "s") in \(path)", isError: false, structured: nil)
-        case "glob":
-            let paths = try await sandbox.glob(try args.required("pattern"), path: try args.string("path") ?? ".")
-            return .init(text: paths.isEmpty ? "No files match." : paths.joined(separator: "\n"), isError: false, structured: nil)
-        case "grep":
-            let matches = try await sandbox.grep(try args.required("pattern"), path: try args.string("path") ?? ".", glob: try args.string("glob"))
-            let text = matches.isEmpty ? "No matches." : matches.map { "\($0.path):\($0.line): \($0.text)" }.joined(separator: "\n")
-            return .init(text: text, isError: false, structured: nil)
-        case "execute":
-            let seconds = try args.double("timeout") ?? options.defaultTimeout
-            guard seconds > 0 else { throw SandboxError.invalidArgument("timeout must be positive") }
-            let result = try await sandbox.execute(try args.required("command"), timeout: .milliseconds(Int64(seconds * 1000)))
-            var text = result.output
-            if result.truncated { text += "\n[output truncated at \(DockerSandbox.outputLimit) characters]" }
-            if result.timedOut { text += "\n[killed after the \(Format.duration(seconds)) timeout]" }
-            text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + "[exit code: \(result.exitCode)]"
-            return .init(text: text, isError: false, structured: .object([
-                "output": .string(result.output), "exit_code": .int(Int(result.exitCode)), "truncated": .bool(result.truncated),
-            ]))
-        default:
-            throw SandboxError.invalidArgument("unknown tool '\(name)'")
-        }
-    }
-}
-
-/// Typed access to a tool call's arguments, with errors a model can act on.
-struct Arguments {
-    let values: [String: Value]
-    init(_ values: [String: Value]) { self.values = values }
-
-    func string(_ key: String) throws -> String? {
-        guard let value = values[key], value != .null else { return nil }
-        guard let string = value.stringValue else { throw SandboxError.invalidArgument("argument '\(key)' must be a string") }
-        return string
-    }
-
-    func required(_ key: String) throws -> String {
-        guard let value = try string(key) else { throw SandboxError.invalidArgument("missing argument '\(key)'") }
-        return value
-    }
-
-    func int(_ key: String) throws -> Int? {
-        guard let value = values[key], value != .null else { return nil }
-        if let int = value.intValue { return int }
-        if let double = value.doubleValue, double == double.rounded() { return Int(double) }
-        throw SandboxError.invalidArgument("argument '\(key)' must be an integer")
-    }
-
-    func double(_ key: String) throws -> Double? {
-        guard let value = values[key], value != .null else { return nil }
-        if let double = value.doubleValue { return double }
-        if let int = value.intValue { return Double(int) }
-        throw SandboxError.invalidArgument("argument '\(key)' must be a number")
-    }
-
-    func bool(_ key: String) throws -> Bool? {
-        guard let value = values[key], value != .null else { return nil }
-        guard let bool = value.boolValue else { throw SandboxError.invalidArgument("argument '\(key)' must be true or false") }
-        return bool
-    }
-
-    static func describe(_ value: Value) -> String {
-        switch value {
-        case .string(let string): string
-        case .int(let int): String(int)
-        case .double(let double): String(double)
-        case .bool(let bool): String(bool)
-        case .null: "null"
-        default: "\(value)"
-        }
     }
 }

@@ -1,4 +1,39 @@
 import MCP
+import SandboxCommands
+import SandboxKit
+
+/// What a tool call returns to the agent.
+public struct ToolOutcome: Sendable {
+    public var text: String
+    public var isError: Bool
+    public var structured: Value?
+
+    init(_ text: String, structured: Value? = nil) { (self.text, self.isError, self.structured) = (text, false, structured) }
+    init(error: any Error) { (text, isError, structured) = ("\(error)", true, nil) }
+}
+
+/// One tool in one row: what the agent is shown (name, description, input schema) and what runs.
+struct AgentTool: Sendable {
+    enum Access { case read, write, execute }
+    let name: String
+    let access: Access
+    let description: String
+    let properties: [String: Value]
+    let required: [String]
+    let handler: @Sendable (Arguments, DockerSandbox) async throws -> ToolOutcome
+
+    var definition: Tool {
+        let annotations: Tool.Annotations = switch access {
+        case .read: .init(readOnlyHint: true)
+        case .write: .init(readOnlyHint: false, destructiveHint: true)
+        case .execute: .init(readOnlyHint: false, destructiveHint: true, openWorldHint: true)
+        }
+        return Tool(name: name, description: description,
+                    inputSchema: .object(["type": "object", "properties": .object(properties),
+                                          "required": .array(required.map { .string($0) }), "additionalProperties": false]),
+                    annotations: annotations)
+    }
+}
 
 /// The console tools offered to agents, with schemas and descriptions written for a model.
 public enum AgentTools {
@@ -11,76 +46,80 @@ public enum AgentTools {
         }
     }
 
-    public static let readOnlyNames: Set<String> = ["ls", "read_file", "glob", "grep"]
+    /// The most lines one read_file call returns.
+    static let lineLimit = 100_000
 
-    public static func tools(_ options: Options) -> [Tool] {
-        all(defaultTimeout: options.defaultTimeout).filter { tool in
-            if options.readOnly { return readOnlyNames.contains(tool.name) }
-            return options.allowExecute || tool.name != "execute"
+    /// What this server offers the agent.
+    public static func tools(_ options: Options) -> [Tool] { offered(options).map(\.definition) }
+
+    static func offered(_ options: Options) -> [AgentTool] {
+        table(options).filter { tool in
+            switch tool.access {
+            case .read: true
+            case .write: !options.readOnly
+            case .execute: !options.readOnly && options.allowExecute
+            }
         }
     }
 
-    static func all(defaultTimeout: Double) -> [Tool] {
+    /// Every tool, offered or not (so a call to one left out can say why).
+    static func table(_ options: Options) -> [AgentTool] {
         [
-            Tool(name: "ls",
-                 description: "List a directory in the sandbox: one entry per line with size and modification time; directories end in '/'. Relative paths start at the working directory.",
-                 inputSchema: schema(["path": string("Directory to list; default: the working directory.")], required: []),
-                 annotations: .init(readOnlyHint: true)),
-            Tool(name: "read_file",
-                 description: "Read a text file as numbered lines (like `cat -n`). Long files come in pages: when more lines remain, a final line says which offset to read next.",
-                 inputSchema: schema([
-                    "path": string("File to read."),
-                    "offset": integer("0-based line to start at.", default: 0),
-                    "limit": integer("Most lines to return.", default: 2000),
-                 ], required: ["path"]),
-                 annotations: .init(readOnlyHint: true)),
-            Tool(name: "write_file",
-                 description: "Create or overwrite a file with the given text. Missing parent directories are created.",
-                 inputSchema: schema(["path": string("File to write."), "content": string("The complete new content.")],
-                                     required: ["path", "content"]),
-                 annotations: .init(readOnlyHint: false, destructiveHint: true)),
-            Tool(name: "edit_file",
-                 description: "Replace an exact string in a file. old_string must occur exactly once unless replace_all is true; include surrounding lines to make it unique. Returns how many replacements were made.",
-                 inputSchema: schema([
-                    "path": string("File to edit."),
-                    "old_string": string("Exact text to find (whitespace matters)."),
-                    "new_string": string("Text to put in its place."),
-                    "replace_all": boolean("Replace every occurrence.", default: false),
-                 ], required: ["path", "old_string", "new_string"]),
-                 annotations: .init(readOnlyHint: false, destructiveHint: true)),
-            Tool(name: "glob",
-                 description: "Find paths matching a shell pattern. A pattern without '/' matches file names at any depth (*.py); with '/' it matches the path relative to `path`, where ** spans directories (src/**/*.ts). At most 1000 results.",
-                 inputSchema: schema(["pattern": string("Glob pattern."), "path": string("Directory to search; default: the working directory.")],
-                                     required: ["pattern"]),
-                 annotations: .init(readOnlyHint: true)),
-            Tool(name: "grep",
-                 description: "Search file contents with an extended regular expression. Returns path:line: text for each match, at most 1000.",
-                 inputSchema: schema([
-                    "pattern": string("Extended regular expression (grep -E)."),
-                    "path": string("File or directory to search; default: the working directory."),
-                    "glob": string("Only search files whose name matches this pattern, e.g. *.py."),
-                 ], required: ["pattern"]),
-                 annotations: .init(readOnlyHint: true)),
-            Tool(name: "execute",
-                 description: "Run a shell command (sh -c) in the working directory and return its combined stdout and stderr, exit code, and whether the output was truncated (at 100,000 characters). A command still running at the timeout is killed with its children and reports exit code 124.",
-                 inputSchema: schema([
-                    "command": string("Shell command line."),
-                    "timeout": number("Seconds before the command is killed; default \(Int(defaultTimeout)).", default: defaultTimeout),
-                 ], required: ["command"]),
-                 annotations: .init(readOnlyHint: false, destructiveHint: true, openWorldHint: true)),
+            AgentTool(name: "ls", access: .read,
+                      description: "List a directory in the sandbox: one entry per line with size and modification time; directories end in '/'. Relative paths start at the working directory.",
+                      properties: ["path": string("Directory to list; default: the working directory.")], required: [],
+                      handler: AgentHandlers.ls),
+            AgentTool(name: "read_file", access: .read,
+                      description: "Read a text file as numbered lines (like `cat -n`). Long files come in pages: when more lines remain, a final line says which offset to read next.",
+                      properties: [
+                          "path": string("File to read."),
+                          "offset": integer("0-based line to start at.", default: 0, minimum: 0),
+                          "limit": integer("Most lines to return.", default: 2000, minimum: 1, maximum: lineLimit),
+                      ], required: ["path"],
+                      handler: AgentHandlers.readFile),
+            AgentTool(name: "write_file", access: .write,
+                      description: "Create or overwrite a file with the given text. Missing parent directories are created.",
+                      properties: ["path": string("File to write."), "content": string("The complete new content.")],
+                      required: ["path", "content"],
+                      handler: AgentHandlers.writeFile),
+            AgentTool(name: "edit_file", access: .write,
+                      description: "Replace an exact string in a file. old_string must occur exactly once unless replace_all is true; include surrounding lines to make it unique. Returns how many replacements were made.",
+                      properties: [
+                          "path": string("File to edit."),
+                          "old_string": string("Exact text to find (whitespace matters)."),
+                          "new_string": string("Text to put in its place."),
+                          "replace_all": boolean("Replace every occurrence.", default: false),
+                      ], required: ["path", "old_string", "new_string"],
+                      handler: AgentHandlers.editFile),
+            AgentTool(name: "glob", access: .read,
+                      description: "Find paths matching a shell pattern. A pattern without '/' matches file names at any depth (*.py); with '/' it matches the path relative to `path`, where ** spans directories (src/**/*.ts). At most 1000 results.",
+                      properties: ["pattern": string("Glob pattern."), "path": string("Directory to search; default: the working directory.")],
+                      required: ["pattern"],
+                      handler: AgentHandlers.glob),
+            AgentTool(name: "grep", access: .read,
+                      description: "Search file contents with an extended regular expression. Returns path:line: text for each match, at most 1000.",
+                      properties: [
+                          "pattern": string("Extended regular expression (grep -E)."),
+                          "path": string("File or directory to search; default: the working directory."),
+                          "glob": string("Only search files whose name matches this pattern, e.g. *.py."),
+                      ], required: ["pattern"],
+                      handler: AgentHandlers.grep),
+            AgentTool(name: "execute", access: .execute,
+                      description: "Run a shell command (sh -c) in the working directory and return its combined stdout and stderr, exit code, and whether the output was truncated (at 100,000 characters). A command still running at the timeout is killed with its children and reports exit code 124.",
+                      properties: [
+                          "command": string("Shell command line."),
+                          "timeout": .object(["type": "number", "description": .string("Seconds before the command is killed; default \(Format.duration(options.defaultTimeout)), at most \(Int(Timeout.maximumSeconds))."),
+                                              "default": .double(options.defaultTimeout), "exclusiveMinimum": 0, "maximum": .double(Timeout.maximumSeconds)]),
+                      ], required: ["command"],
+                      handler: { try await AgentHandlers.execute($0, $1, defaultTimeout: options.defaultTimeout) }),
         ]
     }
 
-    private static func schema(_ properties: [String: Value], required: [String]) -> Value {
-        .object(["type": "object", "properties": .object(properties), "required": .array(required.map { .string($0) }),
-                 "additionalProperties": false])
-    }
     private static func string(_ description: String) -> Value { .object(["type": "string", "description": .string(description)]) }
-    private static func integer(_ description: String, default value: Int) -> Value {
-        .object(["type": "integer", "description": .string(description), "default": .int(value), "minimum": 0])
-    }
-    private static func number(_ description: String, default value: Double) -> Value {
-        .object(["type": "number", "description": .string(description), "default": .double(value), "exclusiveMinimum": 0])
+    private static func integer(_ description: String, default value: Int, minimum: Int, maximum: Int? = nil) -> Value {
+        var schema: [String: Value] = ["type": "integer", "description": .string(description), "default": .int(value), "minimum": .int(minimum)]
+        if let maximum { schema["maximum"] = .int(maximum) }
+        return .object(schema)
     }
     private static func boolean(_ description: String, default value: Bool) -> Value {
         .object(["type": "boolean", "description": .string(description), "default": .bool(value)])

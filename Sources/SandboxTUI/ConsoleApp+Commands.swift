@@ -107,8 +107,20 @@ extension ConsoleApp {
 
     // MARK: Files
 
+    /// Opens a file of the current sandbox; a modified buffer is not replaced without asking.
     func open(_ path: String) {
+        guard state.editor?.modified == true else { return load(path) }
+        ask("\(bufferName) has unsaved changes: y drops them and opens \(path), any other key keeps them (Ctrl-S saves)",
+            yes: .char("y")) { app in app.load(path) }
+    }
+
+    /// "sandbox:path" of the open buffer.
+    var bufferName: String { "\(state.editorSandbox ?? "?"):\(state.editorPath ?? "the buffer")" }
+
+    private func load(_ path: String) {
         say("opening \(path)...")
+        // The buffer this load may replace; if it changes while the file loads, it stays.
+        let replaceable = state.editor?.revision
         Task { [session] in
             let output = PaneOutput(app: self)
             do {
@@ -122,7 +134,7 @@ extension ConsoleApp {
                         throw SandboxError.binaryFile(resolved)
                     }
                     buffer = EditorBuffer(text: text)
-                    note = "opened \(resolved) (\(buffer.lines.count) lines)"
+                    note = "opened \(resolved) (\(buffer.lines.count) lines\(buffer.crlf ? ", CRLF" : ""))"
                 } catch SandboxError.fileNotFound {
                     buffer = EditorBuffer()
                     note = "\(resolved) is a new file: Ctrl-S creates it"
@@ -130,11 +142,10 @@ extension ConsoleApp {
                 await session.setCurrentFile(resolved)
                 let name = sandbox.name
                 self.post { app in
-                    app.state.editor = buffer
-                    app.state.editorPath = resolved
-                    app.state.editorTop = 0
-                    app.state.editorLeft = 0
-                    app.state.focus = .editor
+                    if let current = app.state.editor, current.modified, current.revision != replaceable {
+                        return app.say("\(resolved) not opened: \(app.bufferName) changed while it loaded", error: true)
+                    }
+                    app.show(buffer, path: resolved, sandbox: name)
                     app.state.current = name
                     app.selectCurrentRow()
                     app.say(note)
@@ -145,33 +156,63 @@ extension ConsoleApp {
         }
     }
 
-    /// Writes the buffer back; on failure the buffer stays as it is, modified.
+    /// Puts a buffer in the editor. It belongs to `sandbox` and `path` from now on: saves go
+    /// there whatever sandbox is current later.
+    func show(_ buffer: EditorBuffer, path: String, sandbox: String) {
+        state.editor = buffer
+        state.editorPath = path
+        state.editorSandbox = sandbox
+        state.editorTop = 0
+        state.editorLeft = 0
+        state.focus = .editor
+    }
+
+    /// Writes the buffer back into the sandbox and path it came from; on failure the buffer
+    /// stays as it is, modified, and the status line says why.
     func save(then next: (@Sendable (ConsoleApp) -> Void)? = nil) {
-        guard let buffer = state.editor, let path = state.editorPath else {
+        guard let buffer = state.editor, let path = state.editorPath, let owner = state.editorSandbox else {
             return say("no file open: :open PATH first", error: true)
         }
         let text = buffer.text
-        Task { [session] in
-            let output = PaneOutput(app: self)
+        Task { [engine] in
             do {
-                try await session.currentSandbox(output).write(path, text)
+                let sandbox = try await engine.sandbox(named: owner)
+                try await sandbox.write(path, Data(text.utf8))
                 self.post { app in
-                    if app.state.editor?.text == text { app.state.editor?.markSaved() }
-                    app.say("saved \(path) (\(text.utf8.count) bytes)")
+                    let same = app.state.editorSandbox == owner && app.state.editorPath == path && app.state.editor?.text == text
+                    if same { app.state.editor?.markSaved() }
+                    app.say("saved \(owner):\(path) (\(text.utf8.count) bytes)")
                     next?(app)
                 }
             } catch {
-                self.post { $0.say("not saved: \(error) (the buffer is kept)", error: true) }
+                self.post { $0.say("\(owner):\(path) not saved: \(error) (the buffer is kept, still modified)", error: true) }
             }
         }
     }
 
+    /// Saves the open file and runs it in its own sandbox (made current if it is not).
     func saveAndRun() {
-        guard let path = state.editorPath else { return say("no file open: :open PATH first, or :run CMD", error: true) }
+        guard let path = state.editorPath, let owner = state.editorSandbox else {
+            return say("no file open: :open PATH first, or :run CMD", error: true)
+        }
         guard Session.runner(for: path) != nil else {
             return say("don't know how to run \(path) (.py, .js and .sh run by extension); use :run CMD", error: true)
         }
-        save { app in app.startCommand(.run(path)) }
+        save { app in
+            guard app.state.current != owner else { return app.startCommand(.run(path)) }
+            Task { [session = app.session, engine = app.engine] in
+                do {
+                    await session.select(try await engine.sandbox(named: owner))
+                    app.post { app in
+                        app.state.current = owner
+                        app.selectCurrentRow()
+                        app.startCommand(.run(path))
+                    }
+                } catch {
+                    app.post { $0.say("\(error)", error: true) }
+                }
+            }
+        }
     }
 
     // MARK: Running
@@ -202,11 +243,17 @@ extension ConsoleApp {
     }
 
     func requestQuit() {
-        if state.editor?.modified == true && !confirmQuit {
-            confirmQuit = true
-            return say("\(state.editorPath ?? "the buffer") has unsaved changes: q again quits without saving, any other key stays", error: true)
+        guard state.editor?.modified == true else { quitting = true; return }
+        ask("\(bufferName) has unsaved changes: q again quits without saving, any other key stays (Ctrl-S saves)",
+            yes: .char("q")) { app in app.quitting = true }
+    }
+
+    /// Asks in the status line; the next key answers: `yes` runs `action`, any other key does nothing.
+    func ask(_ question: String, yes: Key, _ action: @escaping (ConsoleApp) -> Void) {
+        say(question, error: true)
+        pendingAnswer = { app, key in
+            if key == yes { action(app) } else { app.say("") }
         }
-        quitting = true
     }
 }
 

@@ -11,10 +11,9 @@ extension ConsoleApp {
         if state.showHelp { state.showHelp = false; return }
         if case .click(let x, let y) = key { return click(x: x, y: y) }
         if case .wheel(let up, let x, let y) = key { return wheel(up: up, x: x, y: y) }
-        if confirmQuit {
-            confirmQuit = false
-            if KeyTable.action(for: key, in: scope) == .quit { quitting = true; return }
-            say("")
+        if let answer = pendingAnswer {
+            pendingAnswer = nil
+            return answer(self, key)
         }
         if state.focus == .command { return commandKey(key) }
         let scope = self.scope
@@ -64,6 +63,8 @@ extension ConsoleApp {
             state.showAll.toggle()
             showAllFlag.store(state.showAll, ordering: .relaxed)
             Task { await refreshList() }
+        case (.restoreKept, _): restoreKept()
+        case (.discardKept, _): discardKept()
         case (.redraw, _): dirty = true
         case (.suspend, _): terminal?.suspend()
         case (.leave, _): state.focus = .list

@@ -33,7 +33,13 @@ public final class ConsoleApp: @unchecked Sendable {
 
     var dirty = true
     var quitting = false
-    var confirmQuit = false
+    /// A question in the status line: the next key answers it (and does nothing else).
+    var pendingAnswer: ((ConsoleApp, Key) -> Void)?
+    /// Set when SIGTERM or SIGHUP ends the console: a modified buffer is kept for recovery.
+    var endedBySignal = false
+    var recovery = RecoveryKeeper(store: .standard)
+    /// Copies of buffers earlier consoles could not save, offered at start (F6 / F7).
+    var kept: [RecoveryCopy] = []
     var searchTarget: Focus?
     var runningTask: Task<Void, Never>?
     var monitorTasks: [Task<Void, Never>] = []
@@ -78,6 +84,8 @@ public final class ConsoleApp: @unchecked Sendable {
             ConsoleApp.completions(line, session: session)
         }
         if let problem = RuntimeRegistry.standardProblem { state.message = ("\(problem); using the built-in runtimes", true) }
+        kept = recovery.store.left()
+        offerKept()
         startMonitor()
         Task { [session] in await session.warmUp() }
         defer {
@@ -86,6 +94,7 @@ public final class ConsoleApp: @unchecked Sendable {
             runningTask?.cancel()
             terminal.restore()
         }
+        var recoveryDue: ContinuousClock.Instant?
         while !quitting {
             let frameGap = ContinuousClock.now - lastRender
             if dirty && frameGap >= .milliseconds(16) { render() }
@@ -93,13 +102,30 @@ public final class ConsoleApp: @unchecked Sendable {
                        pollfd(fd: wakeFDs[0], events: Int16(POLLIN), revents: 0),
                        pollfd(fd: Self.signalFD, events: Int16(POLLIN), revents: 0)]
             // Asleep until something happens; a pending frame waits out its 16 ms; running
-            // sandboxes tick once a second for their uptime.
-            let timeout: Int32 = dirty ? 16 : (state.sandboxes.contains { $0.isRunning } ? 1000 : -1)
+            // sandboxes tick once a second for their uptime; a recovery copy is written on time.
+            var timeout: Int32 = dirty ? 16 : (state.sandboxes.contains { $0.isRunning } ? 1000 : -1)
+            if let recoveryDue {
+                let wait = Int32(max(0, min(1000, ((recoveryDue - .now) / .milliseconds(1)).rounded(.up))))
+                timeout = timeout < 0 ? wait : min(timeout, wait)
+            }
             let ready = poll(&fds, 3, timeout)
             if ready == 0 && !dirty { state.now = Date(); dirty = true }
             if fds[2].revents & Int16(POLLIN) != 0 { drainSignals() }
             if fds[1].revents & Int16(POLLIN) != 0 { drainInbox() }
             while let key = terminal.readKey() { handle(key) }
+            recoveryDue = keepRecoveryCopy(now: endedBySignal)
+        }
+        // Quitting the normal way asked first about a modified buffer: nothing is left to recover.
+        if !endedBySignal { recovery.drop() }
+    }
+
+    /// Writes or removes the open buffer's recovery copy; returns when it is next due.
+    private func keepRecoveryCopy(now: Bool) -> ContinuousClock.Instant? {
+        do {
+            return try recovery.update(state, now: now)
+        } catch {
+            say("could not keep a recovery copy in \(recovery.store.directory.path): \(error)", error: true)
+            return nil
         }
     }
 
@@ -150,9 +176,14 @@ public final class ConsoleApp: @unchecked Sendable {
     }
     nonisolated(unsafe) static var signalWriteFD: Int32 = -1
 
+    /// SIGTERM, SIGINT or SIGHUP: the console ends at once, without asking, so a modified
+    /// buffer is kept as a recovery copy (the loop writes it) for the next start to offer.
     private func drainSignals() {
         var buffer = [UInt8](repeating: 0, count: 16)
-        if read(Self.signalFD, &buffer, buffer.count) > 0 { quitting = true }
+        if read(Self.signalFD, &buffer, buffer.count) > 0 {
+            quitting = true
+            endedBySignal = true
+        }
     }
 
     // MARK: Status

@@ -1,5 +1,6 @@
 import CNcurses
 import Foundation
+import LineEditing
 
 /// The real terminal through ncurses: copies a ``Canvas`` to the screen with a theme's colours,
 /// and reads keys. Everything else in the TUI is independent of curses.
@@ -13,7 +14,7 @@ final class CursesTerminal {
 
     init() {
         tcgetattr(STDIN_FILENO, &saved)
-        CrashGuard.install(saved)
+        TerminalGuard.install([SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE], reset: Self.resetSequence)
         _ = initscr()
         raw()  // Ctrl-C, Ctrl-Z and Ctrl-S arrive as keys
         noecho()
@@ -21,6 +22,7 @@ final class CursesTerminal {
         keypad(sb_stdscr(), true)
         nodelay(sb_stdscr(), true)
         set_escdelay(25)
+        for (sequence, code) in Self.alternateKeys { define_key(sequence, code) }
         let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         if has_colors() && !noColor {
             start_color()
@@ -28,6 +30,10 @@ final class CursesTerminal {
             colorMode = sb_colors() >= 256 ? .xterm256 : sb_colors() >= 16 ? .basic16 : .basic8
         }
     }
+
+    /// What a crash writes before restoring the modes: mouse reporting off, attributes reset,
+    /// the cursor shown, the normal screen back.
+    private static let resetSequence = Array("\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1006l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n".utf8)
 
     func restore() {
         sb_mouse(0)
@@ -112,13 +118,61 @@ final class CursesTerminal {
         switch ch {
         case 9: return .tab
         case 10, 13: return .enter
-        case 27: return .escape
+        case 27: return Self.skipUnknownSequence() ? readKey() : .escape
         case 8, 127: return .backspace
         case 0: return .ctrl(" ")
         case 1...26: return .ctrl(Character(UnicodeScalar(UInt8(ch) + 96)))
         default:
             guard let scalar = UnicodeScalar(UInt32(ch)) else { return nil }
             return .char(Character(scalar))
+        }
+    }
+
+    /// Sequences terminals send for keys their terminfo entry names differently (tmux sends
+    /// Home as `\e[1~` whatever TERM says): without these curses hands back ESC and letters.
+    /// Modified arrows, Home and End count as plain ones.
+    static let alternateKeys: [(String, Int32)] = {
+        var keys: [(String, Int32)] = []
+        func add(_ code: Int32, _ sequences: String...) { keys += sequences.map { ("\u{1B}" + $0, code) } }
+        add(KEY_HOME, "[1~", "[7~", "[H", "OH")
+        add(KEY_END, "[4~", "[8~", "[F", "OF")
+        add(KEY_DC, "[3~")
+        add(KEY_IC, "[2~")
+        add(KEY_PPAGE, "[5~")
+        add(KEY_NPAGE, "[6~")
+        add(KEY_BTAB, "[Z")
+        for (code, letter) in [(KEY_UP, "A"), (KEY_DOWN, "B"), (KEY_RIGHT, "C"), (KEY_LEFT, "D"), (KEY_HOME, "H"), (KEY_END, "F")] {
+            add(code, "[" + letter, "O" + letter)
+            for modifier in 2...8 { add(code, "[1;\(modifier)" + letter) }
+        }
+        // F1-F4: vt100/xterm (SS3), rxvt/vt220 (CSI n ~), the Linux console (CSI [ letter).
+        for (index, letter) in ["P", "Q", "R", "S"].enumerated() { add(KEY_F0 + Int32(index) + 1, "O" + letter) }
+        for (number, code) in [11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 23, 24].enumerated() { add(KEY_F0 + Int32(number) + 1, "[\(code)~") }
+        for (index, letter) in ["A", "B", "C", "D", "E"].enumerated() { add(KEY_F0 + Int32(index) + 1, "[[" + letter) }
+        return keys
+    }()
+
+    /// After an ESC: swallows the rest of a CSI (`ESC [` ... final byte) or SS3 (`ESC O` x)
+    /// sequence that curses did not recognise, reading only what has already arrived, so an
+    /// unknown key is never taken as Esc followed by letters. False for a lone Esc (the next
+    /// byte, if any, is put back).
+    private static func skipUnknownSequence() -> Bool {
+        var ch: wint_t = 0
+        guard sb_get_wch(&ch) == OK else { return false }
+        switch ch {
+        case 0x5B:  // [: parameters and intermediates (0x20-0x3F) up to a final byte (0x40-0x7E)
+            for _ in 0..<32 {
+                guard sb_get_wch(&ch) == OK else { return true }
+                if (0x40...0x7E).contains(ch) { return true }
+                if !(0x20...0x3F).contains(ch) { _ = unget_wch(wchar_t(bitPattern: ch)); return true }
+            }
+            return true
+        case 0x4F:  // O: one final byte
+            if sb_get_wch(&ch) == OK, !(0x40...0x7E).contains(ch) { _ = unget_wch(wchar_t(bitPattern: ch)) }
+            return true
+        default:
+            _ = unget_wch(wchar_t(bitPattern: ch))
+            return false
         }
     }
 
@@ -186,23 +240,5 @@ enum Palette {
 
     private static func distance(_ a: (Int, Int, Int), _ b: (Int, Int, Int)) -> Int {
         (a.0 - b.0) * (a.0 - b.0) + (a.1 - b.1) * (a.1 - b.1) + (a.2 - b.2) * (a.2 - b.2)
-    }
-}
-
-/// Puts the terminal back if the process dies of a signal: only async-signal-safe calls.
-enum CrashGuard {
-    nonisolated(unsafe) private static var original = termios()
-    private static let reset = Array("\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1006l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n".utf8)
-
-    static func install(_ saved: termios) {
-        original = saved
-        for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
-            signal(sig) { signo in
-                CrashGuard.reset.withUnsafeBufferPointer { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-                tcsetattr(STDIN_FILENO, TCSANOW, &CrashGuard.original)
-                signal(signo, SIG_DFL)
-                raise(signo)
-            }
-        }
     }
 }

@@ -20,18 +20,48 @@ public struct EditorBuffer: Sendable {
         var modified: Bool
     }
 
+    /// Whether every line ended with CRLF: then lines are shown without the CR and saved with it.
+    /// In a file that mixes endings a CR stays part of its line, so it is written back as it came.
+    public private(set) var crlf = false
+    /// Whether the content ends with a line ending; kept as the file had it.
+    public private(set) var finalNewline = true
+    /// Counts changes (edits, undo, redo), so a copy can tell whether it is behind.
+    public private(set) var revision = 0
+    private var startedEmpty = false
+
+    /// Splits on `\n` bytes: `"\r\n"` is one Swift `Character`, so splitting characters on
+    /// `"\n"` would never split a CRLF file. Text typed into an empty file gets a final newline.
     public init(text: String = "") {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
-        if lines.count > 1, lines.last?.isEmpty == true, text.hasSuffix("\n") { lines.removeLast() }
+        let bytes = Array(text.utf8)
+        var pieces = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
+        startedEmpty = bytes.isEmpty
+        finalNewline = bytes.isEmpty || bytes.last == 0x0A
+        // Every piece but the last ended with \n; the last is empty when the text ends with one.
+        if bytes.last == 0x0A { pieces.removeLast() }
+        let ended = bytes.last == 0x0A ? pieces.count : pieces.count - 1
+        crlf = ended > 0 && pieces.prefix(ended).allSatisfy { $0.last == 0x0D }
+        if crlf { for index in 0..<ended { pieces[index].removeLast() } }
+        let lines = pieces.map { Array(String(decoding: $0, as: UTF8.self)) }
         self.lines = lines.isEmpty ? [[]] : lines
     }
 
-    /// The content, with a final newline as files conventionally end.
-    public var text: String { lines.map { String($0) }.joined(separator: "\n") + "\n" }
+    /// The content as the file had it: the same line endings, and a final one only if it had
+    /// one. A buffer with no text at all is an empty file.
+    public var text: String {
+        if startedEmpty && lines.count == 1 && lines[0].isEmpty { return "" }
+        let ending = crlf ? "\r\n" : "\n"
+        return lines.map { String($0) }.joined(separator: ending) + (finalNewline ? ending : "")
+    }
 
     public var currentLine: [Character] { lines[line] }
 
     public mutating func markSaved() { modified = false }
+
+    /// For text that is not what the file holds (edits recovered after a crash).
+    public mutating func markModified() {
+        modified = true
+        revision += 1
+    }
 
     // MARK: Editing
 
@@ -132,12 +162,13 @@ public struct EditorBuffer: Sendable {
     // MARK: Undo
 
     private mutating func record(typing: Bool) {
-        if typing && typingRun { modified = true; return }
+        if typing && typingRun { modified = true; revision += 1; return }
         undoStack.append(Snapshot(lines: lines, line: line, column: column, modified: modified))
         if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
         redoStack.removeAll()
         typingRun = typing
         modified = true
+        revision += 1
     }
 
     @discardableResult
@@ -163,6 +194,7 @@ public struct EditorBuffer: Sendable {
         modified = snapshot.modified
         goalColumn = column
         typingRun = false
+        revision += 1
     }
 
     // MARK: Search

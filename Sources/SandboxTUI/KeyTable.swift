@@ -20,6 +20,7 @@ public enum Action: Sendable, Equatable {
     case up, down, left, right, pageUp, pageDown, home, end, top, bottom
     case quit, help, toggleMouse, toggleAll, redraw, suspend, undo, redo
     case newline, backspace, deleteForward, indent, leave
+    case restoreKept, discardKept
 }
 
 public struct KeyBinding: Sendable {
@@ -39,6 +40,9 @@ public enum KeyTable {
         KeyBinding(keys: [.backTab], label: "Shift-Tab", scope: .global, action: .focusPrevious, help: "previous pane"),
         KeyBinding(keys: [.tab], label: "Tab", scope: .global, action: .focusNext, help: "next pane (in the editor Tab indents)"),
         KeyBinding(keys: [.function(1)], label: "F1", scope: .global, action: .help, help: "this help"),
+        KeyBinding(keys: [.function(6)], label: "F6", scope: .global, action: .restoreKept,
+                   help: "reopen edits kept when a console ended unsaved (signal, crash)"),
+        KeyBinding(keys: [.function(7)], label: "F7", scope: .global, action: .discardKept, help: "discard those kept edits"),
         KeyBinding(keys: [.function(9)], label: "F9", scope: .global, action: .toggleMouse, help: "mouse capture on/off (off lets you select text)"),
         KeyBinding(keys: [.ctrl("l")], label: "Ctrl-L", scope: .global, action: .redraw, help: "redraw the screen"),
         KeyBinding(keys: [.ctrl("z")], label: "Ctrl-Z", scope: .global, action: .suspend, help: "suspend to the shell (fg to return)"),

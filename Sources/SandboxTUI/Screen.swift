@@ -103,7 +103,9 @@ public enum Screen {
             for (i, hint) in hints.enumerated() { canvas.put(hint, x: inner.x + 1, y: inner.y + i, role: .dim, limit: inner.width - 1) }
             return
         }
-        let title = path + (buffer.modified ? " [+]" : "") + "  \(buffer.line + 1):\(buffer.column + 1)"
+        // The owner is named when it is not the current sandbox: that is where a save goes.
+        let owner = state.editorSandbox.flatMap { $0 == state.current ? nil : $0 + ":" } ?? ""
+        let title = owner + path + (buffer.modified ? " [+]" : "") + "  \(buffer.line + 1):\(buffer.column + 1)"
         box(&canvas, rect, title: title, focused: state.focus == .editor, g)
         let gutter = String(buffer.lines.count).count + 1
         let textWidth = max(1, inner.width - gutter - 1)

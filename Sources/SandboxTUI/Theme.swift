@@ -123,7 +123,7 @@ public struct ThemeStore: Sendable {
         var dirs: [URL] = []
         if let override = env["SANDBOX_THEMES"], !override.isEmpty { dirs.append(URL(fileURLWithPath: override)) }
         // The checkout a build runs from (.build/<triple>/debug/sandbox → themes/), or an install's share/.
-        var base = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var base = ProgramLocation.executableDirectory
         for _ in 0..<5 {
             for candidate in [base.appendingPathComponent("themes"), base.appendingPathComponent("share/sandbox/themes")]
             where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("dark.theme").path) {

@@ -20,6 +20,8 @@ public struct UIState: Sendable {
 
     public var editor: EditorBuffer?
     public var editorPath: String?
+    /// The sandbox the buffer came from: saves go there, whatever is current.
+    public var editorSandbox: String?
     public var editorTop = 0
     public var editorLeft = 0
 

@@ -14,8 +14,9 @@ struct Console: AsyncParsableCommand {
     @OptionGroup var pool: PoolOption
 
     func validate() throws {
-        if poll <= 0 { throw ValidationError("--poll must be positive") }
-        if scrollback < 10 { throw ValidationError("--scrollback must be at least 10") }
+        // The poll interval becomes whole milliseconds: below 0.1 s it would busy-poll the daemon.
+        if try CheckedOption.seconds(poll, "--poll") < .milliseconds(100) { throw ValidationError("--poll must be at least 0.1 seconds") }
+        if !(10...1_000_000).contains(scrollback) { throw ValidationError("--scrollback must be between 10 and 1000000 lines") }
     }
 
     func run() async throws {

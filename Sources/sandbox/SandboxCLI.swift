@@ -1,4 +1,5 @@
 import ArgumentParser
+import DockerEngine
 import Foundation
 import SandboxCommands
 import SandboxKit
@@ -8,10 +9,19 @@ struct SandboxCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
         abstract: "Work inside Docker sandboxes: a full-screen console, a REPL, one-shot commands and an MCP server.",
+        version: versionText,
         subcommands: [Console.self, Repl.self, Ps.self, New.self, Exec.self, Copy.self, Cat.self, Stop.self, Remove.self,
-                      Prune.self, Runtimes.self, Doctor.self, Mcp.self],
+                      Prune.self, Runtimes.self, Doctor.self, Mcp.self, ManConsole.self],
         defaultSubcommand: Console.self
     )
+
+    /// `sandbox --version` and `sandbox doctor`: the build's version and the newest Docker API it knows.
+    static let versionText = "sandbox \(BuildVersion.version) (Docker API \(DockerClient.newestKnownAPIVersion))"
+
+    // Read in main() (it applies to every subcommand, before or after its name); declared here for
+    // --help, the man page and the check of its value.
+    @Option(help: "How much to log to $XDG_STATE_HOME/sandbox/sandbox.log: debug (every Docker API call), info (the engine's decisions) or warning (the default; also $SANDBOX_LOG).")
+    var logLevel: LogLevel?
 
     static func main() async {
         setlocale(LC_ALL, "")
@@ -27,6 +37,7 @@ struct SandboxCLI: AsyncParsableCommand {
         }
         do {
             var command = try parseAsRoot(arguments)
+            LogFile.bootstrap(level: LogLevel.chosen(arguments: arguments, environment: ProcessInfo.processInfo.environment))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -24,6 +24,13 @@ import Testing
         #expect(afterCancel.components(separatedBy: "\n").contains("0"), "the sleep was killed:\n\(afterCancel)")
         #expect(!afterCancel.components(separatedBy: "\n").contains("not-printed"))
 
+        // A heredoc's body is file content (here a secret): it stays out of the shared history.
+        try term.type("write /workspace/secret.txt <<EOF"); try term.send("Enter")
+        try term.waitForPrompt()
+        try term.type("password=hunter2"); try term.send("Enter")
+        try term.type("EOF"); try term.send("Enter")
+        try term.waitForPrompt("]>")
+
         // Tab completes commands and paths inside the sandbox.
         try term.type("!mkdir -p /workspace/project && touch /workspace/project/main.py"); try term.send("Enter")
         try term.waitForPrompt()
@@ -43,5 +50,7 @@ import Testing
         #expect(end.contains("[exited] 0"))
         let history = try String(contentsOf: state.appendingPathComponent("sandbox/history"), encoding: .utf8)
         #expect(history.contains("new"))
+        #expect(history.contains("write /workspace/secret.txt <<EOF"), "\(history)")
+        #expect(!history.contains("hunter2"), "\(history)")
     }
 }

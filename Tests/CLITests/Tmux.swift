@@ -1,8 +1,12 @@
 import Foundation
+import Testing
 
 /// Drives a program in a real terminal: tmux runs it, `send-keys` types, `capture-pane` reads.
+/// Each instance has a tmux server of its own (`-L`), killed with it: a server already running
+/// would lend the test its environment and options.
 final class Tmux {
     let session = "sandbox-test-\(UUID().uuidString.prefix(8))"
+    private var server: String { session }
 
     init(_ command: String, width: Int = 120, height: Int = 40, environment: [String: String] = [:]) throws {
         // -u and a UTF-8 locale: CI runs with no LANG, which would put tmux and the program in ASCII mode.
@@ -11,9 +15,13 @@ final class Tmux {
         try tmux(args + [command + "; echo '[exited]' $?; sleep 600"], capture: false)
     }
 
-    deinit { _ = try? tmux(["kill-session", "-t", session]) }
+    deinit { _ = try? tmux(["kill-server"]) }
 
     func send(_ keys: String...) throws { try tmux(["send-keys", "-t", session] + keys) }
+    /// Sends raw bytes (an escape sequence no key name produces).
+    func sendBytes(_ bytes: [UInt8]) throws {
+        try tmux(["send-keys", "-t", session, "-H"] + bytes.map { String($0, radix: 16) })
+    }
     /// Types text literally (no key-name interpretation).
     func type(_ text: String) throws { try tmux(["send-keys", "-t", session, "-l", text]) }
     func resize(width: Int, height: Int) throws { try tmux(["resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"]) }
@@ -34,9 +42,11 @@ final class Tmux {
         try tmux(["capture-pane", "-p", "-t", session] + (colors ? ["-e"] : []))
     }
 
-    /// Polls the screen until `predicate` holds; returns the last screen either way.
+    /// Polls the screen until `predicate` holds and returns it; on timeout throws, with the
+    /// screen as it was and where the wait was called.
     @discardableResult
-    func wait(timeout: Double = 10, for predicate: (String) -> Bool) throws -> String {
+    func wait(timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation,
+              for predicate: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
         while Date() < deadline {
@@ -44,21 +54,28 @@ final class Tmux {
             if predicate(last) { return last }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        return last
+        throw TimedOut(seconds: timeout, location: sourceLocation, screen: last)
+    }
+
+    struct TimedOut: Error, CustomStringConvertible {
+        var seconds: Double
+        var location: SourceLocation
+        var screen: String
+        var description: String { "waited \(seconds) s at \(location.fileName):\(location.line) in vain; the screen:\n\(screen)" }
     }
 
     /// Waits until the last non-empty line is a prompt ending in `suffix`: the program is
     /// reading again, so what is typed next is not type-ahead.
     @discardableResult
-    func waitForPrompt(_ suffix: String = ">", timeout: Double = 10) throws -> String {
-        try wait(timeout: timeout) { screen in
+    func waitForPrompt(_ suffix: String = ">", timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        try wait(timeout: timeout, sourceLocation: sourceLocation) { screen in
             screen.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }?.hasSuffix(suffix) ?? false
         }
     }
 
     @discardableResult
     private func tmux(_ args: [String], capture: Bool = true) throws -> String {
-        try spawn(["/usr/bin/tmux"] + args, capture: capture)
+        try spawn(["/usr/bin/tmux", "-L", server] + args, capture: capture)
     }
 }
 

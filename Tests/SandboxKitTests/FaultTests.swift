@@ -83,7 +83,7 @@ import Testing
 
             let deep = "/workspace/" + (1...40).map { "d\($0)" }.joined(separator: "/") + "/leaf.txt"
             try await sandbox.write(deep, "deep")
-            #expect(try await sandbox.glob("leaf.txt") == [deep])
+            #expect(try await sandbox.glob("leaf.txt").paths == [deep])
 
             try await sandbox.write("/workspace/sub/../dots.txt", "dots")
             #expect(try await sandbox.execute("cat /workspace/dots.txt").output == "dots")
@@ -91,8 +91,8 @@ import Testing
             #expect(try await sandbox.execute("cat /tmp/relative.txt").output == "up")
 
             try await sandbox.write("with space/ünï cødé ✓.txt", "u")
-            #expect(try await sandbox.ls("with space").map(\.name) == ["ünï cødé ✓.txt"])
-            #expect(try await sandbox.grep("u", path: "with space").first?.path == "/workspace/with space/ünï cødé ✓.txt")
+            #expect(try await sandbox.ls("with space").entries.map(\.name) == ["ünï cødé ✓.txt"])
+            #expect(try await sandbox.grep("u", path: "with space").matches.first?.path == "/workspace/with space/ünï cødé ✓.txt")
 
             _ = try await sandbox.execute("ln -s /dev/zero zero-link; ln -s loop-b loop-a; ln -s loop-a loop-b")
             await #expect(throws: SandboxError.self) { try await sandbox.readData("zero-link") }  // refused, never read forever

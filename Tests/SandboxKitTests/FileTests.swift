@@ -84,19 +84,19 @@ import Testing
             try await sandbox.write("src/lib/util.py", "def helper():\n    return 'hello: world'\n")
             try await sandbox.write("README.md", "hello docs\n")
             try await sandbox.write(".hidden", "h")
-            let listing = try await sandbox.ls(".")
+            let listing = try await sandbox.ls(".").entries
             #expect(listing.map(\.name) == ["src", ".hidden", "README.md"])
             #expect(listing[0].kind == .directory)
             #expect(listing[2].size == 11)
             #expect(abs(listing[2].modified.timeIntervalSinceNow) < 300)
-            #expect(try await sandbox.glob("*.py") == ["/workspace/src/lib/util.py", "/workspace/src/main.py"])
-            #expect(try await sandbox.glob("src/*.py") == ["/workspace/src/main.py"])
-            #expect(try await sandbox.glob("**/util.py") == ["/workspace/src/lib/util.py"])
-            let matches = try await sandbox.grep("hello", glob: "*.py")
+            #expect(try await sandbox.glob("*.py").paths == ["/workspace/src/lib/util.py", "/workspace/src/main.py"])
+            #expect(try await sandbox.glob("src/*.py").paths == ["/workspace/src/main.py"])
+            #expect(try await sandbox.glob("**/util.py").paths == ["/workspace/src/lib/util.py"])
+            let matches = try await sandbox.grep("hello", glob: "*.py").matches
             #expect(matches == [GrepMatch(path: "/workspace/src/lib/util.py", line: 2, text: "    return 'hello: world'"),
                                 GrepMatch(path: "/workspace/src/main.py", line: 2, text: "print('hello')")])
-            #expect(try await sandbox.grep("hello", path: "/workspace").count == 3)
-            #expect(try await sandbox.grep("nothing-matches-this").isEmpty)
+            #expect(try await sandbox.grep("hello", path: "/workspace").matches.count == 3)
+            #expect(try await sandbox.grep("nothing-matches-this") == GrepResult(matches: [], truncated: false))
             await #expect(throws: SandboxError.fileNotFound("/nope")) { try await sandbox.ls("/nope") }
             await #expect(throws: SandboxError.notDirectory("/workspace/README.md")) { try await sandbox.ls("README.md") }
             await #expect(throws: SandboxError.self) { try await sandbox.grep("(unclosed") }
@@ -116,7 +116,7 @@ import Testing
 
     @Test func globSkipsProcAndIsBounded() async throws {
         try await withSandbox { sandbox in
-            let everything = try await sandbox.glob("*", path: "/")
+            let everything = try await sandbox.glob("*", path: "/").paths
             #expect(everything.count <= DockerSandbox.listingLimit)
             #expect(!everything.contains { $0.hasPrefix("/proc/") })
         }

@@ -28,10 +28,7 @@ import Testing
         #expect(try await engine.list(all: true).filter { $0.name.hasPrefix(SandboxPool.namePrefix) }.count >= 2)
 
         let wanted = template()
-        let started = ContinuousClock.now
         let sandbox = try await pool.take(like: wanted)
-        let took = ContinuousClock.now - started
-        #expect(took < .milliseconds(300), "a warm take took \(took)")
         #expect(sandbox.name == wanted.name)
         #expect(await sandbox.isAlive())
         #expect(try await inspect(sandbox)?.state.running == true, "the container carries the caller's name")
@@ -41,7 +38,7 @@ import Testing
         try await waitUntil { await pool.waitingCount == 2 }
         await pool.drain()
         #expect(await pool.waitingCount == 0)
-        let left = try await DockerClient.shared().listContainers(all: true, labels: ["\(SandboxLabel.poolOwner)=\(getpid())"])
+        let left = try await DockerClient.shared().listContainers(all: true, labels: ["\(SandboxLabel.poolOwner)=\(pool.ownerID)"])
         #expect(left.filter { $0.name.hasPrefix(SandboxPool.namePrefix) }.isEmpty, "drain leaves no waiting sandbox")
         // The taken one is the caller's, not the pool's.
         #expect(await sandbox.isAlive())
@@ -65,7 +62,7 @@ import Testing
         let pool = SandboxPool(size: 1)
         await pool.prepare(like: template())
         try await waitUntil { await pool.waitingCount == 1 }
-        let waiting = try await DockerClient.shared().listContainers(all: true, labels: ["\(SandboxLabel.poolOwner)=\(getpid())"])
+        let waiting = try await DockerClient.shared().listContainers(all: true, labels: ["\(SandboxLabel.poolOwner)=\(pool.ownerID)"])
         for container in waiting { try await DockerClient.shared().removeContainer(container.id) }
         let sandbox = try await pool.take(like: template())
         #expect(try await sandbox.execute("echo ok").output == "ok\n")
@@ -86,15 +83,42 @@ import Testing
         try await existing.stop()
     }
 
-    @Test func pruneRemovesTheWaitingSandboxesOfADeadProcess() async throws {
+    @Test func pruneRemovesTheWaitingSandboxesOfAPoolWhoseHeartbeatStopped() async throws {
         let client = try DockerClient.shared()
+        let stale = try await waitingSandbox(client, heartbeat: Date().addingTimeInterval(-3600))
+        let fresh = try await waitingSandbox(client, heartbeat: Date())
+        let removed = try await SandboxEngine().prune()
+        #expect(removed.contains(stale.name))
+        #expect(!removed.contains(fresh.name), "a beating pool is alive, whatever its owner label says")
+        let left = try await client.listContainers(all: true).map(\.id)
+        #expect(!left.contains(stale.id))
+        #expect(left.contains(fresh.id))
+        try await client.removeContainer(fresh.id)
+    }
+
+    @Test func aLivePoolKeepsItsSandboxesThroughPrune() async throws {
+        let pool = SandboxPool(size: 1)
+        await pool.prepare(like: template())
+        try await waitUntil { await pool.waitingCount == 1 }
+        _ = try await SandboxEngine().prune()
+        #expect(await pool.waitingCount == 1)
+        let waiting = try await DockerClient.shared().listContainers(all: true, labels: ["\(SandboxLabel.poolOwner)=\(pool.ownerID)"])
+        #expect(waiting.count == 1 && waiting.allSatisfy { $0.state == "running" }, "prune left the live pool's sandbox")
+        await pool.drain()
+    }
+
+    /// A pool sandbox as another process (or host) would have left it, with its last heartbeat at `heartbeat`.
+    private func waitingSandbox(_ client: DockerClient, heartbeat: Date) async throws -> (name: String, id: String) {
         var config = ContainerConfig(image: TestImages.busybox, cmd: ["sleep", "infinity"])
-        config.labels = [SandboxLabel.managed: "true", SandboxLabel.poolOwner: "2147483646", "sandbox.test": "true"]
-        let name = SandboxPool.namePrefix + "orphan-\(getpid())"
+        config.labels = [SandboxLabel.managed: "true", SandboxLabel.poolOwner: "elsewhere", "sandbox.test": "true"]
+        let name = SandboxPool.namePrefix + "test-" + UUID().uuidString.prefix(8).lowercased()
         let id = try await client.createContainer(config, name: name)
         try await client.startContainer(id)
-        let removed = try await SandboxEngine().prune()
-        #expect(removed.contains(name))
-        #expect(try await client.listContainers(all: true).allSatisfy { $0.id != id })
+        let archive = Tar.archive([
+            TarEntry(path: ".sandbox", kind: .directory, mode: 0o755, mtime: heartbeat),
+            TarEntry(path: ".sandbox/pool-heartbeat", mode: 0o644, mtime: heartbeat),
+        ])
+        try await client.putArchive(id, directory: "/", tar: .bytes(archive))
+        return (name, id)
     }
 }

@@ -8,18 +8,23 @@ struct Copy: AsyncParsableCommand {
 
     @Argument(help: "HOST_PATH or NAME:PATH") var source: String
     @Argument(help: "HOST_PATH or NAME:PATH") var destination: String
+    @Flag(name: [.customShort("L"), .customLong("follow-link")],
+          help: "Copy what a host source that is a symbolic link points to, not the link (links inside a directory stay links).")
+    var followLink = false
 
     func run() async throws {
+        let summary: CopySummary
         switch (SandboxPath(source), SandboxPath(destination)) {
         case (nil, let to?):
-            try await SandboxEngine().sandbox(named: to.name).copyIn(hostPath: source, to: to.path)
+            summary = try await SandboxEngine().sandbox(named: to.name).copyIn(hostPath: source, to: to.path, followLink: followLink)
         case (let from?, nil):
-            try await SandboxEngine().sandbox(named: from.name).copyOut(from.path, toHost: destination)
+            summary = try await SandboxEngine().sandbox(named: from.name).copyOut(from.path, toHost: destination)
         case (_?, _?):
             throw ValidationError("copying between two sandboxes is not supported; copy through the host")
         case (nil, nil):
             throw ValidationError("one side must be NAME:PATH inside a sandbox")
         }
+        print("copied \(summary)")
     }
 }
 

@@ -11,21 +11,30 @@ struct Exec: AsyncParsableCommand {
     @Option(help: "Seconds before the command is killed (exit code 124).") var timeout: Double?
     @Argument(parsing: .postTerminator, help: "The command; one argument is run as a shell line.") var command: [String] = []
 
+    func validate() throws {
+        if let timeout { _ = try CheckedOption.seconds(timeout, "--timeout") }
+    }
+
     func run() async throws {
         let words = command
         guard !words.isEmpty else { throw ValidationError("missing command; usage: sandbox exec NAME -- CMD...") }
         let shell = words.count == 1 ? words[0] : words.map(Self.quote).joined(separator: " ")
         let sandbox = try await SandboxEngine().sandbox(named: name)
         let limit = timeout.map { Duration.milliseconds(Int64($0 * 1000)) }
-        let code = try await Interrupts.cancellable {
-            for try await event in sandbox.executeStream(shell, timeout: limit) {
-                switch event {
-                case .stdout(let text): Terminal.out(text)
-                case .stderr(let text): Terminal.err(text)
-                case .exit(let exit): return exit.exitCode
-                }
+        // Ctrl-C cancels the call, which returns only once the command is killed in the sandbox.
+        let code: Int32
+        do {
+            code = try await Interrupts.cancellable {
+                try await sandbox.execute(shell, timeout: limit) { event in
+                    switch event {
+                    case .stdout(let text): Terminal.out(text)
+                    case .stderr(let text): Terminal.err(text)
+                    case .exit: break
+                    }
+                }.exitCode
             }
-            return Int32(130)
+        } catch is CancellationError {
+            code = 130
         }
         throw ExitCode(code)
     }

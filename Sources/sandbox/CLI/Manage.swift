@@ -34,9 +34,10 @@ struct Prune: AsyncParsableCommand {
 struct Runtimes: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List runtimes: image or base, packages, whether the image is built.")
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Show every cell whole instead of cutting the table to the terminal's width.") var wide = false
     func run() async throws {
         let entries = try await RuntimeCatalog.entries(engine: SandboxEngine())
-        Terminal.out(json ? try JSON.string(entries) : Format.runtimes(entries))
+        Terminal.out(json ? try JSON.string(entries) : Format.runtimes(entries, width: wide ? nil : Terminal.columns))
     }
 }
 
@@ -50,9 +51,10 @@ struct Doctor: AsyncParsableCommand {
         let images = [DockerSandbox.defaultImage] + registry.names.compactMap { try? registry.lookup($0).image }
         let diagnosis = await engine.diagnose(images: Array(Set(images)).sorted())
         if json {
-            Terminal.out(try JSON.string(diagnosis))
+            Terminal.out(try JSON.string(VersionedDiagnosis(diagnosis: diagnosis)))
         } else {
-            var lines = ["daemon:  \(diagnosis.address) — " + (diagnosis.reachable ? "reachable" : "NOT reachable")]
+            var lines = ["version: \(SandboxCLI.versionText)",
+                         "daemon:  \(diagnosis.address) — " + (diagnosis.reachable ? "reachable" : "NOT reachable")]
             if let problem = diagnosis.problem { lines.append("problem: \(problem)") }
             if let engineVersion = diagnosis.engineVersion { lines.append("engine:  \(engineVersion), API \(diagnosis.apiVersion ?? "?")") }
             for (image, present) in diagnosis.images.sorted(by: { $0.key < $1.key }) {
@@ -62,5 +64,16 @@ struct Doctor: AsyncParsableCommand {
             Terminal.out(lines.joined(separator: "\n") + "\n")
         }
         if !diagnosis.reachable { throw ExitCode(1) }
+    }
+}
+
+/// The diagnosis's JSON with this build's version added as `"sandbox"`.
+private struct VersionedDiagnosis: Encodable {
+    var diagnosis: SandboxEngine.Diagnosis
+    private enum Key: String, CodingKey { case sandbox }
+    func encode(to encoder: any Encoder) throws {
+        try diagnosis.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(SandboxCLI.versionText, forKey: .sandbox)
     }
 }

@@ -19,7 +19,7 @@ struct Mcp: AsyncParsableCommand {
 
     func validate() throws {
         if [runtime, image, sandbox].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --runtime, --image, --sandbox") }
-        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+        _ = try CheckedOption.seconds(timeout, "--timeout")
     }
 
     func run() async throws {

@@ -20,6 +20,7 @@ struct New: AsyncParsableCommand {
             throw ValidationError("--volume takes HOST:CONTAINER, got '\(volume)'")
         }
         for pair in env where !pair.contains("=") { throw ValidationError("--env takes K=V, got '\(pair)'") }
+        if ByteSize.parse(memory) == nil { throw ValidationError("--memory takes a size such as 512m, 1.5g or 2g, got '\(memory)'") }
     }
 
     func run() async throws {

@@ -8,10 +8,11 @@ struct Ps: AsyncParsableCommand {
 
     @Flag(help: "Include containers that are not sandboxes.") var all = false
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Show every cell whole instead of cutting the table to the terminal's width.") var wide = false
 
     func run() async throws {
         let list = try await SandboxEngine().list(all: all)
-        Terminal.out(json ? try JSON.string(list) : Format.sandboxes(list, current: nil))
+        Terminal.out(json ? try JSON.string(list) : Format.sandboxes(list, current: nil, width: wide ? nil : Terminal.columns))
     }
 }
 

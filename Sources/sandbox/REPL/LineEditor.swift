@@ -9,11 +9,15 @@ struct LineEditor {
 
     init(interactive: Bool) {
         self.interactive = interactive
-        if interactive { Readline.setUp(history: UserDirectories.history) }
+        guard interactive else { return }
+        // A signal that ends the REPL at a prompt must not leave the terminal in libedit's modes.
+        TerminalGuard.install([SIGINT, SIGTERM, SIGHUP, SIGQUIT], unlessHandled: true)
+        Readline.setUp(history: UserDirectories.history)
     }
 
-    /// The next line, or nil at end of input (Ctrl-D on an empty line).
-    func readLine(prompt: String) -> String? {
-        interactive ? Readline.readLine(prompt: prompt) : Swift.readLine(strippingNewline: true)
+    /// The next line, or nil at end of input (Ctrl-D on an empty line). With `remembering:
+    /// false` the line is kept out of the shared history file.
+    func readLine(prompt: String, remembering: Bool = true) -> String? {
+        interactive ? Readline.readLine(prompt: prompt, remembering: remembering) : Swift.readLine(strippingNewline: true)
     }
 }

@@ -70,7 +70,8 @@ struct ReplLoop {
     /// The body of a `write PATH <<TAG` heredoc.
     private func collect(until terminator: String) -> String? {
         var lines: [String] = []
-        while let line = editor.readLine(prompt: "> ") {
+        // The body stays out of the history: it is file content, often a key or a password.
+        while let line = editor.readLine(prompt: "> ", remembering: false) {
             if line == terminator { return lines.map { $0 + "\n" }.joined() }
             lines.append(line)
         }

@@ -9,6 +9,15 @@ enum Terminal {
     static func err(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
     static func error(_ message: String) { err("sandbox: \(message)\n") }
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// The width tables are fitted to: $COLUMNS when set, else the terminal's on stdout; nil (cut
+    /// nothing) when stdout is a pipe or a file.
+    static var columns: Int? {
+        if let value = ProcessInfo.processInfo.environment["COLUMNS"].flatMap({ Int($0) }), value > 0 { return value }
+        var size = winsize()
+        guard isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
 }
 
 /// Session output for line-mode front ends: command output to stdout/stderr as it arrives.

@@ -1,0 +1,53 @@
+import MCP
+import SandboxCommands
+import SandboxKit
+
+/// What each tool does with its checked arguments: one small function per row of the tool table.
+enum AgentHandlers {
+    static func ls(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
+        .init(Format.listing(try await sandbox.ls(try args.path("path") ?? ".")))
+    }
+
+    static func readFile(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
+        let path = try args.requiredPath("path")
+        let offset = try args.int("offset", in: 0...Int.max) ?? 0
+        let limit = try args.int("limit", in: 1...AgentTools.lineLimit) ?? 2000
+        return .init(try await sandbox.read(path, offset: offset, limit: limit))
+    }
+
+    static func writeFile(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
+        let path = try args.requiredPath("path"), content = try args.required("content")
+        try await sandbox.write(path, content)
+        return .init("Wrote \(content.utf8.count) bytes to \(path)")
+    }
+
+    static func editFile(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
+        let path = try args.requiredPath("path")
+        let count = try await sandbox.edit(path, try args.required("old_string"), try args.required("new_string"),
+                                           replaceAll: try args.bool("replace_all") ?? false)
+        return .init("Replaced \(count) occurrence\(count == 1 ? "" : "s") in \(path)")
+    }
+
+    static func glob(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
+        let paths = try await sandbox.glob(try args.required("pattern"), path: try args.path("path") ?? ".")
+        return .init(Format.paths(paths))
+    }
+
+    static func grep(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
+        let matches = try await sandbox.grep(try args.required("pattern"), path: try args.path("path") ?? ".", glob: try args.string("glob"))
+        return .init(Format.matches(matches))
+    }
+
+    static func execute(_ args: Arguments, _ sandbox: DockerSandbox, defaultTimeout: Double) async throws -> ToolOutcome {
+        let command = try args.required("command")
+        let seconds = try args.number("timeout") ?? defaultTimeout
+        let result = try await sandbox.execute(command, timeout: try Timeout.duration(seconds: seconds, for: "argument 'timeout'"))
+        var text = result.output
+        if result.truncated { text += "\n[output truncated at \(DockerSandbox.outputLimit) characters]" }
+        if result.timedOut { text += "\n[killed after the \(Format.duration(seconds)) timeout]" }
+        text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + "[exit code: \(result.exitCode)]"
+        return .init(text, structured: .object([
+            "output": .string(result.output), "exit_code": .int(Int(result.exitCode)), "truncated": .bool(result.truncated),
+        ]))
+    }
+}
