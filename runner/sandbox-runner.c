@@ -1,15 +1,17 @@
 // sandbox-runner: the engine's supervisor inside a sandbox. Static, no dependency on the image.
 //
-//   sandbox-runner exec TOKEN -- ARGV...   run ARGV as our child; we are the subreaper of
+//   sandbox-runner exec TOKEN MS -- ARGV...  run ARGV as our child; we are the subreaper of
 //                                          everything it starts, so setsid, double forks and
-//                                          `env -i` cannot leave our process tree
+//                                          `env -i` cannot leave our process tree; after MS
+//                                          milliseconds (0: never) kill it all and exit 124
 //   sandbox-runner kill TOKEN              end the `exec` with that token and every process
 //                                          under it; exit 0, or 3 when no such runner lives
 //   sandbox-runner version
 //
 // `exec` exits with the command's status (128+N for a signal). On SIGUSR1, SIGTERM, SIGINT or
-// SIGHUP it freezes and kills its whole tree and exits 130. When the command exits, processes
-// it left in the background are let go (they live on, as with plain `docker exec`).
+// SIGHUP it kills its whole tree and exits 130. When the command exits, processes it left in
+// the background are let go (they live on, as with plain `docker exec`) once none of them
+// writes to the exec's output any more.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -19,12 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define VERSION "1"
+#define VERSION "2"
 #define MAX_PIDS 65536
 
 static void say(const char *message) {
@@ -82,43 +85,56 @@ static int descendants(pid_t root, pid_t *out, int capacity) {
     return found;
 }
 
-static int contains(const pid_t *set, int count, pid_t pid) {
-    for (int i = 0; i < count; i++) if (set[i] == pid) return 1;
-    return 0;
-}
+static pid_t scan[MAX_PIDS];
 
-static pid_t tree[MAX_PIDS], scan[MAX_PIDS];
-
-// Freezes every process under root (repeating until a scan finds no new one, so nothing forks
-// behind our back), then kills them all. Stopped processes cannot fork or react.
+// Kills every process below root, scanning again until a scan finds none: a process forked
+// while we scanned is found (and killed) by the next pass, and a killed process cannot fork, so
+// even a fork bomb runs out. Killing needs no new process, so it works when the sandbox's pids
+// limit is exhausted. Orphans of killed processes come to root, the subreaper, so stay in view.
 static void kill_tree(pid_t root) {
-    for (int round = 0; round < 50; round++) {
-        int total = 0;
-        for (int pass = 0; pass < 200; pass++) {
-            int n = descendants(root, scan, MAX_PIDS);
-            int fresh = 0;
-            for (int i = 0; i < n; i++) {
-                if (!contains(tree, total, scan[i]) && total < MAX_PIDS) {
-                    tree[total++] = scan[i];
-                    kill(scan[i], SIGSTOP);
-                    fresh++;
-                }
-            }
-            if (!fresh) break;
-        }
-        if (total == 0) return;
-        for (int i = 0; i < total; i++) kill(tree[i], SIGKILL);
-        // Reap what was ours; the rest are reaped by their own parents (also dying).
-        struct timespec pause = {0, 2 * 1000 * 1000};
-        for (int wait = 0; wait < 500; wait++) {
-            while (waitpid(-1, NULL, WNOHANG) > 0) {}
-            if (descendants(root, scan, MAX_PIDS) == 0) return;
-            nanosleep(&pause, NULL);
-        }
+    struct timespec pause = {0, 1000 * 1000};
+    for (int pass = 0; pass < 5000; pass++) {
+        int n = descendants(root, scan, MAX_PIDS);
+        if (n == 0) return;
+        for (int i = 0; i < n; i++) kill(scan[i], SIGKILL);
+        while (waitpid(-1, NULL, WNOHANG) > 0) {}  // ours to reap when root is this process
+        nanosleep(&pause, NULL);
     }
 }
 
-static int run(char **argv) {
+// Whether any process below root still has our stdout or stderr (the exec's output pipes)
+// open: then the caller is still waiting on the command, and its timeout still applies.
+static int output_held(pid_t root, const struct stat *outputs, int count) {
+    int n = descendants(root, scan, MAX_PIDS);
+    for (int i = 0; i < n; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/fd", (int)scan[i]);
+        DIR *fds = opendir(path);
+        if (!fds) continue;
+        struct dirent *entry;
+        int held = 0;
+        while (!held && (entry = readdir(fds))) {
+            if (entry->d_name[0] == '.') continue;
+            struct stat st;
+            if (fstatat(dirfd(fds), entry->d_name, &st, 0) != 0) continue;
+            for (int k = 0; k < count; k++) {
+                if (st.st_dev == outputs[k].st_dev && st.st_ino == outputs[k].st_ino) held = 1;
+            }
+        }
+        closedir(fds);
+        if (held) return 1;
+    }
+    return 0;
+}
+
+// Milliseconds on the monotonic clock.
+static long long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int run(long long timeout_ms, char **argv) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
         say("cannot become a subreaper");
         return 125;
@@ -129,6 +145,13 @@ static int run(char **argv) {
     for (size_t i = 0; i < sizeof signals / sizeof *signals; i++) sigaddset(&watched, signals[i]);
     sigprocmask(SIG_BLOCK, &watched, &previous);
 
+    struct stat outputs[2];
+    int output_count = 0;
+    for (int fd = 1; fd <= 2; fd++) {
+        if (fstat(fd, &outputs[output_count]) == 0 && S_ISFIFO(outputs[output_count].st_mode)) output_count++;
+    }
+    long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+    int finished = 0, result = 0;
     pid_t child = fork();
     if (child < 0) {
         say("cannot fork");
@@ -141,9 +164,25 @@ static int run(char **argv) {
         say(errno == ENOENT ? "command not found" : "command cannot run");
         _exit(errno == ENOENT ? 127 : 126);
     }
+    // Once the command has exited, what it left in the background is let go, unless it still
+    // writes to the exec's output: then the caller is still waiting, so we stay (checking every
+    // 50 ms) to apply the timeout or a cancel to it, as to the command.
     for (;;) {
-        int signo = sigwaitinfo(&watched, NULL);
-        if (signo < 0) continue;
+        if (finished && !output_held(getpid(), outputs, output_count)) return result;
+        long long left = deadline ? deadline - now_ms() : 0;
+        if (deadline && left <= 0) {
+            kill_tree(getpid());
+            return 124;
+        }
+        if (finished && (!deadline || left > 50)) left = 50;
+        int signo;
+        if (left > 0) {
+            struct timespec wait = {left / 1000, (left % 1000) * 1000000};
+            signo = sigtimedwait(&watched, NULL, &wait);
+        } else {
+            signo = sigwaitinfo(&watched, NULL);
+        }
+        if (signo < 0) continue;  // EAGAIN at a deadline or a check, or EINTR
         if (signo != SIGCHLD) {
             kill_tree(getpid());
             return 130;
@@ -152,7 +191,8 @@ static int run(char **argv) {
         pid_t done;
         while ((done = waitpid(-1, &status, WNOHANG)) > 0) {
             if (done != child) continue;  // an adopted orphan
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            finished = 1;
+            result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         }
     }
 }
@@ -197,8 +237,7 @@ static int end_runner(const char *token) {
         if (kill(runner, 0) != 0) return 0;
         nanosleep(&pause, NULL);
     }
-    // It does not answer (stopped, or replaced): do its work from here.
-    kill(runner, SIGSTOP);
+    // It does not answer (stopped, or replaced): do its work from here, then end it.
     kill_tree(runner);
     kill(runner, SIGKILL);
     return 0;
@@ -210,7 +249,12 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc == 3 && strcmp(argv[1], "kill") == 0) return end_runner(argv[2]);
-    if (argc >= 5 && strcmp(argv[1], "exec") == 0 && strcmp(argv[3], "--") == 0) return run(argv + 4);
-    say("usage: sandbox-runner exec TOKEN -- ARGV... | kill TOKEN | version");
+    // exec TOKEN TIMEOUT_MS -- ARGV...   (TIMEOUT_MS 0: none)
+    if (argc >= 6 && strcmp(argv[1], "exec") == 0 && strcmp(argv[4], "--") == 0) {
+        char *end;
+        long long timeout_ms = strtoll(argv[3], &end, 10);
+        if (*end == 0 && timeout_ms >= 0) return run(timeout_ms, argv + 5);
+    }
+    say("usage: sandbox-runner exec TOKEN TIMEOUT_MS -- ARGV... | kill TOKEN | version");
     return 2;
 }

@@ -80,8 +80,11 @@ extension DockerSandbox {
         let gate = runner.map(RunnerStartGate.init)
         let argv = ["sh", "-c", command]
         do {
+            // The runner enforces the timeout itself (killing needs no new process, so a fork
+            // bomb at the pids limit cannot stop it); our own timer is the backstop.
+            let runnerTimeout = timeout.map(Self.milliseconds) ?? 0
             let execID = try await client.createExec(container: container, .init(
-                cmd: runner.map { [$0, "exec", token, "--"] + argv } ?? argv,
+                cmd: runner.map { [$0, "exec", token, String(runnerTimeout), "--"] + argv } ?? argv,
                 env: ["\(ProcessMarker.variable)=\(token)"], workingDir: workDir))
             let output = try await client.startExec(execID)
             try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -91,7 +94,7 @@ extension DockerSandbox {
                 }
                 if let timeout {
                     group.addTask {
-                        try await Task.sleep(for: timeout)
+                        try await Task.sleep(for: timeout + (runner == nil ? .zero : Self.runnerGrace))
                         return false
                     }
                 }
@@ -118,6 +121,9 @@ extension DockerSandbox {
                 gate.held.forEach(onFrame)
             }
             let code = Int32(truncatingIfNeeded: inspect.exitCode ?? 0)
+            if runner != nil, let timeout, code == timeoutExitCode, duration >= timeout {
+                return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration)  // the runner's deadline
+            }
             let oom = code == 137 ? await oomKillsRose(container, client: client) : false
             return ExecExit(exitCode: code, timedOut: false, duration: duration, outOfMemory: oom)
         } catch {
@@ -129,6 +135,18 @@ extension DockerSandbox {
             if error is RunnerUnavailable { throw error }
             throw await explainFailure(error, container: container)
         }
+    }
+
+    /// How long past a timeout we wait for the runner to report it before killing from outside.
+    static let runnerGrace = Duration.seconds(2)
+
+    /// Whole milliseconds, at least 1 and clamped to what the runner parses (no overflow for any Duration).
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return 1 }
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow || whole > Int64.max / 2 { return Int64.max / 2 }
+        return max(1, whole + attoseconds / 1_000_000_000_000_000)
     }
 
     /// The exec once the daemon has recorded its exit (it can lag the end of the stream briefly).

@@ -331,8 +331,10 @@ public actor DockerSandbox {
             host.memorySwap = bytes  // no swap: a memory hog is killed rather than thrashing
         }
         if let cpuLimit {
-            guard cpuLimit > 0 else { throw SandboxError.invalidArgument("cpuLimit must be positive") }
-            host.nanoCPUs = Int64(cpuLimit * 1e9)
+            guard cpuLimit.isFinite, cpuLimit > 0, cpuLimit <= 1024, let nanoCPUs = Int64(exactly: (cpuLimit * 1e9).rounded()) else {
+                throw SandboxError.invalidArgument("cpuLimit must be a number of CPUs above 0 and at most 1024")
+            }
+            host.nanoCPUs = nanoCPUs
         }
         if network == .none { host.networkMode = "none" }
         if security.noNewPrivileges { host.securityOpt = ["no-new-privileges"] }

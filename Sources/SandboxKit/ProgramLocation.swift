@@ -6,6 +6,8 @@ public enum ProgramLocation {
     /// The executable's directory, symlinks resolved. Not from argv[0], which is a bare name when
     /// the program was found on the PATH.
     public static var executableDirectory: URL {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        // Foundation does not resolve /proc's magic link itself: read it.
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent()
     }
 }

@@ -62,10 +62,16 @@ import Testing
         #expect(log.contains("sandbox \(name) (container ") && log.contains("commands run by runner"), "\(log)")
 
         // The console's first frame, with a theme that only the prefix's share/sandbox/themes has.
-        let term = try Tmux("cd \(installed.elsewhere.path) && sandbox --theme solarized", environment: [
-            "PATH": installed.path, "XDG_STATE_HOME": installed.state.path, "XDG_CONFIG_HOME": installed.config.path,
+        // PATH in the command line: tmux's shell would otherwise keep its own.
+        let term = try Tmux("cd \(installed.elsewhere.path) && PATH=\(installed.path) sandbox --theme solarized", environment: [
+            "XDG_STATE_HOME": installed.state.path, "XDG_CONFIG_HOME": installed.config.path,
             "SANDBOX_THEMES": "", "TERM": "xterm-256color"])
-        try term.wait { $0.contains("Sandboxes (") && $0.contains("connected") }
+        let frame = try term.wait { $0.contains("Sandboxes (") && $0.contains("connected") }
+        #expect(!frame.contains("no theme named"), "\(frame)")
+        try term.type(":theme mono")
+        try term.send("Enter")
+        let switched = try term.wait { $0.contains("theme mono") || $0.contains("no theme named") }
+        #expect(switched.contains("theme mono") && !switched.contains("no theme named"), "\(switched)")
         try term.send("q")
         #expect(try term.wait { $0.contains("[exited]") }.contains("[exited] 0"))
     }
@@ -108,7 +114,7 @@ import Testing
             #expect(files.contains(expected), "not installed: \(expected)")
         }
         let fish = try String(contentsOf: installed.prefix.appendingPathComponent("share/fish/vendor_completions.d/sandbox.fish"), encoding: .utf8)
-        #expect(fish.contains("complete -c sandbox"))
+        #expect(fish.contains("complete -c 'sandbox'"))
 
         let script = Self.checkout.appendingPathComponent("scripts/uninstall.sh").path
         let removed = try run(["/bin/bash", script, installed.prefix.path], binary: false)

@@ -8,7 +8,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: state) }
         let term = try Tmux("\(sandboxBinary.path) repl", environment: [
             "SANDBOX_DEFAULT_IMAGE": CLITests.python, "XDG_STATE_HOME": state.path, "TERM": "xterm-256color"])
-        try term.wait { $0.contains("sandbox> ") }
+        try term.waitForPrompt("sandbox>")  // capture-pane drops the space after it
         try term.type("new"); try term.send("Enter")
         let prompt = try term.wait { $0.range(of: #"sandbox\[[a-z0-9-]+\]>"#, options: .regularExpression) != nil }
         #expect(prompt.range(of: #"sandbox\[python-[0-9a-f]{4}\]>"#, options: .regularExpression) != nil, "\(prompt)")
@@ -50,7 +50,8 @@ import Testing
         #expect(end.contains("[exited] 0"))
         let history = try String(contentsOf: state.appendingPathComponent("sandbox/history"), encoding: .utf8)
         #expect(history.contains("new"))
-        #expect(history.contains("write /workspace/secret.txt <<EOF"), "\(history)")
+        // libedit writes a space as \040.
+        #expect(history.replacingOccurrences(of: "\\040", with: " ").contains("write /workspace/secret.txt <<EOF"), "\(history)")
         #expect(!history.contains("hunter2"), "\(history)")
     }
 }

@@ -117,10 +117,12 @@ import Testing
     @Test func aHundredThousandEntriesStreamInBoundedMemory() throws {
         var reader = TarReader()
         var headers = 0, bytes = 0, most = 0
-        for index in 0..<100_000 {
-            var chunk = ByteBuffer(bytes: Tar.header(path: "top/\(index)", kind: .file, mode: 0o644, size: 3, mtime: mtime))
-            chunk.writeBytes([1, 2, 3] + [UInt8](repeating: 0, count: 509))
-            reader.append(chunk)
+        // One entry repeated: the reader does not care about names, and making 100,000 headers
+        // would cost more than reading them.
+        var entry = ByteBuffer(bytes: Tar.header(path: "top/f", kind: .file, mode: 0o644, size: 3, mtime: mtime))
+        entry.writeBytes([1, 2, 3] + [UInt8](repeating: 0, count: 509))
+        for _ in 0..<100_000 {
+            reader.append(entry)
             while let event = try reader.next() {
                 if case .header = event { headers += 1 }
                 if case .data(let data) = event { bytes += data.readableBytes }

@@ -20,7 +20,7 @@ struct Exec: AsyncParsableCommand {
         guard !words.isEmpty else { throw ValidationError("missing command; usage: sandbox exec NAME -- CMD...") }
         let shell = words.count == 1 ? words[0] : words.map(Self.quote).joined(separator: " ")
         let sandbox = try await SandboxEngine().sandbox(named: name)
-        let limit = timeout.map { Duration.milliseconds(Int64($0 * 1000)) }
+        let limit = try timeout.map { try CheckedOption.seconds($0, "--timeout") }
         // Ctrl-C cancels the call, which returns only once the command is killed in the sandbox.
         let code: Int32
         do {

@@ -28,6 +28,6 @@ struct Mcp: AsyncParsableCommand {
         }
         let options = AgentTools.Options(readOnly: readOnly, allowExecute: !noExecute, defaultTimeout: timeout)
         let session = AgentSession(target: target, options: options, keep: keep, warm: warm)
-        try await AgentServer.run(session: session, options: options, version: "0.1.0")
+        try await AgentServer.run(session: session, options: options, version: BuildVersion.version)
     }
 }
