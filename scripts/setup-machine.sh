@@ -6,7 +6,7 @@ set -euo pipefail
 CACHE=${SANDBOX_CACHE:-/var/cache/sandbox-dev}
 BUSYBOX_IMAGE=sandbox-test/busybox:latest
 PYTHON_IMAGE=sandbox-test/python:3.11
-PACKAGES=(docker.io busybox-static debootstrap libncurses-dev libedit-dev tmux curl python3-venv procps musl-tools)
+PACKAGES=(docker.io busybox-static debootstrap libncurses-dev libedit-dev tmux curl python3-venv procps musl-tools man-db groff-base)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -15,7 +15,9 @@ final class Tmux {
         try tmux(args + [command + "; echo '[exited]' $?; sleep 600"], capture: false)
     }
 
-    deinit { _ = try? tmux(["kill-server"]) }
+    /// kill-session, not kill-server: tmux 3.3's kill-server signals itself with SIGTERM, which a
+    /// server started from the test runner may have blocked; the server exits with its last session.
+    deinit { _ = try? tmux(["kill-session", "-t", session]) }
 
     func send(_ keys: String...) throws { try tmux(["send-keys", "-t", session] + keys) }
     /// Sends raw bytes (an escape sequence no key name produces).
@@ -45,7 +47,7 @@ final class Tmux {
     /// Polls the screen until `predicate` holds and returns it; on timeout throws, with the
     /// screen as it was and where the wait was called.
     @discardableResult
-    func wait(timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation,
+    func wait(timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation,
               for predicate: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
@@ -67,7 +69,7 @@ final class Tmux {
     /// Waits until the last non-empty line is a prompt ending in `suffix`: the program is
     /// reading again, so what is typed next is not type-ahead.
     @discardableResult
-    func waitForPrompt(_ suffix: String = ">", timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    func waitForPrompt(_ suffix: String = ">", timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         try wait(timeout: timeout, sourceLocation: sourceLocation) { screen in
             screen.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }?.hasSuffix(suffix) ?? false
         }
