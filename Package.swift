@@ -37,7 +37,6 @@ let package = Package(
                 "DockerEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -48,7 +47,7 @@ let package = Package(
         // libedit for the REPL prompt and the TUI command line: completion and shared history.
         .target(name: "LineEditing", dependencies: ["CEditLine"]),
         // The full-screen console: a headless screen model, and curses to show it.
-        .target(name: "SandboxTUI", dependencies: ["SandboxKit", "SandboxCommands", "LineEditing", "CNcurses", "CEditLine"]),
+        .target(name: "SandboxTUI", dependencies: ["SandboxKit", "SandboxCommands", "LineEditing", "CNcurses"]),
         // The agent tools over MCP.
         .target(
             name: "SandboxMCP",

@@ -55,9 +55,9 @@ extension DockerClient {
     /// `PUT /containers/{id}/archive?path=DIR`: extracts an uncompressed tar stream under `directory`.
     /// Always with `noOverwriteDirNonDir`: without it a file entry replaces a directory by deleting
     /// it recursively first, which on a bind mount deletes the host's files.
-    public func putArchive(_ id: String, directory: String, tar: HTTPClientRequest.Body) async throws {
+    public func putArchive(_ id: String, directory: String, tar: UploadBody) async throws {
         let response = try await send(.PUT, "/containers/\(id)/archive", query: [("path", directory), ("noOverwriteDirNonDir", "true")],
-                                      body: tar, contentType: "application/x-tar")
+                                      body: tar.body, contentType: "application/x-tar")
         _ = try await collect(response.body, limit: 1024 * 1024)
     }
 
@@ -100,19 +100,6 @@ extension DockerClient {
         do { return try JSONDecoder().decode(PathStat.self, from: data) } catch {
             throw DockerError.malformedResponse("path stat for \(path): \(error)")
         }
-    }
-
-    // MARK: Waiting
-
-    /// `POST /containers/{id}/wait`: blocks until the container exits and returns its status code.
-    public func waitContainer(_ id: String) async throws -> Int {
-        struct Waited: Decodable { var StatusCode: Int }
-        let response = try await send(.POST, "/containers/\(id)/wait", deadline: .distantFuture)
-        let buffer = try await collect(response.body, limit: 64 * 1024)
-        guard let waited = try? JSONDecoder().decode(Waited.self, from: Data(buffer: buffer)) else {
-            throw DockerError.malformedResponse("container wait")
-        }
-        return waited.StatusCode
     }
 }
 

@@ -21,10 +21,6 @@ extension DockerClient {
         }
     }
 
-    public func tagImage(_ source: String, repo: String, tag: String) async throws {
-        try await call(.POST, "/images/\(Self.percentEncode(source))/tag", query: [("repo", repo), ("tag", tag)])
-    }
-
     public func removeImage(_ name: String, force: Bool = false) async throws {
         do {
             try await call(.DELETE, "/images/\(Self.percentEncode(name))", query: [("force", force ? "true" : "false")])

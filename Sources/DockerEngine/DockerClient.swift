@@ -64,7 +64,6 @@ public final class DockerClient: Sendable {
 
     public struct Ping: Sendable {
         public var apiVersion: APIVersion?
-        public var osType: String?
     }
 
     /// `GET /_ping`: answers whether the daemon is up, and which API version it speaks.
@@ -72,8 +71,7 @@ public final class DockerClient: Sendable {
         let response = try await perform(method: .GET, url: host.baseURL + "/_ping", body: nil, headers: [:], deadline: .now() + .seconds(5))
         _ = try? await response.body.collect(upTo: 1024)
         guard response.status == .ok else { throw DockerError.api(status: Int(response.status.code), message: "ping failed") }
-        return Ping(apiVersion: response.headers.first(name: "Api-Version").flatMap(APIVersion.init),
-                    osType: response.headers.first(name: "Ostype"))
+        return Ping(apiVersion: response.headers.first(name: "Api-Version").flatMap(APIVersion.init))
     }
 
     // MARK: Requests

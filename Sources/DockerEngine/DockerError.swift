@@ -9,7 +9,6 @@ public enum DockerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
     case notFound(String)
     case conflict(String)
     case malformedResponse(String)
-    case cancelled
 
     public var description: String {
         switch self {
@@ -25,8 +24,6 @@ public enum DockerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
             message
         case .malformedResponse(let what):
             "unexpected answer from the Docker daemon: \(what)"
-        case .cancelled:
-            "cancelled"
         }
     }
 

@@ -69,12 +69,6 @@ public final class PtyLineEditor {
     /// Empties the line (Ctrl-A Ctrl-K), e.g. when the command line is left with Esc.
     public func clear() { _ = feed([0x01, 0x0B]) }
 
-    /// Replaces the line with `text` (used to pre-fill, e.g. ":open ").
-    public func set(_ text: String) {
-        clear()
-        for scalar in text.unicodeScalars { _ = feed(Array(String(scalar).utf8)) }
-    }
-
     private func drain() {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while read(master, &buffer, buffer.count) > 0 {}

@@ -53,33 +53,19 @@ public enum CommandParser {
         }
         if spec.argument == .rest {
             if spec.required && remainder.isEmpty { throw .usage(spec) }
-            return spec.name == "exec" ? .exec(remainder) : .run(remainder.isEmpty ? nil : remainder)
+            return try spec.build(CommandInput(words: [], rest: remainder))
         }
         let args = try tokenize(remainder)
-        if spec.name == "write" { return try parseWrite(args, spec: spec) }
-        let maxArgs = spec.argument == nil ? 0 : 1
-        if args.count > maxArgs { throw .tooManyArguments(spec) }
-        if spec.required && args.isEmpty { throw .usage(spec) }
-        let arg = args.first
-        switch spec.name {
-        case "new": return .new(arg)
-        case "use": return .use(arg!)
-        case "open": return .open(arg!)
-        case "save": return .save
-        case "ls": return .ls(arg)
-        case "cat": return .cat(arg!)
-        case "ps": return .ps
-        case "stop": return .stop(arg)
-        case "rm": return .rm(arg)
-        case "runtimes": return .runtimes
-        case "theme": return .theme(arg!)
-        case "help": return .help(arg)
-        default: return .quit
+        if spec.argument != .heredoc {  // a heredoc's row checks its own words
+            if args.count > (spec.argument == nil ? 0 : 1) { throw .tooManyArguments(spec) }
+            if spec.required && args.isEmpty { throw .usage(spec) }
         }
+        return try spec.build(CommandInput(words: args, rest: remainder))
     }
 
-    private static func parseWrite(_ args: [String], spec: CommandSpec) throws(CommandError) -> Command {
-        // `write PATH <<EOF` or `write PATH << EOF`
+    /// `write PATH <<EOF` or `write PATH << EOF`; the front end collects the body.
+    static func write(_ args: [String]) throws(CommandError) -> Command {
+        let spec = CommandTable.spec(named: "write")!  // a row of the table this is built from
         guard args.count >= 2, args[1].hasPrefix("<<") else { throw .usage(spec) }
         let inline = String(args[1].dropFirst(2))
         let terminator = inline.isEmpty ? (args.count == 3 ? args[2] : "") : inline

@@ -11,6 +11,8 @@ public struct CommandSpec: Sendable, Equatable {
         case command
         /// Everything after the command name, kept verbatim (shell commands).
         case rest
+        /// A path, then `<<TAG`: the lines up to TAG are the content.
+        case heredoc
     }
 
     public var name: String
@@ -22,33 +24,49 @@ public struct CommandSpec: Sendable, Equatable {
     public var summary: String
     /// Only meaningful with an editor buffer and themes (the full-screen TUI).
     public var tuiOnly: Bool = false
+    /// Makes the command from what followed its name, once the parser has checked the count
+    /// against `argument` and `required`: the row is the parser, so a new row cannot parse as another.
+    public var build: @Sendable (CommandInput) throws(CommandError) -> Command
 
     public var usageLine: String { usage.isEmpty ? name : "\(name) \(usage)" }
+
+    public static func == (a: CommandSpec, b: CommandSpec) -> Bool { a.name == b.name }
+}
+
+/// What followed a command's name: the words (quotes removed), or the text verbatim for `.rest`.
+public struct CommandInput: Sendable {
+    public var words: [String]
+    public var rest: String
+
+    /// The optional single argument.
+    public var word: String? { words.first }
+    /// The single argument of a command that requires one (the parser made sure it is there).
+    public var required: String { words.first ?? rest }
 }
 
 public enum CommandTable {
     public static let all: [CommandSpec] = [
         CommandSpec(name: "new", usage: "[RUNTIME|IMAGE]", argument: .runtimeOrImage,
-                    summary: "create a sandbox from a runtime or an image and make it current"),
-        CommandSpec(name: "use", usage: "NAME", argument: .sandbox, required: true, summary: "make an existing sandbox current"),
+                    summary: "create a sandbox from a runtime or an image and make it current", build: { .new($0.word) }),
+        CommandSpec(name: "use", usage: "NAME", argument: .sandbox, required: true, summary: "make an existing sandbox current", build: { .use($0.required) }),
         CommandSpec(name: "open", usage: "PATH", argument: .path, required: true,
-                    summary: "open a file of the current sandbox (in the REPL: print it)"),
-        CommandSpec(name: "save", usage: "", summary: "write the editor buffer back to the sandbox", tuiOnly: true),
+                    summary: "open a file of the current sandbox (in the REPL: print it)", build: { .open($0.required) }),
+        CommandSpec(name: "save", usage: "", summary: "write the editor buffer back to the sandbox", tuiOnly: true, build: { _ in .save }),
         CommandSpec(name: "run", usage: "[CMD|FILE]", argument: .rest,
-                    summary: "run a command, or a file by its extension (.py python, .js node, .sh sh); alone: the open file"),
+                    summary: "run a command, or a file by its extension (.py python, .js node, .sh sh); alone: the open file", build: { .run($0.rest.isEmpty ? nil : $0.rest) }),
         CommandSpec(name: "exec", aliases: ["!"], usage: "CMD", argument: .rest, required: true,
-                    summary: "run a shell command in the current sandbox (also !CMD)"),
-        CommandSpec(name: "ls", usage: "[PATH]", argument: .path, summary: "list a directory of the current sandbox"),
-        CommandSpec(name: "cat", usage: "PATH", argument: .path, required: true, summary: "print a file of the current sandbox"),
-        CommandSpec(name: "write", usage: "PATH <<EOF", argument: .path, required: true,
-                    summary: "write the following lines, up to EOF, to a file"),
-        CommandSpec(name: "ps", usage: "", summary: "list sandboxes"),
-        CommandSpec(name: "stop", usage: "[NAME]", argument: .sandbox, summary: "stop a sandbox (the current one by default)"),
-        CommandSpec(name: "rm", usage: "[NAME]", argument: .sandbox, summary: "remove a sandbox (the current one by default)"),
-        CommandSpec(name: "runtimes", usage: "", summary: "list runtimes and whether their images are built"),
-        CommandSpec(name: "theme", usage: "NAME", argument: .theme, required: true, summary: "switch the colour theme", tuiOnly: true),
-        CommandSpec(name: "help", usage: "[CMD]", argument: .command, summary: "list commands, or explain one"),
-        CommandSpec(name: "quit", aliases: ["exit"], usage: "", summary: "leave"),
+                    summary: "run a shell command in the current sandbox (also !CMD)", build: { .exec($0.rest) }),
+        CommandSpec(name: "ls", usage: "[PATH]", argument: .path, summary: "list a directory of the current sandbox", build: { .ls($0.word) }),
+        CommandSpec(name: "cat", usage: "PATH", argument: .path, required: true, summary: "print a file of the current sandbox", build: { .cat($0.required) }),
+        CommandSpec(name: "write", usage: "PATH <<EOF", argument: .heredoc, required: true,
+                    summary: "write the following lines, up to EOF, to a file", build: { input throws(CommandError) in try CommandParser.write(input.words) }),
+        CommandSpec(name: "ps", usage: "", summary: "list sandboxes", build: { _ in .ps }),
+        CommandSpec(name: "stop", usage: "[NAME]", argument: .sandbox, summary: "stop a sandbox (the current one by default)", build: { .stop($0.word) }),
+        CommandSpec(name: "rm", usage: "[NAME]", argument: .sandbox, summary: "remove a sandbox (the current one by default)", build: { .rm($0.word) }),
+        CommandSpec(name: "runtimes", usage: "", summary: "list runtimes and whether their images are built", build: { _ in .runtimes }),
+        CommandSpec(name: "theme", usage: "NAME", argument: .theme, required: true, summary: "switch the colour theme", tuiOnly: true, build: { .theme($0.required) }),
+        CommandSpec(name: "help", usage: "[CMD]", argument: .command, summary: "list commands, or explain one", build: { .help($0.word) }),
+        CommandSpec(name: "quit", aliases: ["exit"], usage: "", summary: "leave", build: { _ in .quit }),
     ]
 
     public static func spec(named name: String) -> CommandSpec? {

@@ -62,12 +62,12 @@ public enum Format {
     public static func sandboxes(_ list: [SandboxInfo], current: String?, width: Int? = nil) -> String {
         if list.isEmpty { return "no sandboxes (create one with new)\n" }
         return table(["", "NAME", "RUNTIME/IMAGE", "STATE", "STATUS", "BY"], list.map {
-            [$0.name == current ? "*" : "", $0.name, $0.kind, $0.state, $0.status, creator($0)]
+            [$0.name == current ? "*" : "", $0.name, $0.kind, $0.state.rawValue, $0.status, creator($0)]
         }, width: width, whole: [1])
     }
 
     public static func creator(_ info: SandboxInfo) -> String {
-        guard let by = info.createdBy else { return "-" }
+        guard let by = info.createdBy?.rawValue else { return "-" }
         return info.client.map { "\(by) (\($0))" } ?? by
     }
 
@@ -94,12 +94,25 @@ public enum Format {
         return formatter.string(from: date)
     }
 
-    /// "12s", "3m04s", "1h02m" — uptime and durations.
-    public static func duration(_ seconds: Double) -> String {
-        if seconds < 10 { return String(format: "%.2fs", seconds) }
-        let s = Int(seconds)
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }
-        return String(format: "%dh%02dm", s / 3600, s % 3600 / 60)
+    public enum DurationStyle: Sendable { case elapsed, age }
+
+    /// Durations for people, in one place: `.elapsed` for how long something took ("81 ms",
+    /// "1.23 s", "3m04s"), `.age` for how long something has been up ("45s", "3m04s", "2h05m").
+    public static func duration(_ seconds: Double, style: DurationStyle = .elapsed) -> String {
+        let seconds = seconds.isFinite ? min(max(0, seconds), 1e12) : 0
+        let whole = Int(seconds)
+        switch style {
+        case .elapsed where seconds < 1: return "\(Int(seconds * 1000)) ms"
+        case .elapsed where seconds < 60: return String(format: "%.2f s", seconds)
+        case .age where whole < 60: return "\(whole)s"
+        default:
+            if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
+            return String(format: "%dh%02dm", whole / 3600, whole % 3600 / 60)
+        }
+    }
+
+    /// How long since `date`, as `.age`.
+    public static func age(since date: Date, now: Date) -> String {
+        duration(now.timeIntervalSince(date), style: .age)
     }
 }

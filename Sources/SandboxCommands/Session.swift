@@ -135,7 +135,7 @@ public actor Session {
 
     public static func runner(for path: String) -> String? {
         guard !path.contains(where: \.isWhitespace) else { return nil }
-        let quoted = "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let quoted = ShellQuote.quote(path)
         switch (path as NSString).pathExtension {
         case "py": return "python \(quoted)"
         case "js", "mjs": return "node \(quoted)"
@@ -221,7 +221,7 @@ public actor Session {
             return CommandTable.words.filter { $0.hasPrefix(prefix) }
         case .theme:
             return []
-        case .path, .rest:
+        case .path, .rest, .heredoc:
             return await pathCompletions(prefix)
         }
     }

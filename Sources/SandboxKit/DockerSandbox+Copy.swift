@@ -23,7 +23,7 @@ extension DockerSandbox {
         }
         let archive = try HostArchive(source: source.path, named: String(target.dropFirst()), follow: followLink)
         do {
-            try await docker().putArchive(container, directory: "/", tar: .stream(archive, length: .unknown))
+            try await docker().putArchive(container, directory: "/", tar: .stream(archive, length: nil))
         } catch {
             if let failure = archive.failure.error.withLock({ $0 }) { throw failure }
             throw SandboxError.pathError(target, "\(SandboxError.wrap(error))")

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import DockerEngine
 import Foundation
 import NIOCore
@@ -31,7 +30,7 @@ extension DockerSandbox {
         let header = Tar.header(path: String(target.dropFirst()), kind: .file, mode: mode, size: content.count, mtime: Date())
         let body = TarUpload(header: header, content: content)
         do {
-            try await docker().putArchive(container, directory: "/", tar: .stream(body, length: .known(Int64(body.length))))
+            try await docker().putArchive(container, directory: "/", tar: .stream(body, length: Int64(body.length)))
         } catch {
             throw await fileError(error, path: target, container: container)
         }

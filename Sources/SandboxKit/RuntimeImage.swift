@@ -40,10 +40,10 @@ enum RuntimeImage {
         }
         for command in config.setupCommands { lines.append("RUN \(command)") }
         if !config.packages.isEmpty {
-            let packages = config.packages.map(shellQuote).joined(separator: " ")
+            let packages = config.packages.map(ShellQuote.quote).joined(separator: " ")
             switch config.packageManager {
             case .pip: lines.append("RUN pip install --no-cache-dir \(packages)")
-            case .npm: lines.append("RUN mkdir -p \(shellQuote(config.workDir)) && cd \(shellQuote(config.workDir)) && npm install --no-audit --no-fund \(packages)")
+            case .npm: lines.append("RUN mkdir -p \(ShellQuote.quote(config.workDir)) && cd \(ShellQuote.quote(config.workDir)) && npm install --no-audit --no-fund \(packages)")
             case .apt: lines.append("RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \(packages) && rm -rf /var/lib/apt/lists/*")
             }
         }
@@ -82,7 +82,6 @@ enum RuntimeImage {
         return String(String(hash, radix: 16).reversed()).padding(toLength: 16, withPad: "0", startingAt: 0)
     }
 
-    static func shellQuote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     private static func jsonString(_ text: String) -> String {
         String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)

@@ -1,25 +1,44 @@
 import DockerEngine
 import Foundation
 
+/// Where a sandbox is in its life: the engine's container states, and ours from before its
+/// container exists (a runtime image building, a container being created).
+public enum SandboxState: String, Sendable, Codable, CaseIterable {
+    case created, running, paused, restarting, removing, exited, dead
+    case building, starting
+
+    /// Docker's state word; Podman's own words map to the nearest (`configured`, `initialized`:
+    /// created; `stopped`: exited), and an unknown one counts as dead rather than running.
+    public init(engine word: String) {
+        switch word {
+        case "configured", "initialized": self = .created
+        case "stopped": self = .exited
+        default: self = SandboxState(rawValue: word) ?? .dead
+        }
+    }
+
+    /// Something is happening to it (the list shows it as busy).
+    public var isBusy: Bool { [.building, .starting, .created, .restarting].contains(self) }
+}
+
 /// A sandbox as the daemon lists it, for `ps`, the TUI's list and completion.
 public struct SandboxInfo: Sendable, Codable, Equatable {
     public var name: String
     public var containerID: String
     public var image: String
     public var runtime: String?
-    /// Docker's state: created, running, paused, restarting, removing, exited, dead.
-    public var state: String
+    public var state: SandboxState
     /// Docker's human status, e.g. "Up 3 minutes".
     public var status: String
-    public var createdBy: String?
+    public var createdBy: Creator?
     /// The MCP client's name for sandboxes made by an agent.
     public var client: String?
     public var created: Date
     /// False for containers that are not ours (listed only when asked for all).
     public var managed: Bool
 
-    public init(name: String, containerID: String, image: String, runtime: String?, state: String, status: String,
-                createdBy: String?, client: String?, created: Date, managed: Bool) {
+    public init(name: String, containerID: String, image: String, runtime: String?, state: SandboxState, status: String,
+                createdBy: Creator?, client: String?, created: Date, managed: Bool) {
         self.name = name
         self.containerID = containerID
         self.image = image
@@ -32,7 +51,7 @@ public struct SandboxInfo: Sendable, Codable, Equatable {
         self.managed = managed
     }
 
-    public var isRunning: Bool { state == "running" }
+    public var isRunning: Bool { state == .running }
     /// The runtime's name, else the image.
     public var kind: String { runtime ?? image }
 }
@@ -105,11 +124,11 @@ public final class SandboxEngine: Sendable {
             }
             for container in try await client.listContainers(all: true, labels: [SandboxLabel.poolOwner])
             where container.name.hasPrefix(SandboxPool.namePrefix) {
-                if container.state == "running", await !PoolHeartbeat.isStale(container, client: client) {
+                if SandboxState(engine: container.state) == .running, await !PoolHeartbeat.isStale(container, client: client) {
                     client.logger.info("prune: keeping \(container.name), a waiting sandbox whose pool's heartbeat is fresh")
                     continue
                 }
-                let why = container.state == "running" ? "its pool's heartbeat stopped" : "it is \(container.state)"
+                let why = SandboxState(engine: container.state) == .running ? "its pool's heartbeat stopped" : "it is \(container.state)"
                 client.logger.info("prune: removing \(container.name), a waiting sandbox: \(why)")
                 try await client.removeContainer(container.id)
                 removed.append(container.name)
@@ -133,8 +152,8 @@ public final class SandboxEngine: Sendable {
         let labels = container.labels ?? [:]
         return SandboxInfo(
             name: container.name, containerID: container.id, image: labels[SandboxLabel.image] ?? container.image,
-            runtime: labels[SandboxLabel.runtime], state: container.state, status: container.status,
-            createdBy: labels[SandboxLabel.creator], client: labels[SandboxLabel.client],
+            runtime: labels[SandboxLabel.runtime], state: SandboxState(engine: container.state), status: container.status,
+            createdBy: labels[SandboxLabel.creator].flatMap(Creator.init), client: labels[SandboxLabel.client],
             created: Date(timeIntervalSince1970: TimeInterval(container.created)),
             managed: labels[SandboxLabel.managed] == "true")
     }

@@ -71,7 +71,7 @@ extension ConsoleApp {
         }
         journalTask?.cancel()
         journalTask = nil
-        if info.createdBy == "agent" { followJournal(of: info.name) }
+        if info.createdBy == .agent { followJournal(of: info.name) }
     }
 
     func selectCurrentRow() {
@@ -289,7 +289,7 @@ struct PaneOutput: SessionOutput {
 extension ConsoleApp {
     /// A `new` that builds a runtime image shows as "building" in the list until it runs.
     func markBuilding(_ text: String) {
-        state.pending["(new sandbox)"] = text.hasPrefix("build ") ? "building" : "starting"
+        state.pending["(new sandbox)"] = text.hasPrefix("build ") ? .building : .starting
         Task {
             try? await Task.sleep(for: .seconds(1))
             if await session.currentName != nil { self.post { $0.state.pending["(new sandbox)"] = nil } }

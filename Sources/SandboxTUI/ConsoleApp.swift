@@ -46,8 +46,6 @@ public final class ConsoleApp: @unchecked Sendable {
     var journalTask: Task<Void, Never>?
     var selectionTask: Task<Void, Never>?
     private var lastRender = ContinuousClock.now
-    /// Frames drawn, for the idle-CPU benchmark and tests.
-    public private(set) var frames = 0
 
     public init(engine: SandboxEngine, options: ConsoleOptions, pool: SandboxPool? = nil) {
         self.engine = engine
@@ -111,6 +109,12 @@ public final class ConsoleApp: @unchecked Sendable {
             let ready = poll(&fds, 3, timeout)
             if ready == 0 && !dirty { state.now = Date(); dirty = true }
             if fds[2].revents & Int16(POLLIN) != 0 { drainSignals() }
+            // The terminal went away (its emulator was killed and no SIGHUP came): poll would
+            // report it at once forever. End as on a signal, keeping a modified buffer.
+            if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+                quitting = true
+                endedBySignal = true
+            }
             if fds[1].revents & Int16(POLLIN) != 0 { drainInbox() }
             while let key = terminal.readKey() { handle(key) }
             recoveryDue = keepRecoveryCopy(now: endedBySignal)
@@ -143,7 +147,6 @@ public final class ConsoleApp: @unchecked Sendable {
         }
         let canvas = Screen.render(&state, width: width, height: height)
         terminal.draw(canvas)
-        frames += 1
         dirty = false
         lastRender = .now
     }
@@ -288,14 +291,6 @@ public final class ConsoleApp: @unchecked Sendable {
             let prefix = line.hasSuffix(" ") ? "" : String(words.last ?? "")
             return ThemeStore.standard.names.filter { $0.hasPrefix(prefix) }
         }
-        let semaphore = DispatchSemaphore(value: 0)
-        let result = Mutex<[String]>([])
-        Task {
-            let found = await session.completions(line: line)
-            result.withLock { $0 = found }
-            semaphore.signal()
-        }
-        _ = semaphore.wait(timeout: .now() + 1.5)
-        return result.withLock { $0 }
+        return Blocking.wait(timeout: 1.5) { await session.completions(line: line) } ?? []
     }
 }

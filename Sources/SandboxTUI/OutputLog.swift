@@ -1,3 +1,6 @@
+import Foundation
+import SandboxCommands
+
 /// The output pane's contents: what commands print, with a header and a footer per command,
 /// bounded scrollback, following the newest line unless the user scrolled up.
 public struct OutputLog: Sendable {
@@ -50,7 +53,7 @@ public struct OutputLog: Sendable {
 
     public mutating func commandFinished(exitCode: Int32, seconds: Double, timedOut: Bool) {
         let lost = dropped - droppedAtCommandStart
-        var footer = "-- exit \(exitCode), \(Self.duration(seconds))"
+        var footer = "-- exit \(exitCode), \(Format.duration(seconds))"
         if timedOut { footer += ", timed out" }
         if lost > 0 { footer += ", truncated (\(lost) lines dropped from the scrollback)" }
         note(footer, role: exitCode == 0 ? .header : .error)
@@ -65,13 +68,6 @@ public struct OutputLog: Sendable {
             dropped += excess
             scrollBack = min(scrollBack, max(0, lines.count - 1))
         }
-    }
-
-    public mutating func clear() {
-        lines.removeAll()
-        dropped = 0
-        scrollBack = 0
-        lineOpen = false
     }
 
     // MARK: Scrolling
@@ -108,10 +104,4 @@ public struct OutputLog: Sendable {
         }
         return false
     }
-
-    static func duration(_ seconds: Double) -> String {
-        seconds < 1 ? "\(Int(seconds * 1000)) ms" : seconds < 60 ? String(format: "%.2f s", seconds) : "\(Int(seconds) / 60)m\(Int(seconds) % 60)s"
-    }
 }
-
-import Foundation

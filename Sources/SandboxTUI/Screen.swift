@@ -83,14 +83,14 @@ public enum Screen {
             let (glyph, role) = g.status(info.state)
             canvas.put(String(glyph), x: inner.x, y: y, role: selected ? .selected : role)
             let marker = info.name == state.current ? "*" : ""
-            let age = info.isRunning ? Format.age(since: info.created, now: state.now) : info.state
+            let age = info.isRunning ? Format.age(since: info.created, now: state.now) : info.state.rawValue
             let ageWidth = age.count
             canvas.put(info.name + marker, x: inner.x + 2, y: y, role: selected ? .selected : .text, limit: inner.width - 3 - ageWidth)
             canvas.put(age, x: inner.x + inner.width - ageWidth, y: y, role: selected ? .selected : (info.isRunning ? .running : .dim))
-            var by = info.createdBy ?? (info.managed ? "" : "not ours")
+            var by = info.createdBy?.rawValue ?? (info.managed ? "" : "not ours")
             if let client = info.client { by += ":\(client)" }
             let detail = (by.isEmpty ? "" : "\(by) \(g.dot) ") + info.kind
-            canvas.put(detail, x: inner.x + 2, y: y + 1, role: selected ? .selected : (info.createdBy == "agent" ? .agent : .dim), limit: inner.width - 2)
+            canvas.put(detail, x: inner.x + 2, y: y + 1, role: selected ? .selected : (info.createdBy == .agent ? .agent : .dim), limit: inner.width - 2)
         }
     }
 
@@ -246,21 +246,8 @@ struct Glyphs {
         }
     }
 
-    func status(_ state: String) -> (Character, Role) {
-        switch state {
-        case "running": (running, .running)
-        case "building", "starting", "created", "restarting": (busy, .building)
-        default: (stopped, .exited)
-        }
-    }
-}
-
-extension Format {
-    /// "45s", "3m04s", "2h05m" since a date.
-    static func age(since date: Date, now: Date) -> String {
-        let seconds = max(0, Int(now.timeIntervalSince(date)))
-        if seconds < 60 { return "\(seconds)s" }
-        if seconds < 3600 { return String(format: "%dm%02ds", seconds / 60, seconds % 60) }
-        return String(format: "%dh%02dm", seconds / 3600, seconds % 3600 / 60)
+    func status(_ state: SandboxState) -> (Character, Role) {
+        if state == .running { return (running, .running) }
+        return state.isBusy ? (busy, .building) : (stopped, .exited)
     }
 }

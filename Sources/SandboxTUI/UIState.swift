@@ -15,7 +15,7 @@ public struct UIState: Sendable {
     public var selected = 0
     public var showAll = false
     /// Sandboxes this console is creating, by name: "starting" or "building".
-    public var pending: [String: String] = [:]
+    public var pending: [String: SandboxState] = [:]
     public var current: String?
 
     public var editor: EditorBuffer?
@@ -51,7 +51,7 @@ public struct UIState: Sendable {
     public var rows: [SandboxInfo] {
         let listed = Set(sandboxes.map(\.name))
         let waiting = pending.filter { !listed.contains($0.key) }.sorted { $0.key < $1.key }.map { name, state in
-            SandboxInfo(name: name, containerID: "", image: "", runtime: nil, state: state, status: state, createdBy: "tui",
+            SandboxInfo(name: name, containerID: "", image: "", runtime: nil, state: state, status: state.rawValue, createdBy: .tui,
                         client: nil, created: now, managed: true)
         }
         return waiting + sandboxes

@@ -48,8 +48,15 @@ struct SandboxCLI: AsyncParsableCommand {
         }
     }
 
+    /// Each subcommand's name as ArgumentParser derives it when none is given ("ManConsole" →
+    /// "man-console"), without its underscored `_commandName`.
     static var subcommandNames: [String] {
-        configuration.subcommands.map { $0._commandName } + ["help"]
+        configuration.subcommands.map { command in
+            command.configuration.commandName ?? String(describing: command).reduce(into: "") { name, character in
+                if character.isUppercase, !name.isEmpty { name.append("-") }
+                name.append(contentsOf: character.lowercased())
+            }
+        } + ["help"]
     }
 
     static func closest(to word: String) -> String? {

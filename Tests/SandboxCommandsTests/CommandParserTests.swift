@@ -61,9 +61,9 @@ import Testing
     }
 
     @Test func filesRunByExtension() {
-        #expect(Session.runner(for: "app.py") == "python 'app.py'")
+        #expect(Session.runner(for: "app.py") == "python app.py")
         #expect(Session.runner(for: "/w/it's.js") == "node '/w/it'\\''s.js'")
-        #expect(Session.runner(for: "build.sh") == "sh 'build.sh'")
+        #expect(Session.runner(for: "build.sh") == "sh build.sh")
         #expect(Session.runner(for: "notes.txt") == nil)
         #expect(Session.runner(for: "echo hi.py") == nil)
     }

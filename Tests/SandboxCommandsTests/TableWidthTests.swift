@@ -7,9 +7,9 @@ import Testing
 @Suite struct TableWidthTests {
     static let sandboxes = [
         SandboxInfo(name: "python-3f2a", containerID: "c1", image: "registry.example.com/team/python-with-everything:3.12-2025",
-                    runtime: nil, state: "running", status: "Up 3 minutes", createdBy: "agent", client: "claude-code-with-a-long-name",
+                    runtime: nil, state: .running, status: "Up 3 minutes", createdBy: .agent, client: "claude-code-with-a-long-name",
                     created: Date(), managed: true),
-        SandboxInfo(name: "a-sandbox-with-a-long-name", containerID: "c2", image: "busybox", runtime: nil, state: "exited",
+        SandboxInfo(name: "a-sandbox-with-a-long-name", containerID: "c2", image: "busybox", runtime: nil, state: .exited,
                     status: "Exited (0) 2 hours ago", createdBy: nil, client: nil, created: Date(), managed: true),
     ]
 

@@ -26,7 +26,7 @@ import Testing
         watcher.cancel()
         #expect(actions.contains("kill"))
         let listed = try await engine.list().first { $0.name == sandbox.name }
-        #expect(listed?.state == "exited")
+        #expect(listed?.state == .exited)
         try await sandbox.stop()
     }
 
@@ -35,7 +35,7 @@ import Testing
         let sandbox = DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"], createdBy: .repl)
         try await sandbox.start()
         let info = try #require(try await engine.list().first { $0.name == sandbox.name })
-        #expect(info.createdBy == "repl" && info.isRunning && info.managed && info.image == TestImages.busybox)
+        #expect(info.createdBy == .repl && info.isRunning && info.managed && info.image == TestImages.busybox)
         let attached = try await engine.sandbox(named: sandbox.name)
         #expect(try await attached.execute("pwd").output == "/workspace\n")
         let error = await #expect(throws: SandboxError.self) { try await engine.sandbox(named: "no-such-sandbox") }

@@ -13,12 +13,12 @@ import Testing
         state.address = "unix:///var/run/docker.sock"
         state.connection = .connected(api: "1.41")
         state.sandboxes = [
-            SandboxInfo(name: "python-3f2a", containerID: "abc", image: "sandbox-test/python:3.11", runtime: nil, state: "running",
-                        status: "Up", createdBy: "tui", client: nil, created: now.addingTimeInterval(-184), managed: true),
-            SandboxInfo(name: "agent-77c1", containerID: "def", image: "python:3.12-slim", runtime: "python-minimal", state: "running",
-                        status: "Up", createdBy: "agent", client: "claude", created: now.addingTimeInterval(-42), managed: true),
-            SandboxInfo(name: "old-box", containerID: "123", image: "busybox", runtime: nil, state: "exited",
-                        status: "Exited (137)", createdBy: "repl", client: nil, created: now.addingTimeInterval(-9000), managed: true),
+            SandboxInfo(name: "python-3f2a", containerID: "abc", image: "sandbox-test/python:3.11", runtime: nil, state: .running,
+                        status: "Up", createdBy: .tui, client: nil, created: now.addingTimeInterval(-184), managed: true),
+            SandboxInfo(name: "agent-77c1", containerID: "def", image: "python:3.12-slim", runtime: "python-minimal", state: .running,
+                        status: "Up", createdBy: .agent, client: "claude", created: now.addingTimeInterval(-42), managed: true),
+            SandboxInfo(name: "old-box", containerID: "123", image: "busybox", runtime: nil, state: .exited,
+                        status: "Exited (137)", createdBy: .repl, client: nil, created: now.addingTimeInterval(-9000), managed: true),
         ]
         state.current = "python-3f2a"
         state.editor = EditorBuffer(text: "a, b = 0, 1\nfor _ in range(10):\n    print(a, end=\" \")\n    a, b = b, a + b\n")

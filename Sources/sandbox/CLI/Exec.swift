@@ -18,7 +18,7 @@ struct Exec: AsyncParsableCommand {
     func run() async throws {
         let words = command
         guard !words.isEmpty else { throw ValidationError("missing command; usage: sandbox exec NAME -- CMD...") }
-        let shell = words.count == 1 ? words[0] : words.map(Self.quote).joined(separator: " ")
+        let shell = words.count == 1 ? words[0] : ShellQuote.join(words)
         let sandbox = try await SandboxEngine().sandbox(named: name)
         let limit = try timeout.map { try CheckedOption.seconds($0, "--timeout") }
         // Ctrl-C cancels the call, which returns only once the command is killed in the sandbox.
@@ -37,10 +37,5 @@ struct Exec: AsyncParsableCommand {
             code = 130
         }
         throw ExitCode(code)
-    }
-
-    static func quote(_ word: String) -> String {
-        if !word.isEmpty, word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

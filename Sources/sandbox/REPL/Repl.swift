@@ -78,20 +78,3 @@ struct ReplLoop {
         return nil
     }
 }
-
-/// Waits on a thread that may block (a libedit callback) for async work, with a time limit.
-enum Blocking {
-    static func wait<T: Sendable>(timeout: Double, _ work: @escaping @Sendable () async -> T) -> T? {
-        let semaphore = DispatchSemaphore(value: 0)
-        let box = ResultBox<T>()
-        Task {
-            box.value = await work()
-            semaphore.signal()
-        }
-        return semaphore.wait(timeout: .now() + timeout) == .success ? box.value : nil
-    }
-
-    private final class ResultBox<T>: @unchecked Sendable {
-        var value: T?
-    }
-}

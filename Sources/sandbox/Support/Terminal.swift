@@ -74,8 +74,3 @@ enum Interrupts {
     }
 }
 
-/// Errors shown as one readable line and an exit code, never a stack trace.
-struct CLIFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ error: any Error) { description = "\(error)" }
-}
