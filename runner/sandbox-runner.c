@@ -34,9 +34,11 @@ static void say(const char *message) {
     if (write(2, "sandbox-runner: ", 16) < 0 || write(2, message, strlen(message)) < 0 || write(2, "\n", 1) < 0) {}
 }
 
-// The parent pid of a live process, from /proc/PID/stat ("pid (comm) state ppid ..."); comm may hold
-// spaces and parentheses, so parse after the last ')'. -1 when it is gone or a zombie.
-static pid_t parent_of(pid_t pid) {
+// The parent pid of a process, from /proc/PID/stat ("pid (comm) state ppid ..."; comm may hold
+// spaces and parentheses, so parse after the last ')'), and whether it shows as a zombie. -1
+// when it is gone. A zombie is kept: one whose main thread called exit(2) while other threads
+// run shows as 'Z' too, and its threads (and their children) are very much alive.
+static pid_t parent_of(pid_t pid, int *zombie) {
     char path[64], buffer[512];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -50,13 +52,16 @@ static pid_t parent_of(pid_t pid) {
     char state;
     int ppid;
     if (sscanf(end + 1, " %c %d", &state, &ppid) != 2) return -1;
-    return state == 'Z' ? -1 : (pid_t)ppid;  // a zombie is already dead and has no children
+    *zombie = state == 'Z';
+    return (pid_t)ppid;
 }
 
 static pid_t pids[MAX_PIDS], parents[MAX_PIDS];
+static int zombies[MAX_PIDS];
 
-// Every live process below `root`, into `out`; returns the count.
-static int descendants(pid_t root, pid_t *out, int capacity) {
+// Every process below `root`, into `out` (and whether each shows as a zombie, into `dead`);
+// returns the count.
+static int descendants(pid_t root, pid_t *out, int *dead, int capacity) {
     int count = 0, found = 0;
     DIR *proc = opendir("/proc");
     if (!proc) return 0;
@@ -65,10 +70,12 @@ static int descendants(pid_t root, pid_t *out, int capacity) {
         char *end;
         long pid = strtol(entry->d_name, &end, 10);
         if (*end || pid <= 0) continue;
-        pid_t parent = parent_of((pid_t)pid);
+        int zombie = 0;
+        pid_t parent = parent_of((pid_t)pid, &zombie);
         if (parent < 0) continue;
         pids[count] = (pid_t)pid;
         parents[count] = parent;
+        zombies[count] = zombie;
         count++;
     }
     closedir(proc);
@@ -77,7 +84,10 @@ static int descendants(pid_t root, pid_t *out, int capacity) {
     pid_t current = root;
     for (;;) {
         for (int i = 0; i < count && found < capacity; i++) {
-            if (parents[i] == current && pids[i] != root) out[found++] = pids[i];
+            if (parents[i] == current && pids[i] != root) {
+                if (dead) dead[found] = zombies[i];
+                out[found++] = pids[i];
+            }
         }
         if (head >= found) break;
         current = out[head++];
@@ -86,17 +96,24 @@ static int descendants(pid_t root, pid_t *out, int capacity) {
 }
 
 static pid_t scan[MAX_PIDS];
+static int scan_dead[MAX_PIDS];
 
-// Kills every process below root, scanning again until a scan finds none: a process forked
-// while we scanned is found (and killed) by the next pass, and a killed process cannot fork, so
-// even a fork bomb runs out. Killing needs no new process, so it works when the sandbox's pids
-// limit is exhausted. Orphans of killed processes come to root, the subreaper, so stay in view.
+// Kills every process below root, scanning again until a scan finds none alive: a process
+// forked while we scanned is found (and killed) by the next pass, and a killed process cannot
+// fork, so even a fork bomb runs out. Zombies are killed too (that ends a thread group whose
+// leader exited) and are done once killed. Killing needs no new process, so it works when the
+// pids limit is exhausted. Orphans of killed processes come to root, the subreaper.
 static void kill_tree(pid_t root) {
     struct timespec pause = {0, 1000 * 1000};
     for (int pass = 0; pass < 5000; pass++) {
-        int n = descendants(root, scan, MAX_PIDS);
+        int n = descendants(root, scan, scan_dead, MAX_PIDS);
+        int alive = 0;
+        for (int i = 0; i < n; i++) {
+            kill(scan[i], SIGKILL);
+            if (!scan_dead[i]) alive++;
+        }
+        if (alive == 0 && pass > 0) return;  // the zombies found were killed last pass too
         if (n == 0) return;
-        for (int i = 0; i < n; i++) kill(scan[i], SIGKILL);
         while (waitpid(-1, NULL, WNOHANG) > 0) {}  // ours to reap when root is this process
         nanosleep(&pause, NULL);
     }
@@ -105,7 +122,7 @@ static void kill_tree(pid_t root) {
 // Whether any process below root still has our stdout or stderr (the exec's output pipes)
 // open: then the caller is still waiting on the command, and its timeout still applies.
 static int output_held(pid_t root, const struct stat *outputs, int count) {
-    int n = descendants(root, scan, MAX_PIDS);
+    int n = descendants(root, scan, NULL, MAX_PIDS);
     for (int i = 0; i < n; i++) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/fd", (int)scan[i]);
@@ -197,14 +214,17 @@ static int run(long long timeout_ms, char **argv) {
     }
 }
 
-// The pid of the `exec` runner started with this token (its own argv, which the command it
-// runs cannot rewrite), or -1.
-static pid_t find_runner(const char *token) {
+// The `exec` runners started with this token: their own argv (which the commands they run
+// cannot rewrite) names it, and their executable is this very file (a process that only
+// claims the token in its argv is not one of ours). Returns how many, into `out`.
+static int find_runners(const char *token, pid_t *out, int capacity) {
+    struct stat self;
+    if (stat("/proc/self/exe", &self) != 0) return 0;
     DIR *proc = opendir("/proc");
-    if (!proc) return -1;
+    if (!proc) return 0;
     struct dirent *entry;
-    pid_t found = -1;
-    while (found < 0 && (entry = readdir(proc))) {
+    int found = 0;
+    while (found < capacity && (entry = readdir(proc))) {
         char *end;
         long pid = strtol(entry->d_name, &end, 10);
         if (*end || pid <= 0 || pid == getpid()) continue;
@@ -217,29 +237,37 @@ static pid_t find_runner(const char *token) {
         if (n <= 0) continue;
         args[n] = 0;
         // argv[0] \0 "exec" \0 TOKEN \0 ...
-        char *first = args, *second = first + strlen(first) + 1;
+        char *second = args + strlen(args) + 1;
         if (second >= args + n || strcmp(second, "exec") != 0) continue;
         char *third = second + strlen(second) + 1;
         if (third >= args + n || strcmp(third, token) != 0) continue;
-        const char *base = strrchr(first, '/');
-        if (strcmp(base ? base + 1 : first, "sandbox-runner") == 0) found = (pid_t)pid;
+        struct stat exe;
+        snprintf(path, sizeof path, "/proc/%ld/exe", pid);
+        if (stat(path, &exe) != 0 || exe.st_dev != self.st_dev || exe.st_ino != self.st_ino) continue;
+        out[found++] = (pid_t)pid;
     }
     closedir(proc);
     return found;
 }
 
 static int end_runner(const char *token) {
-    pid_t runner = find_runner(token);
-    if (runner < 0) return 3;
-    kill(runner, SIGUSR1);
+    static pid_t runners[64];
+    int count = find_runners(token, runners, 64);
+    if (count == 0) return 3;
+    for (int i = 0; i < count; i++) kill(runners[i], SIGUSR1);
     struct timespec pause = {0, 5 * 1000 * 1000};
-    for (int i = 0; i < 200; i++) {  // about a second for it to kill its tree and exit
-        if (kill(runner, 0) != 0) return 0;
+    for (int wait = 0; wait < 200; wait++) {  // about a second for them to kill their trees and exit
+        int left = 0;
+        for (int i = 0; i < count; i++) if (kill(runners[i], 0) == 0) left++;
+        if (left == 0) return 0;
         nanosleep(&pause, NULL);
     }
-    // It does not answer (stopped, or replaced): do its work from here, then end it.
-    kill_tree(runner);
-    kill(runner, SIGKILL);
+    // One does not answer (stopped, say): do its work from here, then end it.
+    for (int i = 0; i < count; i++) {
+        if (kill(runners[i], 0) != 0) continue;
+        kill_tree(runners[i]);
+        kill(runners[i], SIGKILL);
+    }
     return 0;
 }
 

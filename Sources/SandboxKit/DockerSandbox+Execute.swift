@@ -77,7 +77,7 @@ extension DockerSandbox {
         let token = UUID().uuidString
         let started = ContinuousClock.now
         let timedOut = Atomic<Bool>(false)
-        let gate = runner.map(RunnerStartGate.init)
+        let gate = runner.map { _ in RunnerStartGate() }
         let argv = ["sh", "-c", command]
         do {
             // The runner enforces the timeout itself (killing needs no new process, so a fork
@@ -89,7 +89,7 @@ extension DockerSandbox {
             let output = try await client.startExec(execID)
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
-                    for try await frame in output where gate?.hold(frame) != true { onFrame(frame) }
+                    for try await frame in output { (gate?.pass(frame) ?? [frame]).forEach(onFrame) }
                     return true
                 }
                 if let timeout {
@@ -113,12 +113,13 @@ extension DockerSandbox {
             if Task.isCancelled { throw CancellationError() }
             let duration = ContinuousClock.now - started
             if timedOut.load(ordering: .relaxed) {
+                gate?.release().forEach(onFrame)
                 return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration)
             }
             let inspect = try await finished(execID, client: client, container: container)
             if let gate {
                 if let failure = gate.failure(inspect) { throw failure }
-                gate.held.forEach(onFrame)
+                gate.release().forEach(onFrame)
             }
             let code = Int32(truncatingIfNeeded: inspect.exitCode ?? 0)
             if runner != nil, let timeout, code == timeoutExitCode, duration >= timeout {
@@ -139,6 +140,8 @@ extension DockerSandbox {
 
     /// How long past a timeout we wait for the runner to report it before killing from outside.
     static let runnerGrace = Duration.seconds(2)
+    /// The most a helper exec (a kill, an OOM check) may take: what runs it lives in the sandbox.
+    static let helperDeadline = Duration.seconds(5)
 
     /// Whole milliseconds, at least 1 and clamped to what the runner parses (no overflow for any Duration).
     static func milliseconds(_ duration: Duration) -> Int64 {
@@ -177,13 +180,24 @@ extension DockerSandbox {
 
     /// Whether the container's cgroup counted a new OOM kill since the last look (cgroup v2's
     /// memory.events, or v1's memory.oom_control).
+    /// (The container's own `sh` and `cat` run this, which code in it may have replaced: it is
+    /// given ``helperDeadline`` and 64 KiB, so a `cat` that never ends costs nothing.)
     fileprivate func oomKillsRose(_ container: String, client: DockerClient) async -> Bool {
         let script = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null"
-        guard let exec = try? await client.createExec(container: container, .init(cmd: ["sh", "-c", script])),
-              let output = try? await client.startExec(exec) else { return false }
-        var text = ""
-        var decoder = UTF8StreamDecoder()
-        do { for try await frame in output where frame.stream == .stdout { text += decoder.decode(frame.bytes) } } catch { return false }
+        let read = await withDeadline(Self.helperDeadline) { () -> String? in
+            guard let exec = try? await client.createExec(container: container, .init(cmd: ["sh", "-c", script])),
+                  let output = try? await client.startExec(exec) else { return nil }
+            var text = ""
+            var decoder = UTF8StreamDecoder()
+            do {
+                for try await frame in output where frame.stream == .stdout {
+                    text += decoder.decode(frame.bytes)
+                    if text.utf8.count > 64 * 1024 { return nil }
+                }
+            } catch { return nil }
+            return text
+        }
+        guard let text = read ?? nil else { return false }
         let count = text.split(separator: "\n").compactMap { line -> Int? in
             let parts = line.split(separator: " ")
             return parts.count == 2 && parts[0] == "oom_kill" ? Int(parts[1]) : nil

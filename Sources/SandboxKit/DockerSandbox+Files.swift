@@ -10,8 +10,8 @@ extension DockerSandbox {
     }
 
     /// Writes bytes to a file through the archive API, so it works in images without a shell.
-    /// Symlinks are followed (as a shell's `>` does); an existing file keeps its mode, a new one
-    /// gets 0644. A directory, or anything else that is not a regular file, is never replaced.
+    /// Symlinks are followed (as a shell's `>` does); an existing file keeps its permission bits
+    /// (not setuid/setgid), a new one gets 0644. A directory, or anything else that is not a regular file, is never replaced.
     /// The body is streamed in chunks: a large file is not copied whole again.
     public func write(_ path: String, _ content: Data) async throws {
         let container = try await runningContainer()
@@ -27,7 +27,9 @@ extension DockerSandbox {
     /// ``SandboxError/isDirectory(_:)``) a directory that appeared since the caller's stat.
     private func put(_ content: Data, at target: String, mode: UInt32, container: String) async throws {
         guard target != "/" else { throw SandboxError.isDirectory(target) }
-        let header = Tar.header(path: String(target.dropFirst()), kind: .file, mode: mode, size: content.count, mtime: Date())
+        // We upload as root: new content in a setuid file would run with its owner's rights,
+        // so setuid, setgid and sticky go; the permission bits stay.
+        let header = Tar.header(path: String(target.dropFirst()), kind: .file, mode: mode & 0o777, size: content.count, mtime: Date())
         let body = TarUpload(header: header, content: content)
         do {
             try await docker().putArchive(container, directory: "/", tar: .stream(body, length: Int64(body.length)))

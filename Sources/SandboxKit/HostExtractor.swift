@@ -208,17 +208,27 @@ final class HostExtractor {
         summary.links += 1
     }
 
+    /// Linux's O_PATH (a descriptor that opens nothing), which Glibc's Swift overlay does not export.
+    private static let pathOnly: Int32 = 0o10000000
+
     private func openFile(_ components: [String], _ header: TarHeader) throws {
         let parent = try openParent(components, create: true)
         let leaf = components.last!
         var created = true
         var fd = openat(parent, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd < 0 && errno == EEXIST {
-            // Overwrite a regular file in place; O_NONBLOCK so a fifo put there cannot hang us.
+            // Overwrite a regular file in place. Look before opening for writing (O_PATH opens
+            // nothing): opening a device node a sandbox planted in a shared folder has effects of
+            // its own (a watchdog arms itself), and a fifo would block.
             created = false
-            fd = openat(parent, leaf, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            fd = -1
+            let handle = openat(parent, leaf, Self.pathOnly | O_NOFOLLOW | O_CLOEXEC)
             var info = stat()
-            if fd >= 0 && (fstat(fd, &info) != 0 || info.st_mode & S_IFMT != S_IFREG) { close(fd); fd = -1; errno = EEXIST }
+            if handle >= 0, fstat(handle, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+                fd = open("/proc/self/fd/\(handle)", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+            }
+            if handle >= 0 { close(handle) }
+            if fd < 0 { errno = EEXIST }
         }
         guard fd >= 0 else {
             let error = errno == EEXIST || errno == ELOOP || errno == ENXIO

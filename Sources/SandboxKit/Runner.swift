@@ -83,51 +83,68 @@ extension DockerSandbox {
 
     /// Ends a command: through its runner when it has one (which kills its whole tree), else, or
     /// when the runner is gone, every process still carrying the command's environment marker.
+    /// Each step has ``helperDeadline``: code in the sandbox may have replaced the runner (or `sh`)
+    /// with something that never ends, and the caller must still get its answer.
     static func endCommand(token: String, runner: String?, in container: String, client: DockerClient) async {
-        if let runner,
-           let exec = try? await client.createExec(container: container, .init(cmd: [runner, "kill", token])),
-           let output = try? await client.startExec(exec) {
-            do { for try await _ in output {} } catch {}
-            if (try? await client.inspectExec(exec).exitCode) == 0 { return }
+        if let runner {
+            let ended = await withDeadline(helperDeadline) { () -> Bool in
+                guard let exec = try? await client.createExec(container: container, .init(cmd: [runner, "kill", token])),
+                      let output = try? await client.startExec(exec) else { return false }
+                do { for try await _ in output {} } catch {}
+                return (try? await client.inspectExec(exec).exitCode) == 0
+            }
+            if ended == true { return }
         }
-        await ProcessMarker.kill(token, in: container, client: client)
+        _ = await withDeadline(helperDeadline) { await ProcessMarker.kill(token, in: container, client: client) }
     }
 }
 
-/// Holds back the output of a runner exec that may not have started, which must not reach the
-/// caller (the command then runs again without the runner). The daemon reports a runner the OCI
-/// runtime refused as "OCI runtime exec failed: …" with no process (pid 0); one the kernel cannot
-/// execute (another format, a file something in the sandbox put there) as "exec PATH: …", exit 1.
+/// Holds back the first output of a runner exec until it is known that the runner started: an
+/// exec the OCI runtime refused (the runner not executable there) has no process (pid 0) and
+/// only the runtime's "OCI runtime exec failed: …" as output, and then, as nothing ran, the
+/// command runs again without the runner. Whatever a command prints, it cannot make that
+/// happen: its exec has a pid. At most ``limit`` bytes are held.
 final class RunnerStartGate: Sendable {
     private struct State {
         var held: [OutputFrame] = []
+        var heldBytes = 0
         var holding = false
         var seenFirst = false
     }
     private let state = Mutex(State())
-    private let prefixes: [String]
+    static let limit = 4096
 
-    init(runner: String) { prefixes = ["OCI runtime", "exec \(runner): "] }
-
-    /// True when the frame is held rather than delivered.
-    func hold(_ frame: OutputFrame) -> Bool {
+    /// The frames to hand on now: none while holding; all that was held once past the limit.
+    func pass(_ frame: OutputFrame) -> [OutputFrame] {
         state.withLock { state in
             if !state.seenFirst {
                 state.seenFirst = true
-                state.holding = prefixes.contains { frame.bytes.readableBytesView.starts(with: $0.utf8) }
+                state.holding = frame.bytes.readableBytesView.starts(with: "OCI runtime".utf8)
             }
-            if state.holding { state.held.append(frame) }
-            return state.holding
+            guard state.holding else { return [frame] }
+            state.held.append(frame)
+            state.heldBytes += frame.bytes.readableBytes
+            guard state.heldBytes > Self.limit else { return [] }
+            state.holding = false
+            defer { state.held = [] }
+            return state.held
         }
     }
 
-    var held: [OutputFrame] { state.withLock { $0.held } }
-
-    /// Why the runner did not start, when the finished exec shows it did not.
+    /// Why the runner did not start, when the finished exec had no process; else nil, and the
+    /// held frames go out with ``release()``.
     func failure(_ inspect: ExecInspect) -> RunnerUnavailable? {
-        let held = self.held
-        guard !held.isEmpty, inspect.pid == 0 || inspect.exitCode == 1 else { return nil }
-        let text = held.map { String(buffer: $0.bytes) }.joined().trimmingCharacters(in: .whitespacesAndNewlines)
-        return RunnerUnavailable(reason: "the runner could not start: \(text)")
+        state.withLock { state in
+            guard state.holding, inspect.pid == 0 else { return nil }
+            let text = state.held.map { String(buffer: $0.bytes) }.joined().trimmingCharacters(in: .whitespacesAndNewlines)
+            return RunnerUnavailable(reason: "the runner could not start: \(text)")
+        }
+    }
+
+    func release() -> [OutputFrame] {
+        state.withLock { state in
+            defer { state.held = [] }
+            return state.held
+        }
     }
 }

@@ -49,6 +49,9 @@ actor LineTransport: Transport {
         }
     }
 
+    /// The longest line taken (a 1 MiB tool argument is about 1 MiB of JSON).
+    static let maximumLine = 64 << 20
+
     /// Yields each line of stdin; each byte is looked at once. EOF (or a read error) ends the stream.
     private static func readLines(into stream: AsyncThrowingStream<Data, any Error>.Continuation) {
         var pending = [UInt8](), chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -65,6 +68,9 @@ actor LineTransport: Transport {
                 from = lineStart
             }
             pending.removeFirst(lineStart)
+            // A line this long is no MCP message: end as if the client had gone, which removes
+            // the sandbox, rather than grow until the kernel kills us and nothing is cleaned up.
+            if pending.count > maximumLine { break }
         }
         stream.finish()
     }

@@ -70,8 +70,8 @@ import Testing
     @Test func aRunnerTheRuntimeRefusesFallsBackToExecWithoutLosingTheCommand() async throws {
         try await withSandbox { (sandbox: DockerSandbox) async throws in
             #expect(try await sandbox.executionPath() == .runner)
-            // Something in the sandbox replaced the runner with a file that cannot run.
-            try await sandbox.write("/.sandbox/sandbox-runner", "not an executable\n")
+            // Something in the sandbox made the runner unexecutable: the runtime refuses it (no process).
+            _ = try await sandbox.execute("chmod 644 /.sandbox/sandbox-runner")
             let result = try await sandbox.execute("echo once >> /tmp/count; cat /tmp/count")
             #expect(result.output == "once\n", "the command ran exactly once and the runtime's error did not leak: \(result.output)")
             guard case .exec(let reason) = try await sandbox.executionPath() else {
@@ -81,6 +81,39 @@ import Testing
             #expect(reason.contains("could not start"), "\(reason)")
             // Timeouts still work on the fallback path.
             #expect(try await sandbox.execute("sleep 30", timeout: .milliseconds(500)).exitCode == 124)
+        }
+    }
+
+    @Test func aCommandThatPrintsTheRuntimesErrorRunsOnceAndKeepsTheRunner() async throws {
+        try await withSandbox { (sandbox: DockerSandbox) async throws in
+            let result = try await sandbox.execute("echo 'OCI runtime exec failed: fake'; echo run >> /tmp/count; exit 1")
+            #expect(result.exitCode == 1 && result.output.hasPrefix("OCI runtime exec failed: fake"))
+            #expect(try await sandbox.execute("cat /tmp/count").output == "run\n", "ran once")
+            #expect(try await sandbox.executionPath() == .runner)
+        }
+    }
+
+    @Test func aProcessWhoseMainThreadExitedIsStillKilled() async throws {
+        try await withSandbox { (sandbox: DockerSandbox) async throws in
+            // exit(2) of the main thread alone leaves the process a zombie to /proc with its other
+            // thread (and what that thread starts) alive.
+            let script = "import threading, time, ctypes, os; "
+                + "threading.Thread(target=lambda: (os.system('sleep 100021 &'), time.sleep(10**6))).start(); "
+                + "time.sleep(0.3); ctypes.CDLL(None).syscall(60, 0)"
+            let result = try await sandbox.execute("exec python3 -c \"\(script)\"", timeout: .seconds(2))
+            #expect(result.exitCode == 124, "\(result)")
+            #expect(try await Self.survivors(sandbox, "sleep 100021").isEmpty)
+            #expect(try await Self.survivors(sandbox, "python3").isEmpty)
+        }
+    }
+
+    @Test func aRunnerReplacedByOneThatNeverEndsCannotHoldTheCallerPastItsDeadlines() async throws {
+        try await withSandbox { (sandbox: DockerSandbox) async throws in
+            _ = try await sandbox.execute("printf '#!/bin/sh\\nexec sleep 999999\\n' > /tmp/r && chmod 755 /tmp/r && mv /tmp/r /.sandbox/sandbox-runner")
+            // Neither the command nor the runner's kill ever end; the call still returns (the
+            // suite's time limit fails this test if it does not).
+            let result = try await sandbox.execute("echo never", timeout: .seconds(1))
+            #expect(result.exitCode == 124 && result.timedOut)
         }
     }
 }

@@ -94,6 +94,6 @@ import Testing
         b.envVars = ["K": "V"]
         #expect(RuntimeImage.tag(for: a) != RuntimeImage.tag(for: b))
         #expect(RuntimeImage.tag(for: a).hasPrefix("sandbox-runtime/ml-env:"))
-        #expect(RuntimeImage.dockerfile(for: b) == "FROM base:1\nENV K=\"V\"\nRUN pip install --no-cache-dir 'x'\nWORKDIR /workspace\n")
+        #expect(RuntimeImage.dockerfile(for: b) == "FROM base:1\nENV K=\"V\"\nRUN pip install --no-cache-dir x\nWORKDIR /workspace\n")
     }
 }
