@@ -27,7 +27,7 @@ enum RunnerBinary {
 
     /// Looked up once: `$SANDBOX_RUNNER`, next to the running executable (`make build` puts it
     /// there), or `../libexec/sandbox/` beside it (`make install`).
-    static let located: Result<Data, RunnerUnavailable> = {
+    static let located: Result<(path: String, data: Data), RunnerUnavailable> = {
         let environment = ProcessInfo.processInfo.environment["SANDBOX_RUNNER"].flatMap { $0.isEmpty ? nil : $0 }
         let executable = ProgramLocation.executableDirectory
         let candidates = environment.map { [$0] } ?? [
@@ -35,10 +35,18 @@ enum RunnerBinary {
             executable.appendingPathComponent("../libexec/sandbox/sandbox-runner").standardizedFileURL.path,
         ]
         for path in candidates {
-            if let data = FileManager.default.contents(atPath: path), data.count > 0, data.count < 16 << 20 { return .success(data) }
+            if let data = FileManager.default.contents(atPath: path), data.count > 0, data.count < 16 << 20 { return .success((path, data)) }
         }
         return .failure(RunnerUnavailable(reason: "no sandbox-runner binary at \(candidates.joined(separator: " or ")); build it with `make runner` or set SANDBOX_RUNNER"))
     }()
+
+    /// For `sandbox doctor`: where the runner comes from, or why there is none.
+    static var status: String {
+        switch located {
+        case .success(let found): "\(found.path) (\(found.data.count / 1024) KiB, \(architecture)): commands run under it"
+        case .failure(let unavailable): "missing: \(unavailable.reason); commands run by plain docker exec"
+        }
+    }
 
     /// Docker's name (`GET /version` Arch) for the architecture the binary was built for.
     static var architecture: String {
@@ -62,7 +70,7 @@ extension DockerSandbox {
     static func placeRunner(in container: String, client: DockerClient) async -> Result<String, RunnerUnavailable> {
         let binary: Data
         switch RunnerBinary.located {
-        case .success(let data): binary = data
+        case .success(let found): binary = found.data
         case .failure(let unavailable): return .failure(unavailable)
         }
         if let arch = try? await client.version().arch, arch != RunnerBinary.architecture {

@@ -169,6 +169,8 @@ extension SandboxEngine {
         public var apiVersion: String?
         public var images: [String: Bool]
         public var advice: [String]
+        /// The runner this program places in sandboxes, or why there is none.
+        public var runner = RunnerBinary.status
     }
 
     public func diagnose(images wanted: [String]) async -> Diagnosis {

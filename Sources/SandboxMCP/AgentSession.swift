@@ -68,6 +68,10 @@ public actor AgentSession {
                 throw SandboxError.invalidArgument("unknown argument '\(unknown)' for \(name); it takes "
                     + tool.properties.keys.sorted().joined(separator: ", "))
             }
+            // A call that cannot be right does not start a sandbox (types are checked by the handler).
+            if let missing = tool.required.first(where: { arguments[$0] == nil || arguments[$0] == .null }) {
+                throw SandboxError.invalidArgument("missing argument '\(missing)'")
+            }
             outcome = try await tool.handler(Arguments(arguments), try await ensureSandbox())
         } catch {
             outcome = ToolOutcome(error: error)

@@ -94,6 +94,9 @@ import Testing
     @Test func doctorReportsTheDaemon() throws {
         let result = try run(["doctor"])
         #expect(result.stdout.contains("reachable"))
+        #expect(result.stdout.contains("runner:  /") && result.stdout.contains("commands run under it"), "\(result)")
+        let missing = try run(["doctor"], environment: ["SANDBOX_RUNNER": "/nonexistent/sandbox-runner"])
+        #expect(missing.stdout.contains("runner:  missing") && missing.stdout.contains("plain docker exec"), "\(missing)")
         let down = try run(["doctor"], environment: ["DOCKER_HOST": "unix:///tmp/nothing-here.sock"])
         #expect(down.status == 1)
         #expect(down.stdout.contains("Docker daemon not reachable at unix:///tmp/nothing-here.sock (is dockerd running?)"))

@@ -57,6 +57,7 @@ struct Doctor: AsyncParsableCommand {
                          "daemon:  \(diagnosis.address) — " + (diagnosis.reachable ? "reachable" : "NOT reachable")]
             if let problem = diagnosis.problem { lines.append("problem: \(problem)") }
             if let engineVersion = diagnosis.engineVersion { lines.append("engine:  \(engineVersion), API \(diagnosis.apiVersion ?? "?")") }
+            lines.append("runner:  \(diagnosis.runner)")
             for (image, present) in diagnosis.images.sorted(by: { $0.key < $1.key }) {
                 lines.append("image:   \(image) — " + (present ? "present" : "missing"))
             }
