@@ -19,6 +19,30 @@ public enum Command: Sendable, Equatable {
     case quit
 }
 
+extension Command {
+    /// The name of the table row that makes this command.
+    public var name: String {
+        switch self {
+        case .new: "new"
+        case .use: "use"
+        case .open: "open"
+        case .save: "save"
+        case .run: "run"
+        case .exec: "exec"
+        case .ls: "ls"
+        case .cat: "cat"
+        case .write: "write"
+        case .ps: "ps"
+        case .stop: "stop"
+        case .rm: "rm"
+        case .runtimes: "runtimes"
+        case .theme: "theme"
+        case .help: "help"
+        case .quit: "quit"
+        }
+    }
+}
+
 public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknown(String, suggestion: String?)
     case usage(CommandSpec)

@@ -69,6 +69,9 @@ public enum CommandTable {
         CommandSpec(name: "quit", aliases: ["exit"], usage: "", summary: "leave", build: { _ in .quit }),
     ]
 
+    /// The row a parsed command came from.
+    public static func spec(for command: Command) -> CommandSpec? { spec(named: command.name) }
+
     public static func spec(named name: String) -> CommandSpec? {
         all.first { $0.name == name || $0.aliases.contains(name) }
     }

@@ -1,22 +1,6 @@
 import Foundation
 import SandboxKit
 
-/// Where a session's output goes: the REPL prints it, the TUI fills its output pane.
-public protocol SessionOutput: Sendable {
-    func emit(_ text: String, _ kind: OutputKind)
-    /// A command starts in the sandbox (the TUI draws a header).
-    func execStarted(_ command: String, sandbox: String)
-    func execFinished(_ exit: ExecExit)
-}
-
-public enum OutputKind: Sendable, Equatable {
-    /// What a command printed.
-    case stdout, stderr
-    /// Our own messages: listings, confirmations, progress.
-    case info
-    case error
-}
-
 /// The state behind a command line: the engine, the current sandbox, the sandboxes made here.
 /// Both the REPL and the TUI run their commands through one of these.
 public actor Session {
@@ -51,10 +35,10 @@ public actor Session {
         do {
             return try await dispatch(command, output: output)
         } catch is CancellationError {
-            output.emit("cancelled\n", .error)
+            output.handle(.cancelled)
             return 130
         } catch {
-            output.emit("\(error)\n", .error)
+            output.handle(.failed(error))
             return 1
         }
     }
@@ -62,21 +46,20 @@ public actor Session {
     private func dispatch(_ command: Command, output: some SessionOutput) async throws -> Int32 {
         switch command {
         case .new(let what):
-            let (sandbox, warm) = try await create(what, output: output)
-            output.emit("created \(sandbox.name) (\(what ?? DockerSandbox.defaultImage)\(warm ? ", ready from the pool" : "")), now current\n", .info)
+            try await create(what, output: output)
         case .use(let name):
             current = try await engine.sandbox(named: name)
-            output.emit("using \(name)\n", .info)
+            output.handle(.using(name))
         case .open(let path), .cat(let path):
             let sandbox = try await currentSandbox(output)
             let text = try await sandbox.readText(path)
             currentFile = path
-            output.emit(text.hasSuffix("\n") || text.isEmpty ? text : text + "\n", .stdout)
+            output.handle(.fileShown(path: path, text: text))
         case .write(let path, _, let content):
             let sandbox = try await currentSandbox(output)
             try await sandbox.write(path, content)
             currentFile = path
-            output.emit("wrote \(content.utf8.count) bytes to \(path)\n", .info)
+            output.handle(.wrote(path: path, bytes: content.utf8.count))
         case .run(let argument):
             guard let shell = try runCommand(for: argument) else {
                 throw SandboxError.invalidArgument("nothing to run: give a command or a file (run app.py), or open one first")
@@ -86,25 +69,26 @@ public actor Session {
             return try await exec(shell, output: output)
         case .ls(let path):
             let sandbox = try await currentSandbox(output)
-            output.emit(Format.listing(try await sandbox.ls(path ?? ".")), .info)
+            output.handle(.listing(Format.listing(try await sandbox.ls(path ?? "."))))
         case .ps:
-            output.emit(Format.sandboxes(try await engine.list(), current: current?.name), .info)
+            output.handle(.listing(Format.sandboxes(try await engine.list(), current: current?.name)))
         case .stop(let name):
             let target = try targetName(name)
             try await engine.stop(named: target)
-            output.emit("stopped \(target)\n", .info)
+            output.handle(.stopped(target))
         case .rm(let name):
             let target = try targetName(name)
             try await engine.remove(named: target)
             if target == current?.name { current = nil }
             created.removeAll { $0.name == target }
-            output.emit("removed \(target)\n", .info)
+            output.handle(.removed(target))
         case .runtimes:
-            output.emit(Format.runtimes(try await RuntimeCatalog.entries(registry: runtimes, engine: engine)), .info)
+            output.handle(.listing(Format.runtimes(try await RuntimeCatalog.entries(registry: runtimes, engine: engine))))
         case .help(let name):
-            output.emit(CommandTable.help(name, tui: creator == .tui) + "\n", .info)
+            output.handle(.help(topic: name))
         case .save, .theme:
-            output.emit("that command belongs to the full-screen TUI (run sandbox with no arguments)\n", .error)
+            // Rows marked tuiOnly act on the console's editor or screen, which a session has not.
+            if let spec = CommandTable.spec(for: command) { output.handle(.needsEditor(spec)) }
             return 1
         case .quit:
             break
@@ -115,15 +99,15 @@ public actor Session {
     /// Streams a shell command's output; cancelling the calling task kills it in the container.
     private func exec(_ shell: String, output: some SessionOutput) async throws -> Int32 {
         let sandbox = try await currentSandbox(output)
-        output.execStarted(shell, sandbox: sandbox.name)
+        output.handle(.execStarted(command: shell, sandbox: sandbox.name))
         let exit = try await sandbox.execute(shell) { event in
             switch event {
-            case .stdout(let text): output.emit(text, .stdout)
-            case .stderr(let text): output.emit(text, .stderr)
+            case .stdout(let text): output.handle(.stdout(text))
+            case .stderr(let text): output.handle(.stderr(text))
             case .exit: break
             }
         }
-        output.execFinished(exit)
+        output.handle(.execFinished(exit))
         return exit.exitCode
     }
 
@@ -149,10 +133,7 @@ public actor Session {
     @discardableResult
     public func create(_ what: String?, output: some SessionOutput) async throws -> (sandbox: DockerSandbox, warm: Bool) {
         let template = template(what)
-        await template.onBuildProgress { progress in
-            let step = progress.step.map { "[\($0)/\(progress.totalSteps ?? 0)] " } ?? ""
-            output.emit("build \(progress.runtime): \(step)\(progress.line)\n", .info)
-        }
+        await template.onBuildProgress { progress in output.handle(.buildProgress(progress)) }
         let sandbox: DockerSandbox
         if let pool {
             sandbox = try await pool.take(like: template)
@@ -162,6 +143,7 @@ public actor Session {
         }
         created.append(sandbox)
         current = sandbox
+        output.handle(.created(name: sandbox.name, from: what ?? DockerSandbox.defaultImage, fromPool: sandbox !== template))
         return (sandbox, sandbox !== template)
     }
 
@@ -180,7 +162,7 @@ public actor Session {
     /// The current sandbox; the first command that needs one creates it from the default image.
     public func currentSandbox(_ output: some SessionOutput) async throws -> DockerSandbox {
         if let current { return current }
-        output.emit("no sandbox yet: creating one from \(DockerSandbox.defaultImage)\n", .info)
+        output.handle(.creatingDefault(image: DockerSandbox.defaultImage))
         return try await create(nil, output: output).sandbox
     }
 

@@ -257,42 +257,46 @@ extension ConsoleApp {
     }
 }
 
-/// Session output for the console: everything lands in the output pane, through the UI thread.
+/// Session output for the console: everything lands in the output pane, through the UI thread;
+/// a sandbox being made shows in the list from the typed events.
 struct PaneOutput: SessionOutput {
     let app: ConsoleApp
 
-    func emit(_ text: String, _ kind: OutputKind) {
+    func handle(_ event: SessionEvent) {
         app.post { app in
-            switch kind {
-            case .stdout: app.state.output.append(text, role: .stdout)
-            case .stderr: app.state.output.append(text, role: .stderr)
-            case .info:
-                if text.hasPrefix("build ") || text.hasPrefix("no sandbox yet") { app.markBuilding(text) }
-                app.state.output.append(text, role: .info)
-            case .error:
+            switch event {
+            case .stdout(let text): app.state.output.append(text, role: .stdout)
+            case .stderr(let text): app.state.output.append(text, role: .stderr)
+            case .execStarted(let command, let sandbox): app.state.output.commandStarted(command, sandbox: sandbox)
+            case .execFinished(let exit):
+                app.state.output.commandFinished(exitCode: exit.exitCode, seconds: exit.duration.seconds, timedOut: exit.timedOut)
+            case .help(let topic): app.state.output.note(CommandTable.help(topic, tui: true), role: .info)
+            case .failed, .cancelled, .needsEditor:
+                app.state.pending[ConsoleApp.newRow] = nil  // a sandbox being made, if any, will not be
+                let text = event.lineText?.text ?? ""
                 app.state.output.append(text, role: .error)
                 app.say(text.trimmingCharacters(in: .newlines), error: true)
+            case .creatingDefault, .buildProgress, .created:
+                app.showCreation(event)
+                if let text = event.lineText?.text { app.state.output.append(text, role: .info) }
+            default:
+                if let text = event.lineText?.text { app.state.output.append(text, role: .info) }
             }
         }
-    }
-
-    func execStarted(_ command: String, sandbox: String) {
-        app.post { $0.state.output.commandStarted(command, sandbox: sandbox) }
-    }
-
-    func execFinished(_ exit: ExecExit) {
-        let seconds = Double(exit.duration.components.seconds) + Double(exit.duration.components.attoseconds) / 1e18
-        app.post { $0.state.output.commandFinished(exitCode: exit.exitCode, seconds: seconds, timedOut: exit.timedOut) }
     }
 }
 
 extension ConsoleApp {
-    /// A `new` that builds a runtime image shows as "building" in the list until it runs.
-    func markBuilding(_ text: String) {
-        state.pending["(new sandbox)"] = text.hasPrefix("build ") ? .building : .starting
-        Task {
-            try? await Task.sleep(for: .seconds(1))
-            if await session.currentName != nil { self.post { $0.state.pending["(new sandbox)"] = nil } }
+    /// The row of a sandbox being made: "starting", or "building" while its runtime image builds,
+    /// until the session says it was created.
+    static let newRow = "(new sandbox)"
+
+    func showCreation(_ event: SessionEvent) {
+        switch event {
+        case .creatingDefault: state.pending[Self.newRow] = .starting
+        case .buildProgress: state.pending[Self.newRow] = .building
+        case .created: state.pending[Self.newRow] = nil
+        default: break
         }
     }
 }

@@ -1,3 +1,4 @@
+import DockerEngine
 import Foundation
 import LineEditing
 import SandboxCommands
@@ -278,10 +279,13 @@ public final class ConsoleApp: @unchecked Sendable {
         }
     }
 
+    /// The status line's word for a lost connection, from the error's case, not its wording.
     static func shortReason(_ error: any Error) -> String {
-        let text = "\(error)"
-        if text.contains("not reachable") { return "daemon not reachable" }
-        return String(text.prefix(60))
+        switch error {
+        case SandboxError.docker(.daemonUnreachable), DockerError.daemonUnreachable: "daemon not reachable"
+        case SandboxError.docker(.permissionDenied), DockerError.permissionDenied: "permission denied on the Docker socket"
+        default: String("\(error)".prefix(60))
+        }
     }
 
     /// Completion for the command line; libedit calls it on the UI thread, so it waits briefly.

@@ -40,7 +40,7 @@ struct ReplLoop {
             do {
                 command = try CommandParser.parse(line)
             } catch {
-                output.emit("\(error)\n", .error)
+                output.handle(.failed(error))
                 if stopOnError { return 2 }
                 continue
             }
@@ -48,7 +48,7 @@ struct ReplLoop {
             if case .quit = command { break }
             if case .write(let path, let terminator, _) = command {
                 guard let content = collect(until: terminator) else {
-                    output.emit("write \(path): input ended before the closing \(terminator); nothing written\n", .error)
+                    output.handle(.failed(SandboxError.invalidArgument("write \(path): input ended before the closing \(terminator); nothing written")))
                     return stopOnError ? 1 : 0
                 }
                 command = .write(path: path, terminator: terminator, content: content)

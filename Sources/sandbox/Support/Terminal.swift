@@ -20,24 +20,11 @@ enum Terminal {
     }
 }
 
-/// Session output for line-mode front ends: command output to stdout/stderr as it arrives.
+/// Session output for line-mode front ends: each event's text to stdout or stderr as it comes.
 struct ConsoleOutput: SessionOutput {
-    func emit(_ text: String, _ kind: OutputKind) {
-        switch kind {
-        case .stdout, .info: Terminal.out(text)
-        case .stderr: Terminal.err(text)
-        case .error: Terminal.err("error: \(text)")
-        }
-    }
-
-    func execStarted(_ command: String, sandbox: String) {}
-
-    func execFinished(_ exit: ExecExit) {
-        if exit.timedOut {
-            Terminal.err("[timed out after \(Format.duration(Double(exit.duration.components.seconds)))]\n")
-        } else if exit.exitCode != 0 {
-            Terminal.err("[exit \(exit.exitCode)]\n")
-        }
+    func handle(_ event: SessionEvent) {
+        guard let (text, channel) = event.lineText else { return }
+        channel == .out ? Terminal.out(text) : Terminal.err(text)
     }
 }
 

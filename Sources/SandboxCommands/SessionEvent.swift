@@ -1,0 +1,71 @@
+import Foundation
+import SandboxKit
+
+/// What a session reports while it runs a command. Front ends render these: the REPL prints
+/// ``lineText``; the console also keeps its list and status line from the typed cases, never
+/// from the wording.
+public enum SessionEvent: Sendable {
+    /// No sandbox was current, so one is being made from `image` for the command.
+    case creatingDefault(image: String)
+    case buildProgress(BuildProgress)
+    case created(name: String, from: String, fromPool: Bool)
+    case using(String)
+    /// A file's text, for `open` in line mode and `cat`.
+    case fileShown(path: String, text: String)
+    case wrote(path: String, bytes: Int)
+    /// A table or a listing, formatted.
+    case listing(String)
+    case stopped(String)
+    case removed(String)
+    case execStarted(command: String, sandbox: String)
+    case stdout(String)
+    case stderr(String)
+    case execFinished(ExecExit)
+    /// `help`: the front end knows which commands it offers.
+    case help(topic: String?)
+    /// The command needs a front end with an editor (its table row says so).
+    case needsEditor(CommandSpec)
+    case cancelled
+    case failed(any Error)
+
+    /// Where an event's text goes in line mode.
+    public enum Channel: Sendable { case out, err }
+
+    /// The event as a line-mode front end prints it, or nil when it prints nothing.
+    public var lineText: (text: String, channel: Channel)? {
+        switch self {
+        case .creatingDefault(let image): ("no sandbox yet: creating one from \(image)\n", .out)
+        case .buildProgress(let progress):
+            ("build \(progress.runtime): " + (progress.step.map { "[\($0)/\(progress.totalSteps ?? 0)] " } ?? "") + progress.line + "\n", .out)
+        case .created(let name, let from, let fromPool):
+            ("created \(name) (\(from)\(fromPool ? ", ready from the pool" : "")), now current\n", .out)
+        case .using(let name): ("using \(name)\n", .out)
+        case .fileShown(_, let text): (text.hasSuffix("\n") || text.isEmpty ? text : text + "\n", .out)
+        case .wrote(let path, let bytes): ("wrote \(bytes) bytes to \(path)\n", .out)
+        case .listing(let text): (text, .out)
+        case .stopped(let name): ("stopped \(name)\n", .out)
+        case .removed(let name): ("removed \(name)\n", .out)
+        case .execStarted: nil
+        case .stdout(let text): (text, .out)
+        case .stderr(let text): (text, .err)
+        case .execFinished(let exit):
+            if exit.timedOut { ("[timed out after \(Format.duration(exit.duration.seconds))]\n", .err) }
+            else if exit.exitCode != 0 { ("[exit \(exit.exitCode)]\n", .err) }
+            else { nil }
+        case .help(let topic): (CommandTable.help(topic, tui: false) + "\n", .out)
+        case .needsEditor(let spec): ("error: \(spec.name) needs the editor of the full-screen console (run sandbox with no arguments)\n", .err)
+        case .cancelled: ("error: cancelled\n", .err)
+        case .failed(let error): ("error: \(error)\n", .err)
+        }
+    }
+}
+
+/// Where a session's events go: the REPL prints them, the console fills its panes.
+public protocol SessionOutput: Sendable {
+    func handle(_ event: SessionEvent)
+}
+
+extension Duration {
+    /// Seconds as a Double, for display.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
