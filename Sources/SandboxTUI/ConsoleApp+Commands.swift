@@ -37,7 +37,7 @@ extension ConsoleApp {
                     app.state.current = current
                     app.selectCurrentRow()
                 }
-                await self.refreshList()
+                self.watcher.refresh()
             }
         }
     }
@@ -50,7 +50,7 @@ extension ConsoleApp {
         Task { [session] in
             let status = await session.perform(.new(what), output: output)
             let current = await session.currentName
-            await self.refreshList()
+            self.watcher.refresh()
             self.post { app in
                 if let current { app.state.pending[current] = nil }
                 app.state.current = current

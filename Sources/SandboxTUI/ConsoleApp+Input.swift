@@ -61,8 +61,7 @@ extension ConsoleApp {
             say(state.mouse ? "mouse captured (F9 releases it for selecting text)" : "mouse released: select text as usual")
         case (.toggleAll, _):
             state.showAll.toggle()
-            showAllFlag.store(state.showAll, ordering: .relaxed)
-            Task { await refreshList() }
+            watcher.setShowAll(state.showAll)
         case (.restoreKept, _): restoreKept()
         case (.discardKept, _): discardKept()
         case (.redraw, _): dirty = true

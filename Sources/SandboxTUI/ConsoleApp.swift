@@ -26,8 +26,8 @@ public final class ConsoleApp: @unchecked Sendable {
     var terminal: CursesTerminal?
     var lineEditor: PtyLineEditor?
 
-    /// The list toggle, read by the monitor tasks.
-    let showAllFlag = Atomic<Bool>(false)
+    /// The sandboxes, live from the daemon.
+    let watcher: SandboxWatcher
     private let inbox = Mutex<[@Sendable (ConsoleApp) -> Void]>([])
     private var wakeFDs: [Int32] = [-1, -1]
     nonisolated(unsafe) static var signalFD: Int32 = -1
@@ -52,6 +52,7 @@ public final class ConsoleApp: @unchecked Sendable {
         self.engine = engine
         self.options = options
         session = Session(engine: engine, creator: .tui, pool: pool)
+        watcher = SandboxWatcher(engine: engine, pollInterval: .milliseconds(Int64((options.pollInterval * 1000).rounded())))
         state.output = OutputLog(limit: options.scrollback)
         state.ascii = options.ascii
         state.address = engine.address
@@ -85,9 +86,10 @@ public final class ConsoleApp: @unchecked Sendable {
         if let problem = RuntimeRegistry.standardProblem { state.message = ("\(problem); using the built-in runtimes", true) }
         kept = recovery.store.left()
         offerKept()
-        startMonitor()
+        startWatching()
         Task { [session] in await session.warmUp() }
         defer {
+            watcher.stop()
             for task in monitorTasks { task.cancel() }
             journalTask?.cancel()
             runningTask?.cancel()
@@ -211,53 +213,22 @@ public final class ConsoleApp: @unchecked Sendable {
 
     // MARK: Watching the daemon
 
-    /// Docker's event stream for changes within a second, a poll as a fallback, and reconnection
-    /// with backoff when the daemon goes away.
-    private func startMonitor() {
-        let engine = self.engine
-        let events = Task { [weak self] in
-            var backoff = 0.5
-            while !Task.isCancelled {
-                do {
-                    let api = try await engine.connect()
-                    self?.post { app in app.state.connection = .connected(api: api) }
-                    backoff = 0.5
-                    await self?.refreshList()
-                    for try await _ in engine.changes() {
-                        await self?.refreshList()
-                        // The daemon can announce a death a moment before its list says so.
-                        Task { [weak self] in
-                            try? await Task.sleep(for: .milliseconds(150))
-                            await self?.refreshList()
-                        }
-                    }
-                } catch {
+    /// The watcher's updates, applied on the UI thread (it owns the event stream, the poll and
+    /// the reconnection).
+    private func startWatching() {
+        watcher.start()
+        let updates = watcher.updates
+        monitorTasks = [Task { [weak self] in
+            for await update in updates {
+                switch update {
+                case .connected(let api): self?.post { $0.state.connection = .connected(api: api) }
+                case .sandboxes(let list): self?.post { $0.updateList(list) }
+                case .down(let error):
                     let reason = Self.shortReason(error)
-                    self?.post { app in app.state.connection = .down(reason) }
+                    self?.post { $0.state.connection = .down(reason) }
                 }
-                try? await Task.sleep(for: .milliseconds(Int(backoff * 1000)))
-                backoff = min(8, backoff * 2)
             }
-        }
-        let interval = options.pollInterval
-        let polling = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-                await self?.refreshList()
-            }
-        }
-        monitorTasks = [events, polling]
-    }
-
-    func refreshList() async {
-        let showAll = showAllFlag.load(ordering: .relaxed)
-        do {
-            let list = try await engine.list(all: showAll)
-            post { app in app.updateList(list) }
-        } catch {
-            let reason = Self.shortReason(error)
-            post { app in app.state.connection = .down(reason) }
-        }
+        }]
     }
 
     private func updateList(_ list: [SandboxInfo]) {
@@ -274,9 +245,6 @@ public final class ConsoleApp: @unchecked Sendable {
         }
         dirty = true
         if state.current == nil, let first = state.selectedSandbox, first.isRunning, first.managed { selectionChanged() }
-        Task { [weak self, engine] in
-            if let api = try? await engine.connect() { self?.post { $0.state.connection = .connected(api: api) } }
-        }
     }
 
     /// The status line's word for a lost connection, from the error's case, not its wording.
