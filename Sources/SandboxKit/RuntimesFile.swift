@@ -85,6 +85,9 @@ public enum RuntimesFile {
 
 /// The part of TOML the runtimes file needs: `[table]` and `[table.sub]` headers, and keys whose
 /// values are strings, arrays of strings, or inline tables of strings. Errors carry the line.
+/// Not LebJe/TOMLKit (0.6.0, in the mirror): its values carry no source position (only its parse
+/// errors do), so "packages must be an array of strings" could no longer name the key's line,
+/// and it would add toml++ (C++) to every build.
 enum MiniTOML {
     enum Value: Equatable { case string(String), array([String]), table([String: String]) }
     struct Entry { var value: Value; var line: Int }

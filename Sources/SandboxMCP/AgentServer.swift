@@ -19,7 +19,8 @@ public enum AgentServer {
             return .init(content: [.text(text: outcome.text, annotations: nil, _meta: nil)],
                          structuredContent: outcome.structured, isError: outcome.isError)
         }
-        try await server.start(transport: LineTransport { end.yield(.brokenOutput) }) { client, _ in
+        let transport = LineTransport { end.yield(.brokenOutput) }
+        try await server.start(transport: transport) { client, _ in
             await session.setClient(client.name)
         }
         Task {
@@ -28,6 +29,10 @@ public enum AgentServer {
         }
         var iterator = endings.makeAsyncIterator()
         let ending = await iterator.next()
+        if case .disconnected = ending {
+            // A client may close its input right after its last requests: answer them first.
+            await transport.waitForAnswers(upTo: .seconds(Int64(options.defaultTimeout.rounded(.up))) + .seconds(30))
+        }
         await server.stop()
         await session.close()
         if case .signal(let number) = ending { ShutdownSignals.reraise(number) }
