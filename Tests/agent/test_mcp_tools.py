@@ -141,9 +141,11 @@ async def test_sandbox_is_labelled_journaled_and_removed(server_env, state_dir):
 
 
 async def test_keep_leaves_the_sandbox(server_env):
+    before = {s["name"] for s in sandboxes()}
     async with Connection(server_env, "--keep") as c:
         await c.call("execute", command="true")
-    kept = [s for s in sandboxes() if s.get("createdBy") == "agent" and s["state"] == "running"]
+    # Only the one this server made: removing every agent sandbox would hit a test run beside this one.
+    kept = [s for s in sandboxes() if s["name"] not in before and s.get("createdBy") == "agent" and s["state"] == "running"]
     assert kept
     import subprocess
     for s in kept:
