@@ -186,7 +186,6 @@ public actor DockerSandbox {
             do {
                 let id = try await task.value
                 if case .starting = state { state = .running(id) }
-                _ = runnerPlacement(for: id)  // under way while the caller gets on
                 return id
             } catch {
                 if case .starting = state { state = .idle }
@@ -212,6 +211,11 @@ public actor DockerSandbox {
         }
         runner = (container, placement)
         return placement
+    }
+
+    /// A pool's waiting sandbox handed over as this one: its runner is placed already.
+    func inheritRunner(from member: DockerSandbox, container: String) async {
+        runner = (container, await member.runnerPlacement(for: container))
     }
 
     /// Records that the runner could not start in `container`; later commands use plain exec.
@@ -303,6 +307,7 @@ public actor DockerSandbox {
         } catch DockerError.conflict(let message) where message.contains("already in use") {
             throw SandboxError.invalidArgument("a container named \(name) already exists; pick another name")
         }
+        _ = runnerPlacement(for: id)  // into the created container, while it starts
         do {
             try await client.startContainer(id)
         } catch {

@@ -76,6 +76,12 @@ extension DockerSandbox {
         if let arch = try? await client.version().arch, arch != RunnerBinary.architecture {
             return .failure(RunnerUnavailable(reason: "the daemon runs \(arch) containers and the runner is built for \(RunnerBinary.architecture)"))
         }
+        // Another process of ours placed it already (each `sandbox exec` is a new process): a stat
+        // costs a few ms, an archive PUT tens (the daemon re-executes itself to unpack it).
+        if let placed = try? await client.statPath(container, path: RunnerBinary.containerPath),
+           placed.isRegular, placed.size == Int64(binary.count), placed.mode & 0o777 == 0o755 {
+            return .success(RunnerBinary.containerPath)
+        }
         let directory = String(parent(of: RunnerBinary.containerPath).dropFirst())
         let archive = Tar.archive([
             TarEntry(path: directory, kind: .directory, mode: 0o755),

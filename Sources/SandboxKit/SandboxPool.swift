@@ -117,7 +117,9 @@ public actor SandboxPool {
             try? await member.stop()
             return nil
         }
-        return DockerSandbox(like: template, name: template.name, adopting: (id, member.sandboxID))
+        let adopted = DockerSandbox(like: template, name: template.name, adopting: (id, member.sandboxID))
+        await adopted.inheritRunner(from: member, container: id)
+        return adopted
     }
 
     /// After a take, the refill waits this long: the caller's first command in the sandbox it
