@@ -144,9 +144,7 @@ public final class DockerClient: Sendable {
 
     /// Time to the response's head: a streamed body (logs, attach) goes on after it.
     private static func milliseconds(since start: ContinuousClock.Instant) -> String {
-        let elapsed = start.duration(to: .now).components
-        let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
-        return String(format: "%.1f ms", ms)
+        String(format: "%.1f ms", start.duration(to: .now).seconds * 1000)
     }
 
     // MARK: Errors

@@ -64,8 +64,3 @@ public enum SessionEvent: Sendable {
 public protocol SessionOutput: Sendable {
     func handle(_ event: SessionEvent)
 }
-
-extension Duration {
-    /// Seconds as a Double, for display.
-    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import NIOCore
 
 /// A pool's sign of life on each of its waiting sandboxes: a file whose modification time the
 /// pool rewrites every ``interval``. `prune` reads it through the daemon, so it needs neither
@@ -35,12 +36,8 @@ enum PoolHeartbeat {
 extension DockerSandbox {
     /// Rewrites this (waiting) sandbox's heartbeat with the current time.
     func writeHeartbeat(at time: Date = Date()) async throws {
-        let archive = Tar.archive([
-            TarEntry(path: String(Self.parent(of: PoolHeartbeat.path).dropFirst()), kind: .directory, mode: 0o755, mtime: time),
-            TarEntry(path: String(PoolHeartbeat.path.dropFirst()), mode: 0o644, mtime: time),
-        ])
         do {
-            try await docker().putArchive(try await containerID(), directory: "/", tar: .bytes(archive))
+            try await Self.placeFile(PoolHeartbeat.path, ByteBuffer(), mode: 0o644, mtime: time, in: try await containerID(), client: try docker())
         } catch { throw SandboxError.wrap(error) }
     }
 }

@@ -82,17 +82,22 @@ extension DockerSandbox {
            placed.isRegular, placed.size == Int64(binary.count), placed.mode & 0o777 == 0o755 {
             return .success(RunnerBinary.containerPath)
         }
-        let directory = String(parent(of: RunnerBinary.containerPath).dropFirst())
-        let archive = Tar.archive([
-            TarEntry(path: directory, kind: .directory, mode: 0o755),
-            TarEntry(path: String(RunnerBinary.containerPath.dropFirst()), mode: 0o755, data: ByteBuffer(data: binary)),
-        ])
         do {
-            try await client.putArchive(container, directory: "/", tar: .bytes(archive))
+            try await placeFile(RunnerBinary.containerPath, ByteBuffer(data: binary), mode: 0o755, in: container, client: client)
         } catch {
             return .failure(RunnerUnavailable(reason: "it could not be placed in the container: \(SandboxError.wrap(error))"))
         }
         return .success(RunnerBinary.containerPath)
+    }
+
+    /// One file of ours (the runner, a pool's heartbeat) at an absolute path, its directory 0755.
+    static func placeFile(_ path: String, _ data: ByteBuffer, mode: UInt32, mtime: Date = Date(),
+                          in container: String, client: DockerClient) async throws {
+        let archive = Tar.archive([
+            TarEntry(path: String(parent(of: path).dropFirst()), kind: .directory, mode: 0o755, mtime: mtime),
+            TarEntry(path: String(path.dropFirst()), mode: mode, mtime: mtime, data: data),
+        ])
+        try await client.putArchive(container, directory: "/", tar: .bytes(archive))
     }
 
     /// Ends a command: through its runner when it has one (which kills its whole tree), else, or

@@ -82,7 +82,7 @@ public actor AgentSession {
         if let journal {
             try? journal.append(JournalEntry(
                 client: clientName, tool: name, arguments: arguments.mapValues(Arguments.describe), result: outcome.text,
-                isError: outcome.isError, milliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)))
+                isError: outcome.isError, milliseconds: Int(elapsed.seconds * 1000)))
         }
         return outcome
     }

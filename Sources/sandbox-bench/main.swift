@@ -21,14 +21,10 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw BenchFailure(description: message()) }
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
 func timed(_ body: () async throws -> Void) async rethrows -> Double {
     let start = ContinuousClock.now
     try await body()
-    return seconds(ContinuousClock.now - start)
+    return (ContinuousClock.now - start).seconds
 }
 
 /// A started sandbox for the scenarios that measure one operation on a warm container.
