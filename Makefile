@@ -5,16 +5,16 @@ LOCAL_PYTHON_IMAGE := sandbox-test/python:3.11
 
 .PHONY: run test bench setup build release clean runner
 
-# The supervisor the engine places in every sandbox (runner/sandbox-runner.c): static, so it runs
-# in any Linux image. musl keeps it at ~60 KB (glibc: ~800 KB); it is put next to the binaries.
+# The supervisor the engine places in every sandbox (runner/*.c): static, so it runs in any Linux
+# image. musl keeps it at ~60 KB (glibc: ~800 KB); it is put next to the binaries.
 RUNNER := .build/runner/sandbox-runner
 RUNNER_CC := $(shell command -v musl-gcc || echo cc)
 
 runner: $(RUNNER)
 
-$(RUNNER): runner/sandbox-runner.c
+$(RUNNER): $(wildcard runner/*.c runner/*.h)
 	@mkdir -p $(@D)
-	$(RUNNER_CC) -static -Os -Wall -Wextra -Werror -o $@ $<
+	$(RUNNER_CC) -static -Os -Wall -Wextra -Werror -o $@ $(filter %.c,$^)
 	strip $@
 
 setup:

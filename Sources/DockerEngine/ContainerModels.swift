@@ -18,6 +18,7 @@ public struct ContainerConfig: Encodable, Sendable {
     public struct HostConfig: Encodable, Sendable {
         public var initProcess: Bool = true
         public var binds: [String] = []
+        public var mounts: [Mount] = []
         public var memory: Int64?
         public var memorySwap: Int64?
         public var nanoCPUs: Int64?
@@ -30,9 +31,26 @@ public struct ContainerConfig: Encodable, Sendable {
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case initProcess = "Init", binds = "Binds", memory = "Memory", memorySwap = "MemorySwap", nanoCPUs = "NanoCpus"
+            case initProcess = "Init", binds = "Binds", mounts = "Mounts", memory = "Memory", memorySwap = "MemorySwap", nanoCPUs = "NanoCpus"
             case pidsLimit = "PidsLimit", networkMode = "NetworkMode", securityOpt = "SecurityOpt"
             case capDrop = "CapDrop", capAdd = "CapAdd", runtime = "Runtime"
+        }
+    }
+
+    /// A bind mount (`Mounts`, not `Binds`: a missing source is an error, never a new directory).
+    public struct Mount: Encodable, Sendable, Equatable {
+        public var source: String
+        public var target: String
+        public var readOnly: Bool
+        public init(source: String, target: String, readOnly: Bool) { (self.source, self.target, self.readOnly) = (source, target, readOnly) }
+
+        public func encode(to encoder: any Encoder) throws {
+            enum Keys: String, CodingKey { case type = "Type", source = "Source", target = "Target", readOnly = "ReadOnly" }
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode("bind", forKey: .type)
+            try container.encode(source, forKey: .source)
+            try container.encode(target, forKey: .target)
+            try container.encode(readOnly, forKey: .readOnly)
         }
     }
 }

@@ -9,16 +9,18 @@ extension DockerClient {
         public var cmd: [String]
         public var env: [String]
         public var workingDir: String?
+        /// With stdin attached, start it with ``DockerClient/withAttachedExec(_:_:)``.
+        public var attachStdin = false
         public var attachStdout = true
         public var attachStderr = true
         public var tty = false
 
-        public init(cmd: [String], env: [String] = [], workingDir: String? = nil) {
-            (self.cmd, self.env, self.workingDir) = (cmd, env, workingDir)
+        public init(cmd: [String], env: [String] = [], workingDir: String? = nil, attachStdin: Bool = false) {
+            (self.cmd, self.env, self.workingDir, self.attachStdin) = (cmd, env, workingDir, attachStdin)
         }
 
         enum CodingKeys: String, CodingKey {
-            case cmd = "Cmd", env = "Env", workingDir = "WorkingDir", attachStdout = "AttachStdout"
+            case cmd = "Cmd", env = "Env", workingDir = "WorkingDir", attachStdin = "AttachStdin", attachStdout = "AttachStdout"
             case attachStderr = "AttachStderr", tty = "Tty"
         }
     }

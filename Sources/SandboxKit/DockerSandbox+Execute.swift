@@ -12,8 +12,9 @@ extension DockerSandbox {
     /// container and the result has exit code 124 with the output so far.
     public func execute(_ command: String, timeout: Duration? = nil) async throws -> ExecuteResult {
         let collector = OutputCollector(limit: Self.outputLimit)
-        let exit = try await run(command, timeout: timeout) { frame in collector.append(frame) }
+        let exit = try await run(command, timeout: timeout, cap: Self.outputLimit) { frame in collector.append(frame) }
         var (output, truncated) = collector.result()
+        truncated = truncated || exit.truncatedAtSource
         if exit.outOfMemory { output += (output.isEmpty || output.hasSuffix("\n") ? "" : "\n") + outOfMemoryNote }
         return ExecuteResult(output: output, exitCode: exit.exitCode, truncated: truncated, timedOut: exit.timedOut,
                              outOfMemory: exit.outOfMemory, duration: exit.duration)
@@ -57,50 +58,108 @@ extension DockerSandbox {
         return exit
     }
 
-    /// The core of both forms: create and start an exec, hand every output frame to `onFrame`,
-    /// enforce the timeout, and kill everything the command started on timeout or cancellation.
-    func run(_ command: String, timeout: Duration?, onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
+    /// The core of both forms: run the command through the sandbox's runner (or, where it has
+    /// none, a `docker exec` of its own), hand every output frame to `onFrame`, enforce the
+    /// timeout, and kill everything the command started on timeout or cancellation. `cap`:
+    /// characters the runner keeps before counting the rest away (0: all).
+    func run(_ command: String, timeout: Duration?, cap: Int = 0, onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let container = try await containerID()
         let client = try docker()
-        let runner = try? await runnerPlacement(for: container).value.get()
+        guard let session = await openSession(for: container) else {
+            return try await runByExec(command, timeout: timeout, container: container, client: client, onFrame: onFrame)
+        }
         do {
-            return try await run(command, timeout: timeout, runner: runner, container: container, client: client, onFrame: onFrame)
-        } catch let failed as RunnerUnavailable {
-            // The command never started (the runtime refused the runner): run it without.
-            runnerFailed(in: container, reason: failed.reason)
-            return try await run(command, timeout: timeout, runner: nil, container: container, client: client, onFrame: onFrame)
+            return try await run(command, timeout: timeout, cap: cap, session: session, container: container, client: client, onFrame: onFrame)
+        } catch let lost as RunnerSessionLost {
+            // Killed with its container? Its state can lag the connection's end by a few ms.
+            _ = try? await containerStops(container, client: client, within: .milliseconds(300))
+            let explained = await explainFailure(lost, container: container)
+            if explained is RunnerSessionLost {
+                throw SandboxError.commandFailed("the sandbox's runner ended while the command ran (\(lost.reason)); run it again")
+            }
+            throw explained
         }
     }
 
-    private func run(_ command: String, timeout: Duration?, runner: String?, container: String, client: DockerClient,
+    private func run(_ command: String, timeout: Duration?, cap: Int, session: RunnerSession, container: String, client: DockerClient,
                      onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let token = UUID().uuidString
         let started = ContinuousClock.now
+        let exit = Mutex<(status: Int32, truncated: Bool)?>(nil)
+        let failure = Mutex<String?>(nil)
+        let id = try session.send(.exec(
+            token: token, workDir: workDir, environment: ["\(ProcessMarker.variable)=\(token)"], argv: ["sh", "-c", command],
+            timeoutMilliseconds: UInt32(clamping: timeout.map(Self.milliseconds) ?? 0), cap: UInt32(clamping: cap))
+        ) { answer in
+            switch answer {
+            case .stdout(let bytes): onFrame(OutputFrame(stream: .stdout, bytes: bytes))
+            case .stderr(let bytes): onFrame(OutputFrame(stream: .stderr, bytes: bytes))
+            case .exit(let status, let truncated): exit.withLock { $0 = (status, truncated) }
+            case .error(_, let message): failure.withLock { $0 = message }
+            default: break
+            }
+        }
+        // The runner enforces the timeout itself. Past it and a grace, or on a cancel, we ask the
+        // runner to end the command; if it does not answer (stopped, say), we kill from outside.
+        let abandoned = Atomic<Bool>(false)
+        let stopWaiting: @Sendable () async -> Void = {
+            try? session.enqueue(.cancel, id: id)
+            try? await Task.sleep(for: Self.helperDeadline)
+            guard session.isWaiting(id) else { return }
+            await Self.endCommand(token: token, runner: RunnerBinary.containerPath, in: container, client: client)
+            abandoned.store(true, ordering: .relaxed)
+            session.abandon(id)
+        }
+        let backstop = timeout.map { limit in
+            Task {
+                try await Task.sleep(for: limit + Self.runnerGrace)
+                await stopWaiting()
+            }
+        }
+        let outcome = await withTaskCancellationHandler {
+            await session.wait(id)
+        } onCancel: {
+            Task { await stopWaiting() }
+        }
+        backstop?.cancel()
+        if Task.isCancelled { throw CancellationError() }
+        let duration = ContinuousClock.now - started
+        if abandoned.load(ordering: .relaxed) { return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration) }
+        if case .failure(let lost) = outcome { throw lost }
+        if let message = failure.withLock({ $0 }) { throw SandboxError.commandFailed("the runner could not start the command: \(message)") }
+        guard let exit = exit.withLock({ $0 }) else { throw RunnerSessionLost(reason: "the runner answered the command without its exit") }
+        if let timeout, exit.status == timeoutExitCode, duration >= timeout {
+            return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration, truncatedAtSource: exit.truncated)
+        }
+        let oom = exit.status == 137 ? await oomKillsRose(container, client: client) : false
+        return ExecExit(exitCode: exit.status, timedOut: false, duration: duration, outOfMemory: oom, truncatedAtSource: exit.truncated)
+    }
+
+    /// A command by plain `docker exec`, where the sandbox has no runner: its processes are found
+    /// by an environment marker at a timeout or cancel (which a command can remove).
+    private func runByExec(_ command: String, timeout: Duration?, container: String, client: DockerClient,
+                           onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
+        let token = UUID().uuidString
+        let started = ContinuousClock.now
         let timedOut = Atomic<Bool>(false)
-        let gate = runner.map { _ in RunnerStartGate() }
-        let argv = ["sh", "-c", command]
         do {
-            // The runner enforces the timeout itself (killing needs no new process, so a fork
-            // bomb at the pids limit cannot stop it); our own timer is the backstop.
-            let runnerTimeout = timeout.map(Self.milliseconds) ?? 0
             let execID = try await client.createExec(container: container, .init(
-                cmd: runner.map { [$0, "exec", token, String(runnerTimeout), "--"] + argv } ?? argv,
-                env: ["\(ProcessMarker.variable)=\(token)"], workingDir: workDir))
+                cmd: ["sh", "-c", command], env: ["\(ProcessMarker.variable)=\(token)"], workingDir: workDir))
             let output = try await client.startExec(execID)
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
-                    for try await frame in output { (gate?.pass(frame) ?? [frame]).forEach(onFrame) }
+                    for try await frame in output { onFrame(frame) }
                     return true
                 }
                 if let timeout {
                     group.addTask {
-                        try await Task.sleep(for: timeout + (runner == nil ? .zero : Self.runnerGrace))
+                        try await Task.sleep(for: timeout)
                         return false
                     }
                 }
                 if try await group.next() == false {
                     timedOut.store(true, ordering: .relaxed)
-                    await Self.endCommand(token: token, runner: runner, in: container, client: client)
+                    await Self.endCommand(token: token, runner: nil, in: container, client: client)
                     // The stream closes once the processes are gone; do not wait on it forever.
                     group.addTask {
                         try await Task.sleep(for: .seconds(1))
@@ -112,28 +171,17 @@ extension DockerSandbox {
             }
             if Task.isCancelled { throw CancellationError() }
             let duration = ContinuousClock.now - started
-            if timedOut.load(ordering: .relaxed) {
-                gate?.release().forEach(onFrame)
-                return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration)
-            }
+            if timedOut.load(ordering: .relaxed) { return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration) }
             let inspect = try await finished(execID, client: client, container: container)
-            if let gate {
-                if let failure = gate.failure(inspect) { throw failure }
-                gate.release().forEach(onFrame)
-            }
             let code = Int32(truncatingIfNeeded: inspect.exitCode ?? 0)
-            if runner != nil, let timeout, code == timeoutExitCode, duration >= timeout {
-                return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration)  // the runner's deadline
-            }
             let oom = code == 137 ? await oomKillsRose(container, client: client) : false
             return ExecExit(exitCode: code, timedOut: false, duration: duration, outOfMemory: oom)
         } catch {
             if Task.isCancelled {
                 // Wait for the kill, from a task of its own: this one's requests are cancelled.
-                await Task { await Self.endCommand(token: token, runner: runner, in: container, client: client) }.value
+                await Task { await Self.endCommand(token: token, runner: nil, in: container, client: client) }.value
                 throw CancellationError()
             }
-            if error is RunnerUnavailable { throw error }
             throw await explainFailure(error, container: container)
         }
     }

@@ -38,8 +38,9 @@ public actor DockerSandbox {
     private var rebuildRuntime = false
     /// OOM kills seen in this container so far, to tell a new one from an old one.
     private var oomKillsSeen = 0
-    /// The supervisor of the current container: its placement, under way or done.
-    private var runner: (container: String, placement: Task<Result<String, RunnerUnavailable>, Never>)?
+    /// The runner of the current container (Runner.swift), and how often something in the sandbox ended it.
+    var runner: RunnerSlot?
+    var runnerLosses = 0
 
     /// The image used when neither an image nor a runtime is given (`SANDBOX_DEFAULT_IMAGE` overrides it).
     public static var defaultImage: String {
@@ -137,6 +138,8 @@ public actor DockerSandbox {
 
     // MARK: Lifecycle
 
+    deinit { runner?.close() }
+
     /// Starts the container now instead of on first use. A no-op when it is running; after the
     /// container was lost (killed from outside), it removes the remains and starts a fresh one.
     public func start() async throws {
@@ -158,6 +161,8 @@ public actor DockerSandbox {
         case .lost(let lost, _): id = lost
         }
         state = .idle
+        runner?.close()
+        runner = nil
         if let id {
             do { try await docker().removeContainer(id) } catch { throw SandboxError.wrap(error) }
         }
@@ -191,44 +196,6 @@ public actor DockerSandbox {
                 if case .starting = state { state = .idle }
                 throw SandboxError.wrap(error)
             }
-        }
-    }
-
-    /// The placement of the supervisor in `container`, started on first ask.
-    func runnerPlacement(for container: String) -> Task<Result<String, RunnerUnavailable>, Never> {
-        if let runner, runner.container == container { return runner.placement }
-        let (client, name) = (self.client, self.name)
-        let placement = Task {
-            let result: Result<String, RunnerUnavailable>
-            do {
-                result = await Self.placeRunner(in: container, client: try client ?? DockerClient.shared())
-            } catch {
-                result = .failure(RunnerUnavailable(reason: "\(SandboxError.wrap(error))"))
-            }
-            let path: ExecutionPath = switch result { case .success: .runner; case .failure(let why): .exec(reason: why.reason) }
-            Self.logger(client).info("sandbox \(name) (container \(container.prefix(12))): commands run by \(path)")
-            return result
-        }
-        runner = (container, placement)
-        return placement
-    }
-
-    /// A pool's waiting sandbox handed over as this one: its runner is placed already.
-    func inheritRunner(from member: DockerSandbox, container: String) async {
-        runner = (container, await member.runnerPlacement(for: container))
-    }
-
-    /// Records that the runner could not start in `container`; later commands use plain exec.
-    func runnerFailed(in container: String, reason: String) {
-        Self.logger(client).warning("sandbox \(name) (container \(container.prefix(12))): the runner did not start (\(reason)); plain docker exec from now on")
-        runner = (container, Task { .failure(RunnerUnavailable(reason: reason)) })
-    }
-
-    /// How commands run in this sandbox, and why (starts the sandbox if needed).
-    public func executionPath() async throws -> ExecutionPath {
-        switch await runnerPlacement(for: try await containerID()).value {
-        case .success: .runner
-        case .failure(let unavailable): .exec(reason: unavailable.reason)
         }
     }
 
@@ -298,23 +265,38 @@ public actor DockerSandbox {
         if let runtimeName = resolved.runtimeName { config.labels[SandboxLabel.runtime] = runtimeName }
         config.hostConfig = try hostConfig()
 
+        // On a daemon on this machine the runner is bind-mounted, read-only: nothing to copy at
+        // start, and nothing in the sandbox can replace it. A daemon that cannot see our file
+        // (in a VM, say) refuses the mount; then the runner is copied in after the start.
+        if case .unix = client.host, case .success(let runner) = RunnerBinary.located {
+            config.hostConfig.mounts.append(.init(source: runner.path, target: RunnerBinary.containerPath, readOnly: true))
+        }
         let id: String
         do {
-            id = try await client.createContainer(config, name: name)
-        } catch DockerError.notFound(let message) where message.lowercased().contains("no such image") {
-            try await pull(resolved.image, client: client)
-            id = try await client.createContainer(config, name: name)
-        } catch DockerError.conflict(let message) where message.contains("already in use") {
-            throw SandboxError.invalidArgument("a container named \(name) already exists; pick another name")
+            id = try await create(config, client: client, image: resolved.image)
+        } catch DockerError.api(_, let message) where !config.hostConfig.mounts.isEmpty && message.contains("bind source path does not exist") {
+            config.hostConfig.mounts = []
+            id = try await create(config, client: client, image: resolved.image)
         }
-        _ = runnerPlacement(for: id)  // into the created container, while it starts
         do {
             try await client.startContainer(id)
         } catch {
             try? await client.removeContainer(id)
             throw SandboxError.commandFailed("could not start \(name) from \(resolved.image): \(SandboxError.wrap(error))")
         }
+        _ = runnerSlot(for: id)  // the runner's session opens while the caller gets on
         return id
+    }
+
+    private func create(_ config: ContainerConfig, client: DockerClient, image: String) async throws -> String {
+        do {
+            return try await client.createContainer(config, name: name)
+        } catch DockerError.notFound(let message) where message.lowercased().contains("no such image") {
+            try await pull(image, client: client)
+            return try await client.createContainer(config, name: name)
+        } catch DockerError.conflict(let message) where message.contains("already in use") {
+            throw SandboxError.invalidArgument("a container named \(name) already exists; pick another name")
+        }
     }
 
     private func hostConfig() throws -> ContainerConfig.HostConfig {

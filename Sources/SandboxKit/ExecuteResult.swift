@@ -31,6 +31,8 @@ public struct ExecExit: Sendable, Equatable {
     public var duration: Duration
     /// Killed by the kernel's out-of-memory killer (exit code 137 and the sandbox's OOM count rose).
     public var outOfMemory = false
+    /// The runner kept the first ``DockerSandbox/outputLimit`` characters and counted the rest away.
+    var truncatedAtSource = false
 }
 
 /// Exit code reported for a command killed at its timeout, as coreutils' `timeout` does.

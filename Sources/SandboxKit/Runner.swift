@@ -8,27 +8,32 @@ import Synchronization
 /// subreaper of everything a command starts so a timeout or cancel kills all of it, or by plain
 /// `docker exec`, where processes are found by an environment marker a command can remove.
 public enum ExecutionPath: Sendable, Equatable, CustomStringConvertible {
+    /// Through the runner resident in the sandbox: no `docker exec` per command or file.
     case runner
     case exec(reason: String)
 
     public var description: String {
         switch self {
-        case .runner: "runner (every process a command starts is killed at its timeout or cancel)"
+        case .runner: "runner (resident in the sandbox; every process a command starts is killed at its timeout or cancel)"
         case .exec(let reason): "docker exec only (\(reason)); a command that clears its environment can outlive a timeout"
         }
     }
 }
 
 /// The supervisor's host-side file. It is a static executable (no libc or packages needed in
-/// the image), copied into each sandbox through the archive API, so it works with any daemon.
+/// the image): bind-mounted read-only into the sandboxes we create on a local daemon (no cost
+/// at start, and the sandbox cannot replace it), else copied in through the archive API, so it
+/// works with any daemon.
 enum RunnerBinary {
     /// Where it goes inside a sandbox.
     static let containerPath = "/.sandbox/sandbox-runner"
 
     /// Looked up once: `$SANDBOX_RUNNER`, next to the running executable (`make build` puts it
     /// there), or `../libexec/sandbox/` beside it (`make install`).
+    /// `SANDBOX_RUNNER=off` turns it off: every command and file then goes by the Docker API alone.
     static let located: Result<(path: String, data: Data), RunnerUnavailable> = {
         let environment = ProcessInfo.processInfo.environment["SANDBOX_RUNNER"].flatMap { $0.isEmpty ? nil : $0 }
+        if environment == "off" { return .failure(RunnerUnavailable(reason: "turned off (SANDBOX_RUNNER=off)")) }
         let executable = ProgramLocation.executableDirectory
         let candidates = environment.map { [$0] } ?? [
             executable.appendingPathComponent("sandbox-runner").path,
@@ -79,7 +84,7 @@ extension DockerSandbox {
         // Another process of ours placed it already (each `sandbox exec` is a new process): a stat
         // costs a few ms, an archive PUT tens (the daemon re-executes itself to unpack it).
         if let placed = try? await client.statPath(container, path: RunnerBinary.containerPath),
-           placed.isRegular, placed.size == Int64(binary.count), placed.mode & 0o777 == 0o755 {
+           placed.isRegular, placed.size == Int64(binary.count), placed.mode & 0o111 != 0 {
             return .success(RunnerBinary.containerPath)
         }
         do {
@@ -118,52 +123,88 @@ extension DockerSandbox {
     }
 }
 
-/// Holds back the first output of a runner exec until it is known that the runner started: an
-/// exec the OCI runtime refused (the runner not executable there) has no process (pid 0) and
-/// only the runtime's "OCI runtime exec failed: …" as output, and then, as nothing ran, the
-/// command runs again without the runner. Whatever a command prints, it cannot make that
-/// happen: its exec has a pid. At most ``limit`` bytes are held.
-final class RunnerStartGate: Sendable {
-    private struct State {
-        var held: [OutputFrame] = []
-        var heldBytes = 0
-        var holding = false
-        var seenFirst = false
-    }
-    private let state = Mutex(State())
-    static let limit = 4096
+/// A sandbox's runner in one container: its session, opening or open, or why there is none.
+final class RunnerSlot: Sendable {
+    let container: String
+    let session: Task<Result<RunnerSession, RunnerUnavailable>, Never>
 
-    /// The frames to hand on now: none while holding; all that was held once past the limit.
-    func pass(_ frame: OutputFrame) -> [OutputFrame] {
-        state.withLock { state in
-            if !state.seenFirst {
-                state.seenFirst = true
-                state.holding = frame.bytes.readableBytesView.starts(with: "OCI runtime".utf8)
+    init(container: String, session: Task<Result<RunnerSession, RunnerUnavailable>, Never>) {
+        (self.container, self.session) = (container, session)
+    }
+
+    /// Closes the session once it is open: the runner then ends whatever it still runs.
+    func close() {
+        let session = self.session
+        Task { if case .success(let open) = await session.value { open.close() } }
+    }
+}
+
+extension DockerSandbox {
+    /// How often a sandbox's runner is started again after something in the sandbox ended it.
+    static let runnerRestarts = 3
+
+    /// The runner slot of `container`: placing the runner and opening its session start on first ask.
+    func runnerSlot(for container: String) -> RunnerSlot {
+        if let runner, runner.container == container { return runner }
+        let (client, name) = (self.client, self.name)
+        let logger = Self.logger(client)
+        let session = Task { () -> Result<RunnerSession, RunnerUnavailable> in
+            let result: Result<RunnerSession, RunnerUnavailable>
+            do {
+                let client = try client ?? DockerClient.shared()
+                switch await Self.placeRunner(in: container, client: client) {
+                case .failure(let unavailable): result = .failure(unavailable)
+                case .success(let path):
+                    result = await RunnerSession.open(path: path, container: container, client: client) { reason in
+                        logger.info("sandbox \(name) (container \(container.prefix(12))): runner session over: \(reason)")
+                    }
+                }
+            } catch {
+                result = .failure(RunnerUnavailable(reason: "\(SandboxError.wrap(error))"))
             }
-            guard state.holding else { return [frame] }
-            state.held.append(frame)
-            state.heldBytes += frame.bytes.readableBytes
-            guard state.heldBytes > Self.limit else { return [] }
-            state.holding = false
-            defer { state.held = [] }
-            return state.held
+            let path: ExecutionPath = switch result { case .success: .runner; case .failure(let why): .exec(reason: why.reason) }
+            logger.info("sandbox \(name) (container \(container.prefix(12))): commands run by \(path)")
+            return result
         }
+        let slot = RunnerSlot(container: container, session: session)
+        runner = slot
+        return slot
     }
 
-    /// Why the runner did not start, when the finished exec had no process; else nil, and the
-    /// held frames go out with ``release()``.
-    func failure(_ inspect: ExecInspect) -> RunnerUnavailable? {
-        state.withLock { state in
-            guard state.holding, inspect.pid == 0 else { return nil }
-            let text = state.held.map { String(buffer: $0.bytes) }.joined().trimmingCharacters(in: .whitespacesAndNewlines)
-            return RunnerUnavailable(reason: "the runner could not start: \(text)")
+    /// The open runner session of `container`, or nil: plain `docker exec`. A session something
+    /// in the sandbox ended (killing or replacing the runner) is opened again, a few times.
+    func openSession(for container: String) async -> RunnerSession? {
+        let slot = runnerSlot(for: container)
+        guard case .success(let session) = await slot.session.value else { return nil }
+        if session.isOpen { return session }
+        guard runner === slot else { return await openSession(for: container) }  // replaced meanwhile
+        runnerLosses += 1
+        if runnerLosses > Self.runnerRestarts {
+            let reason = "something in the sandbox ended the runner \(runnerLosses) times"
+            Self.logger(client).warning("sandbox \(name) (container \(container.prefix(12))): \(reason); plain docker exec from now on")
+            runner = RunnerSlot(container: container, session: Task { .failure(RunnerUnavailable(reason: reason)) })
+            return nil
         }
+        runner = nil
+        guard case .success(let reopened) = await runnerSlot(for: container).session.value else { return nil }
+        return reopened
     }
 
-    func release() -> [OutputFrame] {
-        state.withLock { state in
-            defer { state.held = [] }
-            return state.held
-        }
+    /// A pool's waiting sandbox handed over as this one, with its runner's open session.
+    func inheritRunner(from member: DockerSandbox) async {
+        runner = await member.releaseRunner()
+    }
+
+    private func releaseRunner() -> RunnerSlot? {
+        defer { runner = nil }
+        return runner
+    }
+
+    /// How commands run in this sandbox, and why (starts the sandbox if needed).
+    public func executionPath() async throws -> ExecutionPath {
+        let container = try await containerID()
+        if await openSession(for: container) != nil { return .runner }
+        guard case .failure(let unavailable) = await runnerSlot(for: container).session.value else { return .runner }
+        return .exec(reason: unavailable.reason)
     }
 }

@@ -118,7 +118,7 @@ public actor SandboxPool {
             return nil
         }
         let adopted = DockerSandbox(like: template, name: template.name, adopting: (id, member.sandboxID))
-        await adopted.inheritRunner(from: member, container: id)
+        await adopted.inheritRunner(from: member)
         return adopted
     }
 

@@ -1,0 +1,146 @@
+import Foundation
+import NIOCore
+
+/// The frames `sandbox-runner serve` reads and writes (runner/serve.c documents the layout):
+/// u32 length (big-endian, of what follows), u8 type, u32 request id, payload.
+enum RunnerRequest {
+    case exec(token: String, workDir: String, environment: [String], argv: [String], timeoutMilliseconds: UInt32, cap: UInt32)
+    case cancel
+    /// `mode` nil: the existing file's permission bits, else 0644.
+    case write(path: String, mode: UInt32?, first: ByteBuffer)
+    case writeData(ByteBuffer)
+    case writeEnd
+    case read(path: String, limit: UInt64)
+
+    /// The most the runner accepts in one frame (its MAX_REQUEST, less room for a write's path).
+    static let maxFrame = 1024 * 1024
+    /// A write's content goes in chunks of this size.
+    static let chunk = 512 * 1024
+
+    var type: UInt8 {
+        switch self {
+        case .exec: 1
+        case .cancel: 2
+        case .write: 3
+        case .writeData: 4
+        case .writeEnd: 5
+        case .read: 6
+        }
+    }
+
+    func encoded(id: UInt32) throws -> ByteBuffer {
+        var payload = ByteBuffer()
+        switch self {
+        case .exec(let token, let workDir, let environment, let argv, let timeout, let cap):
+            guard let envCount = UInt16(exactly: environment.count), let argCount = UInt16(exactly: argv.count) else {
+                throw SandboxError.invalidArgument("too many environment variables or arguments for one command")
+            }
+            payload.writeMultipleIntegers(timeout, cap, envCount, argCount)
+            for string in [token, workDir] + environment + argv { try payload.writeNulTerminated(string) }
+        case .cancel, .writeEnd:
+            break
+        case .write(let path, let mode, var first):
+            payload.writeInteger(mode ?? 0xFFFF_FFFF)
+            try payload.writeNulTerminated(path)
+            payload.writeBuffer(&first)
+        case .writeData(var data):
+            payload.writeBuffer(&data)
+        case .read(let path, let limit):
+            payload.writeInteger(limit)
+            try payload.writeNulTerminated(path)
+        }
+        guard payload.readableBytes <= Self.maxFrame else {
+            throw SandboxError.invalidArgument("the command is too long (over \(Self.maxFrame / 1024) KiB with its environment)")
+        }
+        var frame = ByteBuffer()
+        frame.reserveCapacity(9 + payload.readableBytes)
+        frame.writeMultipleIntegers(UInt32(5 + payload.readableBytes), type, id)
+        frame.writeBuffer(&payload)
+        return frame
+    }
+}
+
+/// What the runner says, for one request (or, for `hello`, for the session).
+enum RunnerAnswer: Equatable {
+    case hello(version: String)
+    case started(pid: UInt32)
+    case stdout(ByteBuffer)
+    case stderr(ByteBuffer)
+    case exit(status: Int32, truncated: Bool)
+    case error(code: UInt32, message: String)
+    case ok
+    case data(ByteBuffer)
+    case end(size: UInt64)
+    case pong
+}
+
+/// The runner is inside the sandbox, so what it sends is checked like any outside input: a
+/// frame over ``maxFrame``, of an unknown type or with a short payload ends the session.
+struct RunnerProtocolError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Splits the runner's stdout into answers; input may be split anywhere.
+struct RunnerAnswerDecoder {
+    /// The runner's largest frame is a 256 KiB read chunk; anything far over it is not ours.
+    static let maxFrame = 1024 * 1024
+    private var buffer = ByteBuffer()
+
+    mutating func feed(_ bytes: ByteBuffer) throws -> [(id: UInt32, answer: RunnerAnswer)] {
+        var bytes = bytes
+        buffer.writeBuffer(&bytes)
+        var answers: [(UInt32, RunnerAnswer)] = []
+        while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) {
+            guard length >= 5, length <= Self.maxFrame else {
+                throw RunnerProtocolError(description: Self.describe(buffer))
+            }
+            guard buffer.readableBytes >= 4 + Int(length) else { break }
+            buffer.moveReaderIndex(forwardBy: 4)
+            guard let type = buffer.readInteger(as: UInt8.self), let id = buffer.readInteger(as: UInt32.self),
+                  var payload = buffer.readSlice(length: Int(length) - 5) else { break }
+            answers.append((id, try Self.answer(type: type, payload: &payload)))
+        }
+        buffer.discardReadBytes()
+        return answers
+    }
+
+    private static func answer(type: UInt8, payload: inout ByteBuffer) throws -> RunnerAnswer {
+        func short() -> RunnerProtocolError { RunnerProtocolError(description: "a short answer of type \(type) from the runner") }
+        switch type {
+        case 0x80: return .hello(version: payload.readString(length: payload.readableBytes) ?? "")
+        case 0x81:
+            guard let pid = payload.readInteger(as: UInt32.self) else { throw short() }
+            return .started(pid: pid)
+        case 0x82: return .stdout(payload)
+        case 0x83: return .stderr(payload)
+        case 0x84:
+            guard let (status, truncated, _) = payload.readMultipleIntegers(as: (Int32, UInt8, UInt64).self) else { throw short() }
+            return .exit(status: status, truncated: truncated != 0)
+        case 0x85:
+            guard let code = payload.readInteger(as: UInt32.self) else { throw short() }
+            return .error(code: code, message: String(decoding: payload.readableBytesView.prefix(4096), as: UTF8.self))
+        case 0x86: return .ok
+        case 0x87: return .data(payload)
+        case 0x88:
+            guard let size = payload.readInteger(as: UInt64.self) else { throw short() }
+            return .end(size: size)
+        case 0x89: return .pong
+        default: throw RunnerProtocolError(description: "an answer of unknown type \(type) from the runner")
+        }
+    }
+
+    /// What came instead of a frame, for the message: often the runtime's own words
+    /// ("OCI runtime exec failed: …") when the runner could not start.
+    private static func describe(_ buffer: ByteBuffer) -> String {
+        let text = String(decoding: buffer.readableBytesView.prefix(512), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "a malformed frame from the runner" : text
+    }
+}
+
+extension ByteBuffer {
+    fileprivate mutating func writeNulTerminated(_ string: String) throws {
+        guard !string.utf8.contains(0) else { throw SandboxError.invalidArgument("a NUL byte in \(string.debugDescription.prefix(60))") }
+        writeString(string)
+        writeInteger(UInt8(0))
+    }
+}

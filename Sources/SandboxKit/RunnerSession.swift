@@ -1,0 +1,209 @@
+import DockerEngine
+import Foundation
+import NIOCore
+import Synchronization
+
+/// A connection to `sandbox-runner serve` in one container, over the stdin and stdout of one
+/// attached exec: commands and file requests go as frames with ids, so many run at once, each
+/// answered without a `docker exec` of its own. One per sandbox object, so separate programs on
+/// one sandbox (a console, an MCP server, a one-shot `sandbox exec`) never see each other's output.
+final class RunnerSession: Sendable {
+    private struct State {
+        var nextID: UInt32 = 1
+        var requests: [UInt32: Request] = [:]
+        var hello: CheckedContinuation<Result<Void, RunnerUnavailable>, Never>?
+        var greeted = false
+        var ended: String?
+    }
+    /// A request's answers go to `onAnswer` as they come, on the connection's task; `wait`
+    /// returns after its last one.
+    private struct Request {
+        let onAnswer: @Sendable (RunnerAnswer) -> Void
+        var waiter: CheckedContinuation<Result<Void, RunnerSessionLost>, Never>?
+        var outcome: Result<Void, RunnerSessionLost>?
+    }
+    private let state = Mutex(State())
+    /// Frames to the runner, written in this order by one task (a cancel never overtakes its exec).
+    private let outgoing: AsyncStream<ByteBuffer>.Continuation
+    private let outgoingFrames: AsyncStream<ByteBuffer>
+    let logger: @Sendable (String) -> Void
+
+    private init(logger: @escaping @Sendable (String) -> Void) {
+        (outgoingFrames, outgoing) = AsyncStream.makeStream()
+        self.logger = logger
+    }
+
+    /// Starts the runner at `path` in `container` and waits (at most ``DockerSandbox/helperDeadline``)
+    /// for its greeting.
+    static func open(path: String, container: String, client: DockerClient,
+                     logger: @escaping @Sendable (String) -> Void) async -> Result<RunnerSession, RunnerUnavailable> {
+        let exec: String
+        do {
+            exec = try await client.createExec(container: container, .init(cmd: [path, "serve"], attachStdin: true))
+        } catch {
+            return .failure(RunnerUnavailable(reason: "the runner could not be started: \(SandboxError.wrap(error))"))
+        }
+        let session = RunnerSession(logger: logger)
+        Task { await session.pump(exec, client: client) }
+        let greeted = await withDeadline(DockerSandbox.helperDeadline) {
+            await withCheckedContinuation { continuation in session.awaitHello(continuation) }
+        }
+        switch greeted {
+        case .success?: return .success(session)
+        case .failure(let unavailable)?:
+            session.close()
+            return .failure(unavailable)
+        case nil:
+            session.close()
+            return .failure(RunnerUnavailable(reason: "the runner did not answer within \(DockerSandbox.helperDeadline)"))
+        }
+    }
+
+    private func awaitHello(_ continuation: CheckedContinuation<Result<Void, RunnerUnavailable>, Never>) {
+        let now: Result<Void, RunnerUnavailable>? = state.withLock { state in
+            if state.greeted { return .success(()) }
+            if let ended = state.ended { return .failure(RunnerUnavailable(reason: ended)) }
+            state.hello = continuation
+            return nil
+        }
+        if let now { continuation.resume(returning: now) }
+    }
+
+    /// Whether the session still runs; a lost one is replaced by the sandbox.
+    var isOpen: Bool { state.withLock { $0.ended == nil } }
+
+    /// Ends the session: the runner reads end of file and ends every command it runs.
+    func close() { outgoing.finish() }
+
+    /// Sends `request`; its answers go to `onAnswer`. Pair each with ``wait(_:)``.
+    func send(_ request: RunnerRequest, onAnswer: @escaping @Sendable (RunnerAnswer) -> Void) throws -> UInt32 {
+        let id = try state.withLock { state -> UInt32 in
+            if let ended = state.ended { throw RunnerSessionLost(reason: ended) }
+            var id = state.nextID
+            while state.requests[id] != nil { id = id == UInt32.max ? 1 : id + 1 }
+            state.nextID = id == UInt32.max ? 1 : id + 1
+            state.requests[id] = Request(onAnswer: onAnswer)
+            return id
+        }
+        do { try enqueue(request, id: id) } catch {
+            _ = state.withLock { $0.requests.removeValue(forKey: id) }
+            throw error
+        }
+        return id
+    }
+
+    /// One more frame of a request already sent (a write's data, a cancel).
+    func enqueue(_ request: RunnerRequest, id: UInt32) throws {
+        outgoing.yield(try request.encoded(id: id))
+    }
+
+    /// Waits for the last answer to `id`, the end of the session, or ``abandon(_:)``. Not ended
+    /// by cancellation: a cancelled caller sends a cancel and still waits for the kill to finish.
+    func wait(_ id: UInt32) async -> Result<Void, RunnerSessionLost> {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Result<Void, RunnerSessionLost>? in
+                guard let request = state.requests[id] else { return .failure(RunnerSessionLost(reason: state.ended ?? "no such request")) }
+                if let outcome = request.outcome {
+                    state.requests[id] = nil
+                    return outcome
+                }
+                state.requests[id]?.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Whether `id` still waits for answers.
+    func isWaiting(_ id: UInt32) -> Bool { state.withLock { $0.requests[id].map { $0.outcome == nil } ?? false } }
+
+    /// Ends `id` now, for a runner that does not answer it; the session is given up too, as
+    /// whatever stopped the runner from answering stops it for the next request as well.
+    func abandon(_ id: UInt32) {
+        complete(id, .failure(RunnerSessionLost(reason: "the runner did not answer")))
+        end("the runner stopped answering", close: true)
+    }
+
+    private func complete(_ id: UInt32, _ outcome: Result<Void, RunnerSessionLost>) {
+        let waiter = state.withLock { state -> CheckedContinuation<Result<Void, RunnerSessionLost>, Never>? in
+            guard let request = state.requests[id], request.outcome == nil else { return nil }
+            if let waiter = request.waiter {
+                state.requests[id] = nil
+                return waiter
+            }
+            state.requests[id]?.outcome = outcome
+            return nil
+        }
+        waiter?.resume(returning: outcome)
+    }
+
+    /// Runs the connection: writes what is queued, reads and routes answers, and at the end
+    /// fails whatever is still waiting.
+    private func pump(_ exec: String, client: DockerClient) async {
+        var reason = "the runner ended"
+        do {
+            try await client.withAttachedExec(exec) { output, input in
+                let writer = Task {
+                    for await frame in outgoingFrames { try await input.write(frame) }
+                    input.finish()
+                }
+                defer { writer.cancel() }
+                var decoder = RunnerAnswerDecoder()
+                var diagnostics = ""
+                while let frame = try await output.next() {
+                    if frame.stream == .stderr {
+                        // The runner's own complaints (bounded: what runs beside it may write there too).
+                        if diagnostics.utf8.count < 4096 { diagnostics += String(buffer: frame.bytes) }
+                        continue
+                    }
+                    for (id, answer) in try decoder.feed(frame.bytes) { route(answer, to: id) }
+                }
+                if !diagnostics.isEmpty { reason += ": " + diagnostics.trimmingCharacters(in: .whitespacesAndNewlines) }
+            }
+        } catch let error as RunnerProtocolError {
+            reason = state.withLock { $0.greeted } ? "the runner broke the protocol (\(error))" : "the runner could not start: \(error)"
+        } catch {
+            reason = "the connection to the runner failed: \(SandboxError.wrap(error))"
+        }
+        end(reason)
+    }
+
+    private func route(_ answer: RunnerAnswer, to id: UInt32) {
+        if case .hello = answer {
+            let waiter = state.withLock { state in
+                state.greeted = true
+                defer { state.hello = nil }
+                return state.hello
+            }
+            waiter?.resume(returning: .success(()))
+            return
+        }
+        let final: Bool = switch answer {
+        case .exit, .error, .ok, .end, .pong: true
+        default: false
+        }
+        // An id we did not send (or no longer wait for) is ignored: the runner is not trusted.
+        guard let handler = state.withLock({ $0.requests[id].flatMap { $0.outcome == nil ? $0.onAnswer : nil } }) else { return }
+        handler(answer)
+        if final { complete(id, .success(())) }
+    }
+
+    private func end(_ reason: String, close: Bool = false) {
+        let (waiting, hello) = state.withLock { state -> ([UInt32], CheckedContinuation<Result<Void, RunnerUnavailable>, Never>?) in
+            if state.ended == nil { state.ended = reason }
+            defer { state.hello = nil }
+            return (Array(state.requests.keys), state.hello)
+        }
+        outgoing.finish()
+        hello?.resume(returning: .failure(RunnerUnavailable(reason: reason)))
+        for id in waiting { complete(id, .failure(RunnerSessionLost(reason: reason))) }
+        if !close { logger(reason) }
+    }
+}
+
+/// The session ended (the runner was killed or replaced from inside the sandbox, or the
+/// connection broke) before a request was answered.
+struct RunnerSessionLost: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
+}

@@ -1,0 +1,443 @@
+// `serve`: the resident runner. One client (the engine in one process) talks to it over the
+// stdin and stdout of one `docker exec`; requests carry ids, so many commands run at once.
+//
+// A frame, both ways: u32 length (big-endian, of what follows), u8 type, u32 id, payload.
+//   host → runner: EXEC  u32 timeout_ms (0: none), u32 cap (characters kept, 0: all), u16 envc,
+//                        u16 argc, then NUL-terminated: token, workdir, env[envc], argv[argc]
+//                  CANCEL
+//                  WRITE u32 mode (KEEP_MODE: the existing file's), path NUL, then data;
+//                  WDATA data; WEND → OK or ERROR (one answer, at the end)
+//                  READ  u64 limit, path NUL → DATA..., END u64 size, or ERROR
+//                  PING → PONG
+//   runner → host (answers, A_*): HELLO (id 0, the version) first; STARTED u32 pid; STDOUT / STDERR bytes;
+//                  EXIT i32 status, u8 truncated, u64 bytes dropped past the cap; ERROR u32
+//                  code (errno or ERR_*), message
+// Each command runs under `sandbox-runner exec` (supervise.c: the subreaper of all it starts,
+// which enforces the timeout, even while we are blocked writing to a slow client). Its output
+// comes to us through pipes, and past the cap it is counted here, not sent. A request frame
+// over MAX_REQUEST or under the header's size ends the session: the client is broken.
+#include "runner.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { T_EXEC = 1, T_CANCEL, T_WRITE, T_WDATA, T_WEND, T_READ, T_PING };
+enum { A_HELLO = 0x80, A_STARTED, A_STDOUT, A_STDERR, A_EXIT, A_ERROR, A_OK, A_DATA, A_END, A_PONG };
+
+#define MAX_REQUEST (1024 * 1024 + 4096)
+#define CHUNK (64 * 1024)
+#define READ_CHUNK (256 * 1024)
+#define MAX_COMMANDS 256
+#define MAX_WRITES 16
+// After its supervisor exits, a command's pipes hold at most their capacity (the command may
+// raise it to pipe-max-size, 1 MiB); a process outside the tree still writing is not waited for.
+#define DRAIN_LIMIT (1024 * 1024 + CHUNK)
+#define CANCEL_GRACE_MS 1000
+
+struct command {
+    int used, cancelled;
+    uint32_t id;
+    pid_t pid;
+    int fds[2];  // stdout, stderr (read ends); -1 once closed
+    uint32_t cap;
+    uint64_t kept, dropped;
+    long long hard_kill_at;  // after a cancel: when to kill the supervisor's tree ourselves
+};
+
+struct upload {
+    int used, fd, failed;
+    uint32_t id, mode;
+    char temp[4096], target[4096];
+};
+
+static struct command commands[MAX_COMMANDS];
+static struct upload uploads[MAX_WRITES];
+
+static void put32(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v; }
+static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)(v >> 32)); put32(p + 4, (uint32_t)v); }
+static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) << 32 | get32(p + 4); }
+
+// One frame to the client, whole or not at all; -1 when the client is gone.
+static int send_frame(uint8_t type, uint32_t id, const void *a, size_t a_length, const void *b, size_t b_length) {
+    uint8_t header[9];
+    put32(header, (uint32_t)(5 + a_length + b_length));
+    header[4] = type;
+    put32(header + 5, id);
+    struct iovec parts[3] = {{header, 9}, {(void *)a, a_length}, {(void *)b, b_length}};
+    int count = 3, index = 0;
+    while (index < count) {
+        ssize_t n = writev(1, parts + index, count - index);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        while (index < count && (size_t)n >= parts[index].iov_len) n -= (ssize_t)parts[index++].iov_len;
+        if (index < count) {
+            parts[index].iov_base = (uint8_t *)parts[index].iov_base + n;
+            parts[index].iov_len -= (size_t)n;
+        }
+    }
+    return 0;
+}
+
+static int send_error(uint32_t id, int code, const char *message) {
+    uint8_t head[4];
+    put32(head, (uint32_t)code);
+    if (!message) message = code == ERR_NOT_REGULAR ? "not a regular file" : code == ERR_TOO_LARGE ? "file too large" : strerror(code);
+    return send_frame(A_ERROR, id, head, 4, message, strlen(message));
+}
+
+static struct command *find_command(uint32_t id) {
+    for (int i = 0; i < MAX_COMMANDS; i++) if (commands[i].used && commands[i].id == id) return &commands[i];
+    return NULL;
+}
+
+static struct upload *find_upload(uint32_t id) {
+    for (int i = 0; i < MAX_WRITES; i++) if (uploads[i].used && uploads[i].id == id) return &uploads[i];
+    return NULL;
+}
+
+// The NUL-terminated string at *at within [.., end), advancing past it; NULL when malformed.
+static char *take_string(uint8_t **at, uint8_t *end) {
+    uint8_t *nul = memchr(*at, 0, (size_t)(end - *at));
+    if (!nul) return NULL;
+    char *s = (char *)*at;
+    *at = nul + 1;
+    return s;
+}
+
+static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
+    if (find_command(id)) return send_error(id, ERR_MALFORMED, "a request with this id runs already");
+    if (end - payload < 12) return send_error(id, ERR_MALFORMED, "short exec request");
+    uint32_t timeout_ms = get32(payload), cap = get32(payload + 4);
+    unsigned envc = (unsigned)payload[8] << 8 | payload[9], argc = (unsigned)payload[10] << 8 | payload[11];
+    uint8_t *at = payload + 12;
+    char *token = take_string(&at, end), *workdir = token ? take_string(&at, end) : NULL;
+    static char *env[65536], *argv[65536 + 6];
+    if (!workdir || argc == 0) return send_error(id, ERR_MALFORMED, "malformed exec request");
+    for (unsigned i = 0; i < envc; i++) if (!(env[i] = take_string(&at, end))) return send_error(id, ERR_MALFORMED, "malformed exec request");
+    char timeout[24];
+    snprintf(timeout, sizeof timeout, "%u", timeout_ms);
+    argv[0] = "sandbox-runner", argv[1] = "exec", argv[2] = token, argv[3] = timeout, argv[4] = "--";
+    for (unsigned i = 0; i < argc; i++) if (!(argv[5 + i] = take_string(&at, end))) return send_error(id, ERR_MALFORMED, "malformed exec request");
+    argv[5 + argc] = NULL;
+
+    struct command *command = NULL;
+    for (int i = 0; i < MAX_COMMANDS && !command; i++) if (!commands[i].used) command = &commands[i];
+    if (!command) return send_error(id, EAGAIN, "too many commands at once");
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return send_error(id, errno, NULL);
+    if (pipe2(err, O_CLOEXEC) != 0) {
+        int failed = errno;
+        close(out[0]), close(out[1]);
+        return send_error(id, failed, NULL);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);  // a signal mask and ignored signals survive exec
+        signal(SIGPIPE, SIG_DFL);
+        int null = open("/dev/null", O_RDONLY);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(125);
+        if (chdir(workdir) != 0) {
+            dprintf(2, "sandbox-runner: cannot enter %s: %s\n", workdir, strerror(errno));
+            _exit(126);
+        }
+        for (unsigned i = 0; i < envc; i++) putenv(env[i]);
+        execv("/proc/self/exe", argv);
+        _exit(supervise(timeout_ms, argv + 5));  // no /proc: supervise from this process
+    }
+    int failed = errno;
+    close(out[1]), close(err[1]);
+    if (pid < 0) {
+        close(out[0]), close(err[0]);
+        return send_error(id, failed, "cannot start the command");
+    }
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    fcntl(err[0], F_SETFL, O_NONBLOCK);
+    *command = (struct command){.used = 1, .id = id, .pid = pid, .fds = {out[0], err[0]}, .cap = cap};
+    uint8_t started[4];
+    put32(started, (uint32_t)pid);
+    return send_frame(A_STARTED, id, started, 4, NULL, 0);
+}
+
+// Output of a command to the client: all of it without a cap; else the first `cap` characters
+// (UTF-8 lead bytes counted, so a character is never split) and a count of the rest.
+static int forward(struct command *command, int stream, const uint8_t *bytes, size_t length) {
+    size_t cut = length;
+    if (command->cap) {
+        if (command->kept >= command->cap && command->dropped) {
+            command->dropped += length;
+            return 0;
+        }
+        for (size_t i = 0; i < length; i++) {
+            if ((bytes[i] & 0xC0) == 0x80) continue;
+            if (command->kept == command->cap) {
+                cut = i;
+                break;
+            }
+            command->kept++;
+        }
+        command->dropped += length - cut;
+    }
+    return cut ? send_frame(stream == 0 ? A_STDOUT : A_STDERR, command->id, bytes, cut, NULL, 0) : 0;
+}
+
+// Reads what one of a command's pipes holds now (at most `limit` bytes): -1 when the client is gone.
+static int pump(struct command *command, int stream, size_t limit) {
+    static uint8_t buffer[CHUNK];
+    size_t total = 0;
+    while (command->fds[stream] >= 0 && total < limit) {
+        ssize_t n = read(command->fds[stream], buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n == 0 || errno != EAGAIN) {
+                close(command->fds[stream]);
+                command->fds[stream] = -1;
+            }
+            break;
+        }
+        total += (size_t)n;
+        if (forward(command, stream, buffer, (size_t)n) != 0) return -1;
+        if (limit == CHUNK) break;  // one read per turn of the loop while the command runs
+    }
+    return 0;
+}
+
+static int finish_command(struct command *command, int status) {
+    int failed = pump(command, 0, DRAIN_LIMIT) || pump(command, 1, DRAIN_LIMIT);
+    for (int s = 0; s < 2; s++) if (command->fds[s] >= 0) close(command->fds[s]);
+    if (command->cancelled) status = 130;
+    uint8_t exit[13];
+    put32(exit, (uint32_t)status);
+    exit[4] = command->dropped > 0;
+    put64(exit + 5, command->dropped);
+    uint32_t id = command->id;
+    *command = (struct command){0};
+    return failed ? -1 : send_frame(A_EXIT, id, exit, sizeof exit, NULL, 0);
+}
+
+static void cancel_command(struct command *command) {
+    if (command->cancelled) return;
+    command->cancelled = 1;
+    kill(command->pid, SIGUSR1);
+    command->hard_kill_at = now_ms() + CANCEL_GRACE_MS;
+}
+
+// A supervisor that does not end when asked (stopped by what it runs, say): we do its work.
+static void hard_kill(struct command *command) {
+    kill_tree(command->pid);
+    kill(command->pid, SIGKILL);
+    command->hard_kill_at = 0;
+}
+
+static int reap(void) {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < MAX_COMMANDS; i++) {
+            if (!commands[i].used || commands[i].pid != pid) continue;
+            int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            if (finish_command(&commands[i], code) != 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static int begin_write(uint32_t id, uint8_t *payload, uint8_t *end) {
+    if (find_upload(id)) return send_error(id, ERR_MALFORMED, "a request with this id runs already");
+    struct upload *upload = NULL;
+    for (int i = 0; i < MAX_WRITES && !upload; i++) if (!uploads[i].used) upload = &uploads[i];
+    if (!upload) return send_error(id, EAGAIN, "too many writes at once");
+    *upload = (struct upload){.used = 1, .id = id, .fd = -1};
+    uint8_t *at = payload + 4;
+    char *path = end - payload >= 4 ? take_string(&at, end) : NULL;
+    if (!path) {
+        upload->failed = ERR_MALFORMED;
+        return 0;
+    }
+    upload->mode = get32(payload);
+    upload->failed = file_write_open(path, &upload->mode, &upload->fd, upload->temp, sizeof upload->temp,
+                                     upload->target, sizeof upload->target);
+    if (!upload->failed && at < end && write(upload->fd, at, (size_t)(end - at)) != end - at) upload->failed = errno ? errno : EIO;
+    return 0;
+}
+
+static void write_data(uint32_t id, uint8_t *data, uint8_t *end) {
+    struct upload *upload = find_upload(id);
+    if (!upload || upload->failed) return;
+    while (data < end) {
+        ssize_t n = write(upload->fd, data, (size_t)(end - data));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            upload->failed = n < 0 ? errno : EIO;
+            return;
+        }
+        data += n;
+    }
+}
+
+static int end_write(uint32_t id) {
+    struct upload *upload = find_upload(id);
+    if (!upload) return send_error(id, ERR_MALFORMED, "no write with this id");
+    int failed = upload->failed;
+    if (failed && upload->fd >= 0) file_write_abandon(upload->fd, upload->temp);
+    if (!failed) failed = file_write_finish(upload->fd, upload->temp, upload->target, upload->mode);
+    upload->used = 0;
+    return failed ? send_error(id, failed, failed == ERR_MALFORMED ? "malformed write request" : NULL) : send_frame(A_OK, id, NULL, 0, NULL, 0);
+}
+
+static int read_file(uint32_t id, uint8_t *payload, uint8_t *end) {
+    uint8_t *at = payload + 8;
+    char *path = end - payload >= 8 ? take_string(&at, end) : NULL;
+    if (!path) return send_error(id, ERR_MALFORMED, "malformed read request");
+    uint64_t limit = get64(payload), size, sent = 0;
+    int fd, failed = file_read_open(path, limit, &fd, &size);
+    if (failed) return send_error(id, failed, NULL);
+    static uint8_t buffer[READ_CHUNK];
+    for (;;) {
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) failed = errno;
+        if (n <= 0) break;
+        sent += (uint64_t)n;
+        if (sent > limit) {
+            failed = ERR_TOO_LARGE;  // it grew while we read
+            break;
+        }
+        if (send_frame(A_DATA, id, buffer, (size_t)n, NULL, 0) != 0) {
+            close(fd);
+            return -1;
+        }
+    }
+    close(fd);
+    if (failed) return send_error(id, failed, NULL);
+    uint8_t total[8];
+    put64(total, sent);
+    return send_frame(A_END, id, total, 8, NULL, 0);
+}
+
+// One request; -1 ends the session.
+static int handle(uint8_t type, uint32_t id, uint8_t *payload, uint8_t *end) {
+    struct command *command;
+    switch (type) {
+    case T_EXEC: return start_command(id, payload, end);
+    case T_CANCEL:
+        if ((command = find_command(id))) cancel_command(command);
+        return 0;
+    case T_WRITE: return begin_write(id, payload, end);
+    case T_WDATA: write_data(id, payload, end); return 0;
+    case T_WEND: return end_write(id);
+    case T_READ: return read_file(id, payload, end);
+    case T_PING: return send_frame(A_PONG, id, NULL, 0, NULL, 0);
+    default:
+        say("unknown request type");
+        return -1;
+    }
+}
+
+// Ends every command (their supervisors kill their trees) and waits for them, a second at most.
+static void end_all(void) {
+    for (int i = 0; i < MAX_COMMANDS; i++) if (commands[i].used) kill(commands[i].pid, SIGUSR1);
+    struct timespec pause = {0, 5 * 1000 * 1000};
+    for (int round = 0; round < 200; round++) {
+        int left = 0, status;
+        for (int i = 0; i < MAX_COMMANDS; i++) {
+            if (!commands[i].used) continue;
+            if (waitpid(commands[i].pid, &status, WNOHANG) == commands[i].pid) commands[i].used = 0;
+            else left++;
+        }
+        if (!left) return;
+        nanosleep(&pause, NULL);
+    }
+    for (int i = 0; i < MAX_COMMANDS; i++) if (commands[i].used) hard_kill(&commands[i]);
+}
+
+int serve(void) {
+    static uint8_t input[MAX_REQUEST + 9];
+    size_t filled = 0;
+    sigset_t watched;
+    sigemptyset(&watched);
+    sigaddset(&watched, SIGCHLD), sigaddset(&watched, SIGTERM), sigaddset(&watched, SIGINT), sigaddset(&watched, SIGHUP);
+    sigprocmask(SIG_BLOCK, &watched, NULL);
+    signal(SIGPIPE, SIG_IGN);  // a client gone shows as EPIPE
+    int signals = signalfd(-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (signals < 0) {
+        say("cannot watch signals");
+        return 125;
+    }
+    fcntl(0, F_SETFD, FD_CLOEXEC), fcntl(1, F_SETFD, FD_CLOEXEC);
+    if (send_frame(A_HELLO, 0, RUNNER_VERSION, strlen(RUNNER_VERSION), NULL, 0) != 0) return 0;
+
+    struct pollfd polled[2 + 2 * MAX_COMMANDS];
+    for (;;) {
+        int count = 0, timeout = -1;
+        polled[count++] = (struct pollfd){.fd = 0, .events = POLLIN};
+        polled[count++] = (struct pollfd){.fd = signals, .events = POLLIN};
+        long long now = now_ms();
+        for (int i = 0; i < MAX_COMMANDS; i++) {
+            if (!commands[i].used) continue;
+            for (int s = 0; s < 2; s++) polled[count++] = (struct pollfd){.fd = commands[i].fds[s], .events = POLLIN};
+            if (commands[i].hard_kill_at) {
+                long long left = commands[i].hard_kill_at - now;
+                if (left <= 0) hard_kill(&commands[i]);
+                else if (timeout < 0 || left < timeout) timeout = (int)left;
+            }
+        }
+        if (poll(polled, (nfds_t)count, timeout) < 0 && errno != EINTR) break;
+        if (polled[1].revents) {
+            struct signalfd_siginfo info;
+            int stop = 0;
+            while (read(signals, &info, sizeof info) == sizeof info) stop |= info.ssi_signo != SIGCHLD;
+            if (stop || reap() != 0) break;
+        }
+        int gone = 0;
+        for (int k = 2; k < count && !gone; k++) {
+            if (!polled[k].revents || polled[k].fd < 0) continue;
+            for (int i = 0; i < MAX_COMMANDS; i++) {
+                if (!commands[i].used) continue;
+                for (int s = 0; s < 2; s++) if (commands[i].fds[s] == polled[k].fd) gone |= pump(&commands[i], s, CHUNK);
+            }
+        }
+        if (gone) break;
+        if (polled[0].revents) {
+            ssize_t n = read(0, input + filled, sizeof input - filled);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+            if (n <= 0) break;  // the client is gone: nothing may outlive it
+            filled += (size_t)n;
+            size_t at = 0;
+            while (filled - at >= 4) {
+                uint32_t length = get32(input + at);
+                if (length < 5 || length > MAX_REQUEST) {
+                    say("a malformed frame from the client; ending");
+                    gone = 1;
+                    break;
+                }
+                if (filled - at < 4 + (size_t)length) break;
+                uint8_t *frame = input + at + 4;
+                if (handle(frame[0], get32(frame + 1), frame + 5, frame + length) != 0) {
+                    gone = 1;
+                    break;
+                }
+                at += 4 + length;
+            }
+            if (gone) break;
+            memmove(input, input + at, filled - at);
+            filled -= at;
+        }
+    }
+    end_all();
+    for (int i = 0; i < MAX_WRITES; i++) if (uploads[i].used && uploads[i].fd >= 0) file_write_abandon(uploads[i].fd, uploads[i].temp);
+    return 0;
+}
