@@ -91,11 +91,12 @@ void file_write_abandon(int fd, const char *temp) {
     unlink(temp);
 }
 
-int file_read_open(const char *path, uint64_t limit, int *fd, uint64_t *size) {
-    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+int file_read_open(const char *path, uint64_t limit, int *fd, uint64_t *size, char *target, size_t target_size) {
+    int failed = resolve(path, target, target_size);
+    if (failed) return failed;
+    *fd = open(target, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (*fd < 0) return errno;
     struct stat st;
-    int failed = 0;
     if (fstat(*fd, &st) != 0) failed = errno;
     else if (S_ISDIR(st.st_mode)) failed = EISDIR;
     else if (!S_ISREG(st.st_mode)) failed = ERR_NOT_REGULAR;

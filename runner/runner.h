@@ -29,6 +29,6 @@ int serve(void);
 int file_write_open(const char *path, uint32_t *mode, int *fd, char *temp, size_t temp_size, char *target, size_t target_size);
 int file_write_finish(int fd, const char *temp, const char *target, uint32_t mode);
 void file_write_abandon(int fd, const char *temp);
-int file_read_open(const char *path, uint64_t limit, int *fd, uint64_t *size);
+int file_read_open(const char *path, uint64_t limit, int *fd, uint64_t *size, char *target, size_t target_size);
 
 #endif

@@ -6,8 +6,9 @@
 //                        u16 argc, then NUL-terminated: token, workdir, env[envc], argv[argc]
 //                  CANCEL
 //                  WRITE u32 mode (KEEP_MODE: the existing file's), path NUL, then data;
-//                  WDATA data; WEND → OK or ERROR (one answer, at the end)
-//                  READ  u64 limit, path NUL → DATA..., END u64 size, or ERROR
+//                  WDATA data; WEND → OK or ERROR (one answer, at the end; for a directory
+//                        or special file in the way, the message is its path, links followed)
+//                  READ  u64 limit, path NUL → DATA..., END u64 size, or ERROR (named as a write's)
 //                  PING → PONG
 //   runner → host (answers, A_*): HELLO (id 0, the version) first; STARTED u32 pid; STDOUT / STDERR bytes;
 //                  EXIT i32 status, u8 truncated, u64 bytes dropped past the cap; ERROR u32
@@ -295,7 +296,10 @@ static int end_write(uint32_t id) {
     if (failed && upload->fd >= 0) file_write_abandon(upload->fd, upload->temp);
     if (!failed) failed = file_write_finish(upload->fd, upload->temp, upload->target, upload->mode);
     upload->used = 0;
-    return failed ? send_error(id, failed, failed == ERR_MALFORMED ? "malformed write request" : NULL) : send_frame(A_OK, id, NULL, 0, NULL, 0);
+    if (!failed) return send_frame(A_OK, id, NULL, 0, NULL, 0);
+    // What is there is named by its own path when a link led to it (the caller names the link).
+    if (failed == EISDIR || failed == ERR_NOT_REGULAR) return send_error(id, failed, upload->target);
+    return send_error(id, failed, failed == ERR_MALFORMED ? "malformed write request" : NULL);
 }
 
 static int read_file(uint32_t id, uint8_t *payload, uint8_t *end) {
@@ -303,8 +307,9 @@ static int read_file(uint32_t id, uint8_t *payload, uint8_t *end) {
     char *path = end - payload >= 8 ? take_string(&at, end) : NULL;
     if (!path) return send_error(id, ERR_MALFORMED, "malformed read request");
     uint64_t limit = get64(payload), size, sent = 0;
-    int fd, failed = file_read_open(path, limit, &fd, &size);
-    if (failed) return send_error(id, failed, NULL);
+    static char target[4096];
+    int fd, failed = file_read_open(path, limit, &fd, &size, target, sizeof target);
+    if (failed) return send_error(id, failed, failed == EISDIR || failed == ERR_NOT_REGULAR ? target : NULL);
     static uint8_t buffer[READ_CHUNK];
     for (;;) {
         ssize_t n = read(fd, buffer, sizeof buffer);

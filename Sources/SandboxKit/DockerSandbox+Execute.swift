@@ -253,7 +253,7 @@ extension DockerSandbox {
         return recordOOMKills(count)
     }
 
-    fileprivate func containerStops(_ container: String, client: DockerClient, within limit: Duration) async throws -> Bool {
+    func containerStops(_ container: String, client: DockerClient, within limit: Duration) async throws -> Bool {
         let deadline = ContinuousClock.now + limit
         repeat {
             if try await !client.inspectContainer(container).state.running { return true }

@@ -14,8 +14,12 @@ extension DockerSandbox {
     /// (not setuid/setgid), a new one gets 0644. A directory, or anything else that is not a regular file, is never replaced.
     /// The body is streamed in chunks: a large file is not copied whole again.
     public func write(_ path: String, _ content: Data) async throws {
+        let absolute = try resolve(path)
+        if let (session, container) = try await fileSession() {
+            return try await runnerFile(absolute, container: container) { try await session.write(absolute, content) }
+        }
         let container = try await runningContainer()
-        let (target, stat) = try await followLinks(try resolve(path), container: container)
+        let (target, stat) = try await followLinks(absolute, container: container)
         if let stat {
             if stat.isDirectory { throw SandboxError.isDirectory(target) }
             guard stat.isRegular else { throw SandboxError.notRegularFile(target) }
@@ -66,8 +70,12 @@ extension DockerSandbox {
     /// The bytes of a file, following symlinks. Directories, devices and files over
     /// ``readLimit`` are refused with an error naming the path.
     public func readData(_ path: String) async throws -> Data {
+        let absolute = try resolve(path)
+        if let (session, container) = try await fileSession() {
+            return try await runnerFile(absolute, container: container) { try await session.read(absolute, limit: Self.readLimit) }
+        }
         let container = try await runningContainer()
-        let (target, stat) = try await followLinks(try resolve(path), container: container)
+        let (target, stat) = try await followLinks(absolute, container: container)
         return try await fetch(target, stat, container: container)
     }
 
@@ -78,9 +86,20 @@ extension DockerSandbox {
     @discardableResult
     public func edit(_ path: String, _ oldString: String, _ newString: String, replaceAll: Bool = false) async throws -> Int {
         guard !oldString.isEmpty else { throw SandboxError.invalidArgument("oldString must not be empty") }
-        let container = try await runningContainer()
-        let (target, stat) = try await followLinks(try resolve(path), container: container)
-        let bytes = [UInt8](try Self.checkText(try await fetch(target, stat, container: container), path: target))
+        let absolute = try resolve(path)
+        let session = try await fileSession()
+        var original: (target: String, stat: PathStat?, container: String)?
+        let data: Data
+        if let (session, container) = session {
+            data = try await runnerFile(absolute, container: container) { try await session.read(absolute, limit: Self.readLimit) }
+        } else {
+            let container = try await runningContainer()
+            let (target, stat) = try await followLinks(absolute, container: container)
+            original = (target, stat, container)
+            data = try await fetch(target, stat, container: container)
+        }
+        let target = original?.target ?? absolute
+        let bytes = [UInt8](try Self.checkText(data, path: target))
         let found = Self.ranges(of: Array(oldString.utf8), in: bytes)
         if found.isEmpty { throw SandboxError.stringNotFound(target) }
         if found.count > 1 && !replaceAll { throw SandboxError.ambiguousEdit(target, count: found.count) }
@@ -92,7 +111,11 @@ extension DockerSandbox {
             copied = range.upperBound
         }
         updated += bytes[copied...]
-        try await put(Data(updated), at: target, mode: stat?.permissions ?? 0o644, container: container)
+        if let (session, container) = session {
+            try await runnerFile(absolute, container: container) { try await session.write(absolute, Data(updated)) }
+        } else if let original {
+            try await put(Data(updated), at: target, mode: original.stat?.permissions ?? 0o644, container: original.container)
+        }
         return found.count
     }
 
@@ -102,6 +125,26 @@ extension DockerSandbox {
     }
 
     // MARK: Helpers
+
+    /// The runner's session when the sandbox has one (files then take one request, not a stat
+    /// and an archive), with the container it runs in.
+    private func fileSession() async throws -> (RunnerSession, String)? {
+        let container = try await containerID()
+        return await openSession(for: container).map { ($0, container) }
+    }
+
+    /// A file request through the runner: a session lost meanwhile is the container's end when
+    /// it stopped, else an error saying so.
+    private func runnerFile<T>(_ path: String, container: String, _ request: () async throws -> T) async throws -> T {
+        do {
+            return try await request()
+        } catch let lost as RunnerSessionLost {
+            _ = try? await containerStops(container, client: try docker(), within: .milliseconds(300))
+            let explained = await explainFailure(lost, container: container)
+            if explained is RunnerSessionLost { throw SandboxError.pathError(path, "the sandbox's runner ended during the request (\(lost.reason))") }
+            throw explained
+        }
+    }
 
     /// The bytes of a text file: valid UTF-8 without NUL bytes, or ``SandboxError/binaryFile(_:)``.
     private func readTextData(_ absolute: String) async throws -> Data {

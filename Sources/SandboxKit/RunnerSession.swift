@@ -207,3 +207,63 @@ struct RunnerSessionLost: Error, CustomStringConvertible {
     var reason: String
     var description: String { reason }
 }
+
+extension RunnerSession {
+    /// Writes `content` to `path` (absolute): parents created, an existing file's permission
+    /// bits kept (else 0644), symlinks followed, a directory or special file never replaced; the
+    /// runner renames a finished file into place, so no reader sees half of it.
+    func write(_ path: String, _ content: Data) async throws {
+        let failure = Mutex<(code: UInt32, message: String)?>(nil)
+        let chunk = RunnerRequest.chunk
+        let first = content.prefix(chunk)
+        let id = try send(.write(path: path, mode: nil, first: ByteBuffer(bytes: first))) { answer in
+            if case .error(let code, let message) = answer { failure.withLock { $0 = (code, message) } }
+        }
+        var offset = content.startIndex + first.count
+        while offset < content.endIndex {
+            let end = min(content.endIndex, offset + chunk)
+            try enqueue(.writeData(ByteBuffer(bytes: content[offset..<end])), id: id)
+            offset = end
+        }
+        try enqueue(.writeEnd, id: id)
+        if case .failure(let lost) = await wait(id) { throw lost }
+        if let failure = failure.withLock({ $0 }) { throw Self.fileError(failure.code, failure.message, path: path) }
+    }
+
+    /// The bytes of the regular file at `path`, at most `limit` of them.
+    func read(_ path: String, limit: Int) async throws -> Data {
+        struct Received { var data = Data(), failure: (code: UInt32, message: String)?, overflow = false }
+        let received = Mutex(Received())
+        let id = try send(.read(path: path, limit: UInt64(max(0, limit)))) { answer in
+            received.withLock { received in
+                switch answer {
+                case .data(let bytes):
+                    // The runner was told the limit; one that sends more is not believed.
+                    if received.data.count + bytes.readableBytes > limit { received.overflow = true } else { received.data.append(contentsOf: bytes.readableBytesView) }
+                case .error(let code, let message): received.failure = (code, message)
+                default: break
+                }
+            }
+        }
+        if case .failure(let lost) = await wait(id) { throw lost }
+        let result = received.withLock { $0 }
+        if let failure = result.failure { throw Self.fileError(failure.code, failure.message, path: path) }
+        if result.overflow { throw SandboxError.fileTooLarge(path, limit: limit) }
+        return result.data
+    }
+
+    /// The runner's error codes (errno, or its own above 1000) as the errors the archive path gives.
+    static func fileError(_ code: UInt32, _ message: String, path: String) -> SandboxError {
+        // What is in the way is named by its own path (a link may have led there).
+        let inTheWay = message.hasPrefix("/") ? message : path
+        return switch code {
+        case UInt32(ENOENT): .fileNotFound(path)
+        case UInt32(EISDIR): .isDirectory(inTheWay)
+        case UInt32(ENOTDIR): .notDirectory(path)
+        case 1000: .notRegularFile(inTheWay)
+        case 1001: .fileTooLarge(path, limit: DockerSandbox.readLimit)
+        case UInt32(EROFS): .pathError(path, "read-only file system")
+        default: .pathError(path, message.lowercased())
+        }
+    }
+}

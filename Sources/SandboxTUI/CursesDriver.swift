@@ -1,10 +1,15 @@
 import CNcurses
 import Foundation
 import LineEditing
+import SandboxKit
 
 /// The real terminal through ncurses: copies a ``Canvas`` to the screen with a theme's colours,
-/// and reads keys. Everything else in the TUI is independent of curses.
-final class CursesTerminal {
+/// and reads keys. Curses is only ever called on the main actor; a ``TerminalWatch`` thread
+/// sleeps in poll() and hands over when there is something to read (see ``wake(_:)``).
+public final class CursesDriver: TerminalDriver {
+    public let events: AsyncStream<TerminalEvent>
+    private let yield: AsyncStream<TerminalEvent>.Continuation
+    private let watch: TerminalWatch
     private(set) var colorMode: ColorMode = .none
     private var pairs: [Role: Int16] = [:]
     private var attributes: [Role: attr_t] = [:]
@@ -12,7 +17,9 @@ final class CursesTerminal {
 
     enum ColorMode: Equatable { case none, basic8, basic16, xterm256 }
 
-    init() {
+    public init() {
+        (events, yield) = AsyncStream.makeStream(of: TerminalEvent.self)
+        watch = TerminalWatch()
         tcgetattr(STDIN_FILENO, &saved)
         TerminalGuard.install([SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE], reset: Self.resetSequence)
         _ = initscr()
@@ -29,26 +36,57 @@ final class CursesTerminal {
             use_default_colors()
             colorMode = sb_colors() >= 256 ? .xterm256 : sb_colors() >= 16 ? .basic16 : .basic8
         }
+        // After initscr, so ours replaces curses' SIGWINCH handler: the watch thread sees it.
+        watch.start { [weak self] wake in
+            DispatchQueue.main.async { MainActor.assumeIsolated { self?.wake(wake) } }
+        }
+    }
+
+    /// On the main actor, for what the watch thread saw: every waiting key is read (only then
+    /// does it watch the terminal again), a new size is taken, a signal ends the console.
+    private func wake(_ wake: TerminalWatch.Wake) {
+        switch wake {
+        case .input:
+            while let key = readKey() { yield.yield(.key(key)) }
+            watch.rearm()
+        case .resized:
+            var size = winsize()
+            if ioctl(STDIN_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 {
+                resizeterm(Int32(size.ws_row), Int32(size.ws_col))
+            }
+            yield.yield(.resized)
+        case .signalled, .hungUp:
+            yield.yield(.ended)
+        }
+    }
+
+    /// libedit on a private pty, with the REPL's history; without a pty (EMFILE) a plain editor.
+    public func makeLineEditor() -> any LineEditor {
+        guard let editor = PtyLineEditor(prompt: "", width: 200) else { return PlainLineEditor() }
+        Readline.setUp(history: UserDirectories.history)
+        return editor
     }
 
     /// What a crash writes before restoring the modes: mouse reporting off, attributes reset,
     /// the cursor shown, the normal screen back.
     private static let resetSequence = Array("\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1006l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n".utf8)
 
-    func restore() {
+    public func restore() {
+        watch.stop()
+        yield.finish()
         sb_mouse(0)
         endwin()
         tcsetattr(STDIN_FILENO, TCSANOW, &saved)
     }
 
-    var size: (width: Int, height: Int) { (Int(sb_cols()), Int(sb_lines())) }
+    public var size: (width: Int, height: Int) { (Int(sb_cols()), Int(sb_lines())) }
 
-    func setMouse(_ on: Bool) {
+    public func setMouse(_ on: Bool) {
         sb_mouse(on ? 1 : 0)
     }
 
     /// Maps each role to a colour pair and attributes for this terminal.
-    func apply(_ theme: Theme) {
+    public func apply(_ theme: Theme) {
         pairs.removeAll()
         attributes.removeAll()
         for (index, role) in Role.allCases.enumerated() {
@@ -91,7 +129,7 @@ final class CursesTerminal {
         }
     }
 
-    func draw(_ canvas: Canvas) {
+    public func draw(_ canvas: Canvas) {
         for y in 0..<canvas.height {
             for x in 0..<canvas.width {
                 let cell = canvas[x, y]
@@ -110,7 +148,7 @@ final class CursesTerminal {
     }
 
     /// The next key, or nil when none is waiting.
-    func readKey() -> Key? {
+    private func readKey() -> Key? {
         var ch: wint_t = 0
         let result = sb_get_wch(&ch)
         if result == ERR { return nil }
@@ -208,7 +246,7 @@ final class CursesTerminal {
     }
 
     /// Leaves curses for the shell until the user resumes the job.
-    func suspend() {
+    public func suspend() {
         endwin()
         tcsetattr(STDIN_FILENO, TCSANOW, &saved)
         // raise, not kill(getpid()): a process-directed stop may be taken by another thread,
@@ -218,27 +256,7 @@ final class CursesTerminal {
     }
 }
 
-/// Nearest colours for terminals without true colour.
-enum Palette {
-    static func xterm256(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> Int {
-        let levels = [0, 95, 135, 175, 215, 255]
-        func nearest(_ v: UInt8) -> Int { levels.indices.min { abs(levels[$0] - Int(v)) < abs(levels[$1] - Int(v)) }! }
-        let (ri, gi, bi) = (nearest(r), nearest(g), nearest(b))
-        let cube = 16 + 36 * ri + 6 * gi + bi
-        let cubeDistance = distance((levels[ri], levels[gi], levels[bi]), (Int(r), Int(g), Int(b)))
-        let grayLevel = min(23, max(0, (Int(r) + Int(g) + Int(b)) / 3 - 8) / 10)
-        let gray = 8 + grayLevel * 10
-        return distance((gray, gray, gray), (Int(r), Int(g), Int(b))) < cubeDistance ? 232 + grayLevel : cube
-    }
 
-    static func basic(_ r: UInt8, _ g: UInt8, _ b: UInt8, bright: Bool) -> Int {
-        let base = [(0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229)]
-        let brights = [(127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255)]
-        let candidates = base + (bright ? brights : [])
-        return candidates.indices.min { distance(candidates[$0], (Int(r), Int(g), Int(b))) < distance(candidates[$1], (Int(r), Int(g), Int(b))) }!
-    }
-
-    private static func distance(_ a: (Int, Int, Int), _ b: (Int, Int, Int)) -> Int {
-        (a.0 - b.0) * (a.0 - b.0) + (a.1 - b.1) * (a.1 - b.1) + (a.2 - b.2) * (a.2 - b.2)
-    }
+extension PtyLineEditor: LineEditor {
+    public var candidates: [String] { Readline.lastCandidates }
 }

@@ -1,3 +1,6 @@
+/// A cursor movement in the editor.
+public enum Motion: Sendable, Equatable { case left, right, up, down, pageUp, pageDown, home, end, top, bottom }
+
 /// The text being edited: lines of characters, a cursor, undo and redo, search.
 public struct EditorBuffer: Sendable {
     public private(set) var lines: [[Character]]
@@ -123,9 +126,9 @@ public struct EditorBuffer: Sendable {
 
     // MARK: Moving
 
-    public mutating func move(_ action: Action, page: Int = 20) {
+    public mutating func move(_ motion: Motion, page: Int = 20) {
         typingRun = false
-        switch action {
+        switch motion {
         case .left:
             if column > 0 { column -= 1 } else if line > 0 { line -= 1; column = lines[line].count }
             goalColumn = column
@@ -143,7 +146,6 @@ public struct EditorBuffer: Sendable {
         case .end: column = lines[line].count; goalColumn = column
         case .top: line = 0; column = 0; goalColumn = 0
         case .bottom: line = lines.count - 1; column = lines[line].count; goalColumn = column
-        default: break
         }
     }
 

@@ -9,7 +9,28 @@ public enum Connection: Equatable, Sendable {
     case down(String)
 }
 
-/// Everything the screen shows. The controller changes it; ``Screen`` draws it.
+/// A question in the status line: the next key answers it (and does nothing else).
+public enum Question: Sendable, Equatable {
+    /// Quit although the buffer is modified.
+    case quit
+    /// Drop the modified buffer and open this path.
+    case open(String)
+    /// Drop the modified buffer and reopen a kept copy.
+    case reopen(RecoveryCopy)
+
+    /// The answer that goes ahead; any other key keeps things as they are.
+    public var yes: Key { self == .quit ? .char("q") : .char("y") }
+}
+
+/// Why the console is ending.
+public enum Ending: Sendable, Equatable {
+    /// The user quit: any unsaved changes were asked about.
+    case quit
+    /// A signal or a lost terminal: a modified buffer is kept as a recovery copy.
+    case signal
+}
+
+/// Everything the console knows. Only ``Reducer`` changes it; ``Screen`` draws it.
 public struct UIState: Sendable {
     public var sandboxes: [SandboxInfo] = []
     public var selected = 0
@@ -31,6 +52,8 @@ public struct UIState: Sendable {
     public var previousFocus: Focus = .list
 
     public var prompt = ":"
+    /// Where a search typed on the command line looks; nil for a command.
+    public var searchTarget: Focus?
     public var commandText = ""
     public var commandCursor = 0
 
@@ -38,12 +61,19 @@ public struct UIState: Sendable {
     public var connection: Connection = .connecting
     public var message: (text: String, isError: Bool)?
     public var running: String?
+    public var question: Question?
+    /// Buffers earlier consoles could not save, newest first (F6 reopens, F7 discards).
+    public var kept: [RecoveryCopy] = []
+    public var ending: Ending?
 
     public var showHelp = false
     public var ascii = false
     public var mouse = false
     public var themeName = "dark"
     public var now = Date()
+    /// The terminal's size, for the layout the keys scroll and click in.
+    public var width = 80
+    public var height = 24
 
     public init() {}
 
@@ -56,6 +86,9 @@ public struct UIState: Sendable {
         }
         return waiting + sandboxes
     }
+
+    /// The output pane's rows.
+    public var outputHeight: Int { max(1, Screen.layout(width: width, height: height).output.inner.height) }
 
     public var selectedSandbox: SandboxInfo? {
         let rows = rows

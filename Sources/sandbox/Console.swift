@@ -28,14 +28,13 @@ struct Console: AsyncParsableCommand {
         options.ascii = ascii
         options.pollInterval = poll
         options.scrollback = scrollback
-        let app = ConsoleApp(engine: try SandboxEngine(), options: options, pool: pool.make())
-        // The UI loop blocks its thread; keep it off the cooperative pool.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                app.run()
-                continuation.resume()
-            }
-        }
+        try await Self.run(engine: SandboxEngine(), options: options, pool: pool.make())
+    }
+
+    /// The console lives on the main actor; curses is only called there.
+    @MainActor private static func run(engine: SandboxEngine, options: ConsoleOptions, pool: SandboxPool?) async {
+        let app = ConsoleApp(engine: engine, options: options, driver: CursesDriver(), pool: pool)
+        await app.run()
         await app.shutdown()
     }
 }

@@ -3,20 +3,22 @@ import Testing
 @testable import SandboxTUI
 
 @Suite struct KeyTableTests {
+    /// The row a key runs: the focused pane's own, else a global one.
     @Test func lookupsFollowThePane() {
-        #expect(KeyTable.action(for: .function(5), in: .editor) == .saveAndRun)
-        #expect(KeyTable.action(for: .ctrl("r"), in: .list) == .saveAndRun)
-        #expect(KeyTable.action(for: .ctrl("s"), in: .output) == .save)
-        #expect(KeyTable.action(for: .tab, in: .list) == .focusNext)
-        #expect(KeyTable.action(for: .tab, in: .editor) == .indent)
-        #expect(KeyTable.action(for: .backTab, in: .editor) == .focusPrevious)
-        #expect(KeyTable.action(for: .char("q"), in: .list) == .quit)
-        #expect(KeyTable.action(for: .char("q"), in: .editor) == nil, "typed into the file")
-        #expect(KeyTable.action(for: .char("j"), in: .list) == .down)
-        #expect(KeyTable.action(for: .char("/"), in: .output) == .search)
-        #expect(KeyTable.action(for: .ctrl("f"), in: .editor) == .search)
-        #expect(KeyTable.action(for: .ctrl("c"), in: .editor) == .cancel)
-        #expect(KeyTable.action(for: .function(9), in: .list) == .toggleMouse)
+        func help(_ key: Key, _ scope: Scope) -> String? { KeyTable.binding(for: key, in: scope)?.help }
+        #expect(help(.function(5), .editor) == "save the open file and run it")
+        #expect(help(.ctrl("r"), .list) == "save the open file and run it")
+        #expect(help(.ctrl("s"), .output) == "save the open file")
+        #expect(help(.tab, .list) == "next pane (in the editor Tab indents)")
+        #expect(help(.tab, .editor) == "indent (4 spaces)")
+        #expect(help(.tab, .command) == "complete commands, sandboxes, runtimes, themes, paths")
+        #expect(help(.backTab, .editor) == "previous pane")
+        #expect(help(.char("q"), .list) == "quit (asks when the buffer is modified)")
+        #expect(help(.char("q"), .editor) == nil, "typed into the file")
+        #expect(help(.ctrl("s"), .command) == "emacs editing keys (libedit)", "the command line edits with it")
+        #expect(help(.function(5), .command) == "save the open file and run it")
+        #expect(help(.ctrl("c"), .editor) == "cancel the running command (killed in the container)")
+        #expect(help(.ctrl("c"), .command) == "leave the command line")
     }
 
     @Test func noKeyIsBoundTwiceInOnePane() {
@@ -26,18 +28,25 @@ import Testing
         }
     }
 
+    /// Every row has keys and words for `?`: no placeholder rows.
+    @Test func everyRowIsARealBinding() {
+        for binding in KeyTable.bindings {
+            #expect(!binding.keys.isEmpty && !binding.label.isEmpty && !binding.help.isEmpty, "\(binding.label)")
+        }
+    }
+
     @Test func theHelpScreenComesFromTheTable() {
         let help = KeyTable.helpText.joined(separator: "\n")
-        for binding in KeyTable.bindings where !binding.label.isEmpty {
+        for binding in KeyTable.bindings {
             #expect(help.contains(binding.label) && help.contains(binding.help))
         }
     }
 
     @Test func commandLineKeysBecomeTerminalBytes() {
-        #expect(ConsoleApp.bytes(for: .char("é")) == [0xC3, 0xA9])
-        #expect(ConsoleApp.bytes(for: .ctrl("a")) == [1])
-        #expect(ConsoleApp.bytes(for: .left) == [27, 91, 68])
-        #expect(ConsoleApp.bytes(for: .function(5)) == nil)
+        #expect(Key.char("é").terminalBytes == [0xC3, 0xA9])
+        #expect(Key.ctrl("a").terminalBytes == [1])
+        #expect(Key.left.terminalBytes == [27, 91, 68])
+        #expect(Key.function(5).terminalBytes == nil)
     }
 }
 

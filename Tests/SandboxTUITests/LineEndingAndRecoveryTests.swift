@@ -113,40 +113,45 @@ import Testing
     }
 }
 
-/// The console's questions, without a terminal: a modified buffer is never replaced or lost
+/// The console's questions, through the reducer: a modified buffer is never replaced or lost
 /// without a yes.
 @Suite struct ConsoleQuestionTests {
-    static func app() throws -> ConsoleApp {
-        let app = ConsoleApp(engine: try SandboxEngine(), options: ConsoleOptions())
-        app.show(EditorBuffer(text: "keep me\n"), path: "/workspace/a.txt", sandbox: "box-a")
-        app.handle(.char("!"))
-        return app
+    static func state() -> UIState {
+        var state = UIState()
+        state.editor = EditorBuffer(text: "keep me\n")
+        state.editorPath = "/workspace/a.txt"
+        state.editorSandbox = "box-a"
+        state.focus = .editor
+        _ = Reducer.reduce(&state, .key(.char("!")))
+        return state
     }
 
-    @Test func openingAnotherFileAsksFirst() throws {
-        let app = try Self.app()
-        app.runCommandLine("open /workspace/b.txt")
-        #expect(app.state.message?.text.contains("box-a:/workspace/a.txt has unsaved changes") == true, "\(String(describing: app.state.message))")
-        app.handle(.char("n"))
-        #expect(app.state.editorPath == "/workspace/a.txt" && app.state.editor?.text == "!keep me\n")
-        #expect(app.pendingAnswer == nil)
-        app.handle(.char("x"))
-        #expect(app.state.editor?.text == "!xkeep me\n", "the answer key did not type; later keys do")
+    @Test func openingAnotherFileAsksFirst() {
+        var state = Self.state()
+        _ = Reducer.reduce(&state, .key(.escape))
+        _ = Reducer.reduce(&state, .key(.char(":")))
+        #expect(Reducer.reduce(&state, .lineEntered("open /workspace/b.txt")) == [.clearLine])
+        #expect(state.message?.text.contains("box-a:/workspace/a.txt has unsaved changes") == true, "\(String(describing: state.message))")
+        #expect(Reducer.reduce(&state, .key(.char("n"))).isEmpty)
+        #expect(state.editorPath == "/workspace/a.txt" && state.editor?.text == "!keep me\n")
+        #expect(state.question == nil)
+        Fixture.reduce(&state, .key(.tab), .key(.char("x")))
+        #expect(state.editor?.text == "!xkeep me\n", "the answer key did not type; later keys do")
     }
 
-    @Test func quittingAsksAndOnlyQConfirms() throws {
-        let app = try Self.app()
-        app.requestQuit()
-        app.handle(.char("a"))
-        #expect(!app.quitting && app.state.editor?.modified == true)
-        app.requestQuit()
-        app.handle(.char("q"))
-        #expect(app.quitting)
+    @Test func quittingAsksAndOnlyQConfirms() {
+        var state = Self.state()
+        _ = Reducer.reduce(&state, .key(.escape))
+        _ = Reducer.reduce(&state, .key(.char("q")))
+        _ = Reducer.reduce(&state, .key(.char("a")))
+        #expect(state.ending == nil && state.editor?.modified == true)
+        _ = Reducer.reduce(&state, .key(.char("q")))
+        #expect(Reducer.reduce(&state, .key(.char("q"))) == [.quit] && state.ending == .quit)
     }
 
-    @Test func unknownKeysInTheEditorStayInTheEditor() throws {
-        let app = try Self.app()
-        for key: Key in [.home, .end, .pageUp, .pageDown, .delete] { app.handle(key) }
-        #expect(app.state.focus == .editor)
+    @Test func unknownKeysInTheEditorStayInTheEditor() {
+        var state = Self.state()
+        for key: Key in [.home, .end, .pageUp, .pageDown, .delete, .function(2), .ctrl("x")] { _ = Reducer.reduce(&state, .key(key)) }
+        #expect(state.focus == .editor)
     }
 }

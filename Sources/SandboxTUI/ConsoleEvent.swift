@@ -1,0 +1,57 @@
+import Foundation
+import SandboxCommands
+import SandboxKit
+
+/// Everything that changes the console, in the order it happened: the terminal's keys, the
+/// session's typed events, the watcher's updates, the clock, and what effects came back with.
+/// ``Reducer/reduce(_:_:)`` is the only place state changes.
+public enum ConsoleEvent: Sendable {
+    case key(Key)
+    case resized(width: Int, height: Int)
+    /// A signal or a lost terminal: end at once, keeping a modified buffer for recovery.
+    case ended
+    /// Running sandboxes show their age; the clock ticks once a second while any runs.
+    case tick(Date)
+    case watcher(SandboxWatcher.Update)
+    case session(SessionEvent)
+    /// The command line after a key: its text, cursor, and the candidates Tab offered.
+    case lineEdited(text: String, cursor: Int, candidates: [String])
+    /// Enter on the command line.
+    case lineEntered(String)
+    /// A session command ended; `current` is the session's current sandbox now.
+    case performed(current: String?)
+    case created(status: Int32, current: String?)
+    /// The running command ended.
+    case commandEnded
+    case fileOpened(OpenedFile)
+    case saved(Save)
+    case saveFailed(Save, any Error)
+    /// The sandbox of a file about to run was made current.
+    case selected(String, then: Command)
+    case journal([JournalEntry])
+    case themeLoaded(name: String, announce: Bool)
+    case themeFailed(any Error, kept: String)
+    /// Copies of buffers earlier consoles could not save, read at start.
+    case kept([RecoveryCopy])
+    /// An effect failed; the status line says why.
+    case failed(String)
+}
+
+/// A file read for the editor.
+public struct OpenedFile: Sendable {
+    public var buffer: EditorBuffer
+    public var path: String
+    public var sandbox: String
+    /// What the status line says ("opened …" or "… is a new file").
+    public var note: String
+    /// The revision of the buffer this load may replace: if it changed meanwhile, it stays.
+    public var replacing: Int?
+}
+
+/// A buffer on its way back into its sandbox, and what follows once it is there.
+public struct Save: Sendable, Equatable {
+    public var sandbox: String
+    public var path: String
+    public var text: String
+    public var thenRun: Bool
+}

@@ -1,0 +1,41 @@
+import SandboxCommands
+import SandboxKit
+
+/// What the reducer asks for: every piece of work outside the state. ``EffectRunner`` does it
+/// and sends what came of it back as a ``ConsoleEvent``.
+public enum Effect: Sendable, Equatable {
+    /// A session command (ps, use, ls, cat, stop, rm, runtimes, help).
+    case perform(Command)
+    case create(String?)
+    /// `run` or `exec`: the one running command, which Ctrl-C cancels.
+    case run(Command)
+    case cancelRunning
+    case open(path: String, replacing: Int?)
+    case save(Save)
+    /// Makes a sandbox the session's current one; with `then`, runs it there.
+    case select(String, then: Command?)
+    case followJournal(String)
+    case stopJournal
+    case watchSandboxes
+    case refreshList
+    case setShowAll(Bool)
+    case warmUp
+    case loadTheme(String, announce: Bool)
+    case setMouse(Bool)
+    case suspend
+    /// Feeds the command line's editor a key's bytes; `completing` shows Tab's candidates.
+    case editLine([UInt8], completing: Bool)
+    case submitLine
+    case clearLine
+    case readKept
+    case discardKept(RecoveryCopy)
+    /// The reopened copy is the buffer's recovery copy from now on.
+    case adoptKept(RecoveryCopy)
+    /// Ticks once a second (`true`) or not at all.
+    case clock(Bool)
+    case quit
+
+    /// Long-running effects by the work they do: starting one cancels the one it replaces.
+    /// The store's own: `inbox` reads what tasks send back, `frame` draws the next frame.
+    enum Slot: Hashable { case running, selection, journal, watch, clock, recovery, inbox, frame }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import LineEditing
+import SandboxCommands
+import SandboxKit
+
+/// Does what effects say, and owns every task the console starts. A long-running effect has a
+/// slot (``Effect/Slot``): starting one cancels the one it replaces. Whatever a task learns
+/// goes back as a ``ConsoleEvent`` through ``inbox``, in order with the session's events.
+@MainActor final class EffectRunner {
+    let session: Session
+    let engine: SandboxEngine
+    let watcher: SandboxWatcher
+    let driver: any TerminalDriver
+    let themes: ThemeStore
+    private let lineEditor: any LineEditor
+    private var recovery: RecoveryKeeper
+    /// Where tasks and the session send what happened; ``ConsoleStore`` reads it on the main actor.
+    let inbox: AsyncStream<ConsoleEvent>.Continuation
+    private let send: (ConsoleEvent) -> Void
+    private let state: () -> UIState
+    private var slots: [Effect.Slot: Task<Void, Never>] = [:]
+    /// One-shot work (a command, a save), removed when it ends.
+    private var tasks: [Int: Task<Void, Never>] = [:]
+    private var nextTask = 0
+    private var themeName = Theme.builtInDark.name
+    private var recoveryDue: ContinuousClock.Instant?
+    private(set) var finished = false
+
+    init(session: Session, engine: SandboxEngine, watcher: SandboxWatcher, driver: any TerminalDriver, themes: ThemeStore,
+         recovery: RecoveryStore, inbox: AsyncStream<ConsoleEvent>.Continuation,
+         send: @escaping (ConsoleEvent) -> Void, state: @escaping () -> UIState) {
+        (self.session, self.engine, self.watcher, self.driver, self.themes) = (session, engine, watcher, driver, themes)
+        self.recovery = RecoveryKeeper(store: recovery)
+        (self.inbox, self.send, self.state) = (inbox, send, state)
+        lineEditor = driver.makeLineEditor()
+    }
+
+    func run(_ effect: Effect) {
+        guard !finished else { return }
+        let (session, engine, inbox) = (session, engine, inbox)
+        let output = InboxOutput(inbox: inbox)
+        switch effect {
+        case .perform(let command):
+            spawn {
+                await session.perform(command, output: output)
+                inbox.yield(.performed(current: await session.currentName))
+            }
+        case .create(let what):
+            spawn {
+                let status = await session.perform(.new(what), output: output)
+                inbox.yield(.created(status: status, current: await session.currentName))
+            }
+        case .run(let command):
+            start(.running) {
+                await session.perform(command, output: output)
+                inbox.yield(.commandEnded)
+            }
+        case .cancelRunning:
+            slots[.running]?.cancel()
+        case .open(let path, let replacing):
+            spawn { await Self.open(path, replacing: replacing, session: session, output: output) }
+        case .save(let save):
+            spawn {
+                do {
+                    try await engine.sandbox(named: save.sandbox).write(save.path, Data(save.text.utf8))
+                    inbox.yield(.saved(save))
+                } catch {
+                    inbox.yield(.saveFailed(save, error))
+                }
+            }
+        case .select(let name, let then):
+            start(.selection) {
+                do {
+                    let sandbox = try await engine.sandbox(named: name)
+                    guard !Task.isCancelled else { return }
+                    await session.select(sandbox)
+                    if let then { inbox.yield(.selected(name, then: then)) }
+                } catch {
+                    if then != nil { inbox.yield(.failed("\(error)")) }  // a list selection fails quietly: the list shows why
+                }
+            }
+        case .followJournal(let name):
+            start(.journal) {
+                let journal = AgentJournal(sandbox: name)
+                var offset: UInt64 = 0
+                while !Task.isCancelled {
+                    let (entries, next) = journal.read(from: offset)
+                    offset = next
+                    if !entries.isEmpty { inbox.yield(.journal(entries)) }
+                    try? await Task.sleep(for: .milliseconds(300))
+                }
+            }
+        case .stopJournal:
+            stop(.journal)
+        case .watchSandboxes:
+            watcher.start()
+            let updates = watcher.updates
+            start(.watch) {
+                for await update in updates { inbox.yield(.watcher(update)) }
+            }
+        case .refreshList:
+            watcher.refresh()
+        case .setShowAll(let all):
+            watcher.setShowAll(all)
+        case .warmUp:
+            spawn { await session.warmUp() }
+        case .loadTheme(let name, let announce):
+            do {
+                let theme = try themes.load(name)
+                themeName = theme.name
+                driver.apply(theme)
+                send(.themeLoaded(name: name, announce: announce))
+            } catch {
+                send(.themeFailed(error, kept: themeName))
+            }
+        case .setMouse(let on):
+            driver.setMouse(on)
+        case .suspend:
+            driver.suspend()
+        case .editLine(let bytes, let completing):
+            let lines = lineEditor.feed(bytes)
+            send(.lineEdited(text: lineEditor.line, cursor: lineEditor.cursor, candidates: completing ? lineEditor.candidates : []))
+            if let line = lines.last { send(.lineEntered(line)) }
+        case .submitLine:
+            let line = lineEditor.feed([13]).last ?? ""
+            send(.lineEntered(line))
+        case .clearLine:
+            lineEditor.clear()
+            send(.lineEdited(text: lineEditor.line, cursor: lineEditor.cursor, candidates: []))
+        case .readKept:
+            send(.kept(recovery.store.left()))
+        case .discardKept(let copy):
+            recovery.store.remove(sandbox: copy.sandbox, path: copy.path)
+        case .adoptKept(let copy):
+            recovery.adopt(copy)
+        case .clock(let on):
+            guard on else { return stop(.clock) }
+            guard slots[.clock] == nil else { return }
+            start(.clock) {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    inbox.yield(.tick(Date()))
+                }
+            }
+        case .quit:
+            finish()
+        }
+    }
+
+    /// Writes or removes the open buffer's recovery copy (after every change of state), and
+    /// comes back when a copy is due.
+    func keepRecoveryCopy() {
+        let state = state()
+        do {
+            let due = try recovery.update(state, now: state.ending == .signal)
+            guard due != recoveryDue else { return }
+            recoveryDue = due
+            guard let due else { return stop(.recovery) }
+            start(.recovery) { [weak self] in
+                try? await Task.sleep(until: due)
+                guard !Task.isCancelled else { return }
+                self?.recoveryDue = nil
+                self?.keepRecoveryCopy()
+            }
+        } catch {
+            send(.failed("could not keep a recovery copy in \(recovery.store.directory.path): \(error)"))
+        }
+    }
+
+    /// Ends every task, settles the recovery copy (kept after a signal, dropped after a quit
+    /// that asked first), and gives the terminal back.
+    private func finish() {
+        finished = true
+        watcher.stop()
+        slots.removeValue(forKey: .inbox)  // it ends with the inbox, after the events already in it
+        for task in slots.values { task.cancel() }
+        for task in tasks.values { task.cancel() }
+        slots.removeAll()
+        tasks.removeAll()
+        if state().ending == .signal { keepRecoveryCopy() } else { recovery.drop() }
+        inbox.finish()
+        driver.restore()
+    }
+
+    // MARK: Tasks
+
+    /// Reads the inbox on the main actor: each event goes to the store in the order it was sent.
+    func readInbox(_ events: AsyncStream<ConsoleEvent>) {
+        start(.inbox) { [weak self] in
+            for await event in events { self?.send(event) }
+        }
+    }
+
+    /// Draws once the frame gap since the last frame has passed: a burst of output is one frame.
+    func scheduleFrame(at instant: ContinuousClock.Instant, _ draw: @escaping @MainActor () -> Void) {
+        guard slots[.frame] == nil, !finished else { return }
+        slots[.frame] = Task { [weak self] in
+            try? await Task.sleep(until: instant)
+            self?.slots[.frame] = nil
+            guard self?.finished == false else { return }
+            draw()
+        }
+    }
+
+    private func start(_ slot: Effect.Slot, _ work: @escaping @MainActor () async -> Void) {
+        slots[slot]?.cancel()
+        slots[slot] = Task { await work() }
+    }
+
+    private func stop(_ slot: Effect.Slot) {
+        slots.removeValue(forKey: slot)?.cancel()
+    }
+
+    private func spawn(_ work: @escaping @MainActor () async -> Void) {
+        let id = nextTask
+        nextTask += 1
+        tasks[id] = Task { [weak self] in
+            await work()
+            self?.tasks[id] = nil
+        }
+    }
+
+    // MARK: Work
+
+    /// Reads a file of the current sandbox for the editor; a missing one is a new file.
+    private static func open(_ path: String, replacing: Int?, session: Session, output: InboxOutput) async {
+        do {
+            let sandbox = try await session.currentSandbox(output)
+            let resolved = path.hasPrefix("/") ? path : sandbox.workDir + "/" + path
+            let buffer: EditorBuffer
+            let note: String
+            do {
+                buffer = EditorBuffer(text: try await sandbox.readText(resolved))
+                note = "opened \(resolved) (\(buffer.lines.count) lines\(buffer.crlf ? ", CRLF" : ""))"
+            } catch SandboxError.fileNotFound {
+                buffer = EditorBuffer()
+                note = "\(resolved) is a new file: Ctrl-S creates it"
+            }
+            await session.setCurrentFile(resolved)
+            output.inbox.yield(.fileOpened(OpenedFile(buffer: buffer, path: resolved, sandbox: sandbox.name, note: note, replacing: replacing)))
+        } catch {
+            output.inbox.yield(.failed("\(error)"))
+        }
+    }
+}
+
+/// The session's events for the console: into the inbox, read on the main actor in order.
+struct InboxOutput: SessionOutput {
+    let inbox: AsyncStream<ConsoleEvent>.Continuation
+
+    func handle(_ event: SessionEvent) { inbox.yield(.session(event)) }
+}

@@ -1,0 +1,89 @@
+import DockerEngine
+import SandboxCommands
+import SandboxKit
+
+/// What comes from outside: the session's typed events, the watcher's lists, an agent's journal.
+extension Reducer {
+    /// The row of a sandbox being made: "starting", or "building" while its runtime image
+    /// builds, until the session says it was created.
+    static let newRow = "(new sandbox)"
+
+    static func session(_ state: inout UIState, _ event: SessionEvent) -> [Effect] {
+        switch event {
+        case .stdout(let text): state.output.append(text, role: .stdout)
+        case .stderr(let text): state.output.append(text, role: .stderr)
+        case .execStarted(let command, let sandbox): state.output.commandStarted(command, sandbox: sandbox)
+        case .execFinished(let exit):
+            state.output.commandFinished(exitCode: exit.exitCode, seconds: exit.duration.seconds, timedOut: exit.timedOut)
+        case .help(let topic): state.output.note(CommandTable.help(topic, tui: true), role: .info)
+        case .failed, .cancelled, .needsEditor:
+            state.pending[newRow] = nil  // a sandbox being made, if any, will not be
+            let text = event.lineText?.text ?? ""
+            state.output.append(text, role: .error)
+            say(&state, text.trimmingCharacters(in: .newlines), error: true)
+        case .creatingDefault, .buildProgress, .created:
+            switch event {
+            case .creatingDefault: state.pending[newRow] = .starting
+            case .buildProgress: state.pending[newRow] = .building
+            default: state.pending[newRow] = nil
+            }
+            if let text = event.lineText?.text { state.output.append(text, role: .info) }
+        case .using, .fileShown, .wrote, .listing, .stopped, .removed:
+            if let text = event.lineText?.text { state.output.append(text, role: .info) }
+        }
+        return []
+    }
+
+    static func watcher(_ state: inout UIState, _ update: SandboxWatcher.Update) -> [Effect] {
+        switch update {
+        case .connected(let api):
+            state.connection = .connected(api: api)
+            return []
+        case .down(let error):
+            state.connection = .down(shortReason(error))
+            return []
+        case .sandboxes(let list):
+            return updateList(&state, list)
+        }
+    }
+
+    private static func updateList(_ state: inout UIState, _ list: [SandboxInfo]) -> [Effect] {
+        let selectedName = state.selectedSandbox?.name
+        if case .down = state.connection { state.connection = .connecting }
+        state.sandboxes = list
+        for name in state.pending.keys where list.contains(where: { $0.name == name && $0.isRunning }) {
+            state.pending[name] = nil
+        }
+        if let selectedName, let index = state.rows.firstIndex(where: { $0.name == selectedName }) {
+            state.selected = index
+        } else {
+            state.selected = min(state.selected, max(0, state.rows.count - 1))
+        }
+        // Running sandboxes show their age: the clock ticks while there are any.
+        var effects: [Effect] = [.clock(list.contains { $0.isRunning })]
+        if state.current == nil, let first = state.selectedSandbox, first.isRunning, first.managed {
+            effects += selectionChanged(&state)
+        }
+        return effects
+    }
+
+    /// The status line's word for a lost connection, from the error's case, not its wording.
+    static func shortReason(_ error: any Error) -> String {
+        switch error {
+        case SandboxError.docker(.daemonUnreachable), DockerError.daemonUnreachable: "daemon not reachable"
+        case SandboxError.docker(.permissionDenied), DockerError.permissionDenied: "permission denied on the Docker socket"
+        default: String("\(error)".prefix(60))
+        }
+    }
+
+    /// What an agent did in its sandbox, from the journal `sandbox mcp` writes.
+    static func show(_ state: inout UIState, _ entry: JournalEntry) {
+        let arguments = entry.arguments.sorted { $0.key < $1.key }.map { key, value in
+            "\(key)=\(value.count > 40 ? String(value.prefix(40)) + "..." : value)".replacingOccurrences(of: "\n", with: " ")
+        }.joined(separator: " ")
+        state.output.note("agent \(entry.client) ▸ \(entry.tool) \(arguments)  (\(entry.milliseconds) ms)", role: .agent)
+        let lines = entry.result.split(separator: "\n", omittingEmptySubsequences: false)
+        for line in lines.prefix(12) { state.output.note("  " + line, role: entry.isError ? .error : .stdout) }
+        if lines.count > 12 { state.output.note("  ... \(lines.count - 12) more lines", role: .dim) }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import SandboxCommands
+import SandboxKit
+
+/// The console's logic as one pure function: an event changes the state and asks for effects.
+/// No I/O, no clock, no tasks here; ``EffectRunner`` does what the effects say.
+public enum Reducer {
+    public static func reduce(_ state: inout UIState, _ event: ConsoleEvent) -> [Effect] {
+        switch event {
+        case .key(let key): return self.key(&state, key)
+        case .resized(let width, let height):
+            (state.width, state.height) = (width, height)
+            return []
+        case .ended:
+            state.ending = .signal
+            return [.quit]
+        case .tick(let date):
+            state.now = date
+            return []
+        case .watcher(let update): return watcher(&state, update)
+        case .session(let event): return session(&state, event)
+        case .lineEdited(let text, let cursor, let candidates):
+            (state.commandText, state.commandCursor) = (text, cursor)
+            if candidates.count > 1 { say(&state, candidates.prefix(12).joined(separator: "  ") + (candidates.count > 12 ? "  ..." : "")) }
+            return []
+        case .lineEntered(let line):
+            let target = state.searchTarget
+            let effects = leaveCommandLine(&state)
+            if let target { return effects + search(&state, line, in: target) }
+            return effects + commandLine(&state, line)
+        case .performed(let current):
+            state.current = current
+            selectCurrentRow(&state)
+            return [.refreshList]
+        case .created(let status, let current):
+            if let current { state.pending[current] = nil }
+            state.current = current
+            selectCurrentRow(&state)
+            if status == 0 { say(&state, "\(current ?? "sandbox") is ready: :open PATH to edit a file, !CMD to run one") }
+            return [.refreshList]
+        case .commandEnded:
+            state.running = nil
+            return []
+        case .fileOpened(let file): return opened(&state, file)
+        case .saved(let save): return saved(&state, save)
+        case .saveFailed(let save, let error):
+            say(&state, "\(save.sandbox):\(save.path) not saved: \(error) (the buffer is kept, still modified)", error: true)
+            return []
+        case .selected(let name, let command):
+            state.current = name
+            selectCurrentRow(&state)
+            return startCommand(&state, command)
+        case .journal(let entries):
+            for entry in entries { show(&state, entry) }
+            return []
+        case .themeLoaded(let name, let announce):
+            state.themeName = name
+            if announce { say(&state, "theme \(name)") }
+            return []
+        case .themeFailed(let error, let kept):
+            say(&state, "\(error); using the \(kept) theme", error: true)
+            return []
+        case .kept(let copies):
+            state.kept = copies
+            offerKept(&state)
+            return []
+        case .failed(let text):
+            say(&state, text, error: true)
+            return []
+        }
+    }
+
+    // MARK: Shared steps
+
+    static func say(_ state: inout UIState, _ text: String, error: Bool = false) {
+        state.message = (text, error)
+    }
+
+    /// Asks in the status line; the next key answers.
+    static func ask(_ state: inout UIState, _ question: Question, _ text: String) -> [Effect] {
+        say(&state, text, error: true)
+        state.question = question
+        return []
+    }
+
+    /// "sandbox:path" of the open buffer.
+    static func bufferName(_ state: UIState) -> String { "\(state.editorSandbox ?? "?"):\(state.editorPath ?? "the buffer")" }
+
+    static func selectCurrentRow(_ state: inout UIState) {
+        if let current = state.current, let index = state.rows.firstIndex(where: { $0.name == current }) { state.selected = index }
+    }
+}

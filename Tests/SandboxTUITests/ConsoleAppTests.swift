@@ -1,0 +1,128 @@
+import Foundation
+import SandboxKit
+import Testing
+@testable import SandboxTUI
+
+/// The whole console on the headless driver against the real daemon: keys in, frames out.
+@MainActor @Suite(.serialized, .timeLimit(.minutes(3))) struct ConsoleAppTests {
+    static let python = ProcessInfo.processInfo.environment["SANDBOX_TEST_PYTHON_IMAGE"] ?? "sandbox-test/python:3.11"
+
+    /// A console running on a ``HeadlessDriver``, with its recovery copies in a directory of its own.
+    @MainActor final class Harness {
+        let driver = HeadlessDriver(width: 120, height: 40)
+        let app: ConsoleApp
+        let recovery = RecoveryStore(directory: FileManager.default.temporaryDirectory.appendingPathComponent("console-\(UUID().uuidString)"))
+        private var running: Task<Void, Never>?
+
+        init() throws {
+            app = ConsoleApp(engine: try SandboxEngine(), options: ConsoleOptions(), driver: driver, recovery: recovery)
+            running = Task { [app] in await app.run() }
+        }
+
+        var state: UIState { app.store.state }
+
+        /// Waits until `condition` holds for the state and the last frame; fails loudly at the deadline.
+        @discardableResult
+        func until(_ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+                   _ condition: (UIState, String) -> Bool) async throws -> String {
+            let deadline = ContinuousClock.now + timeout
+            while !condition(state, driver.screen) {
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("timed out waiting for \(what); the screen:\n\(driver.screen)", sourceLocation: sourceLocation)
+                    throw TimedOut()
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return driver.screen
+        }
+
+        func command(_ line: String) {
+            driver.type(":" + line)
+            driver.press(.enter)
+        }
+
+        struct TimedOut: Error {}
+
+        /// Runs `body` (a timeout is already recorded, any other error is recorded here), then ends.
+        func drive(_ body: () async throws -> Void) async {
+            do { try await body() } catch is TimedOut {} catch { Issue.record(error) }
+            await end()
+        }
+
+        /// Ends the console as a signal would, removes the sandboxes it made and its files.
+        func end() async {
+            driver.signal()
+            await running?.value
+            await app.session.shutdown()
+            try? FileManager.default.removeItem(at: recovery.directory)
+        }
+    }
+
+    @Test func openEditSaveAndRunAgainstTheDaemon() async throws {
+        let console = try Harness()
+        await console.drive {
+            try await console.until("the first frame") { state, screen in screen.contains("Sandboxes (") }
+            console.command("new \(Self.python)")
+            try await console.until("a sandbox", timeout: .seconds(60)) { state, _ in state.current != nil && state.message?.text.contains("is ready") == true }
+            console.command("open /workspace/app.py")
+            try await console.until("the new file") { _, screen in screen.contains("app.py is a new file") }
+            #expect(console.state.focus == .editor)
+            for line in ["a, b = 0, 1", "for _ in range(10):", "    print(a, end=\" \")", "a, b = b, a + b"] {
+                console.driver.type(line)
+                if !line.hasPrefix("a, b = b") { console.driver.press(.enter) }
+            }
+            try await console.until("the buffer") { _, screen in screen.contains("/workspace/app.py [+]") }
+            console.driver.press(.function(5))
+            let ran = try await console.until("the run") { state, screen in
+                screen.contains("0 1 1 2 3 5 8 13 21 34") && screen.contains("-- exit 0") && state.running == nil
+            }
+            #expect(!ran.contains("[+]"), "saved:\n\(ran)")
+            let name = try #require(console.state.current)
+            let saved = try await console.app.session.engine.sandbox(named: name).readText("/workspace/app.py")
+            #expect(saved == "a, b = 0, 1\nfor _ in range(10):\n    print(a, end=\" \")\n    a, b = b, a + b\n")
+        }
+    }
+
+    @Test func theListShowsASandboxMadeElsewhereAndCancelStopsACommand() async throws {
+        let console = try Harness()
+        let sandbox = DockerSandbox(image: Self.python, labels: ["sandbox.test": "true"])
+        await console.drive {
+            try await console.until("the connection") { state, _ in if case .connected = state.connection { true } else { false } }
+            try await sandbox.start()
+            try await console.until("the new sandbox in the list") { _, screen in screen.contains(sandbox.name) }
+            console.command("use \(sandbox.name)")
+            try await console.until("using it") { state, _ in state.current == sandbox.name }
+            console.command("!echo started; sleep 30")
+            try await console.until("the command running") { state, screen in state.running != nil && screen.contains("started") }
+            console.driver.press(.ctrl("c"))
+            try await console.until("the cancel", timeout: .seconds(15)) { state, _ in state.running == nil }
+            #expect(console.state.message?.text == "error: cancelled")
+        }
+        try? await sandbox.stop()
+    }
+
+    @Test func theHelpScreenIsTheKeyTable() async throws {
+        let console = try Harness()
+        console.driver.resize(width: 120, height: 70)
+        await console.drive {
+            try await console.until("the first frame") { _, screen in screen.contains("Sandboxes (") }
+            console.driver.press(.char("?"))
+            let help = try await console.until("the help") { _, screen in screen.contains("Keys - any key closes") }
+            for binding in KeyTable.bindings { #expect(help.contains(binding.label), "\(binding.label)") }
+            console.driver.press(.char("q"))
+            try await console.until("the help closed") { _, screen in !screen.contains("Keys - any key closes") }
+            #expect(console.state.ending == nil, "the key only closed the help")
+        }
+    }
+
+    @Test func quitEndsTheRunAndGivesTheTerminalBack() async throws {
+        let console = try Harness()
+        try await console.until("the first frame") { _, screen in screen.contains("Sandboxes (") }
+        console.command("theme light")
+        try await console.until("the theme") { state, _ in state.themeName == "light" }
+        #expect(console.driver.theme?.name == "light")
+        console.driver.press(.char("q"))
+        await console.end()
+        #expect(console.driver.restored && console.state.ending == .quit)
+    }
+}
