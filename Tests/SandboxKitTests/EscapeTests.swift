@@ -5,7 +5,9 @@ import Testing
 
 /// A timeout or a cancel kills everything a command started, whatever it does to its
 /// environment, process group or session; the runner (runner/sandbox-runner.c) adopts orphans.
-@Suite(.timeLimit(.minutes(3))) struct EscapeTests {
+/// (`make test` runs the engine's tests a second time with `SANDBOX_RUNNER=off`, the path of a
+/// sandbox the runner cannot run in: these are about the runner, and run in the first pass only.)
+@Suite(.timeLimit(.minutes(3)), .enabled(if: RunnerMode.on)) struct EscapeTests {
     /// Each way out of a process tree we know of, all in one command.
     static let escapes = [
         "exec env -u SANDBOX_EXEC_TOKEN sleep 100001",
@@ -123,6 +125,26 @@ import Testing
             #expect(try await Self.survivors(sandbox, "sleep 100031").isEmpty)
             #expect(try await sandbox.execute("echo next").output == "next\n")
             #expect(try await sandbox.executionPath() == .runner)
+        }
+    }
+}
+
+enum RunnerMode {
+    static let on = ProcessInfo.processInfo.environment["SANDBOX_RUNNER"] != "off"
+}
+
+/// The second pass's own check: with the runner off, commands and files go by the Docker API.
+@Suite(.enabled(if: !RunnerMode.on)) struct ExecPathTests {
+    @Test func theRunnerTurnedOffIsSaidAndEverythingStillWorks() async throws {
+        try await withSandbox { (sandbox: DockerSandbox) async throws in
+            guard case .exec(let reason) = try await sandbox.executionPath() else {
+                Issue.record("the runner is used although SANDBOX_RUNNER=off")
+                return
+            }
+            #expect(reason.contains("SANDBOX_RUNNER=off"), "\(reason)")
+            try await sandbox.write("a/b.txt", "one\n")
+            let result = try await sandbox.execute("cat a/b.txt; exit 3")
+            #expect(result.output == "one\n" && result.exitCode == 3, "\(result)")
         }
     }
 }
