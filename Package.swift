@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(name: "sandbox-bench", dependencies: ["SandboxKit"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
         .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "DockerEngine"]),
-        .testTarget(name: "SandboxCommandsTests", dependencies: ["SandboxCommands", "SandboxKit"]),
+        .testTarget(name: "SandboxCommandsTests", dependencies: ["SandboxCommands", "SandboxKit", "DockerEngine"]),
         .testTarget(name: "SandboxTUITests", dependencies: ["SandboxTUI", "SandboxKit"]),
         // Random inputs for the parsers and the MCP argument checks: a value or a typed error, never a crash.
         .testTarget(name: "FuzzTests", dependencies: [

@@ -79,6 +79,10 @@ public final class SandboxWatcher: Sendable {
                 backoff = min(.seconds(8), backoff * 2)
             }
         }
+        // The poll is a loop feeding the same requests, not swift-async-algorithms' `merge` of
+        // them with an `AsyncTimerSequence`: tried, that would replace these five lines, but no
+        // product here uses the package yet (it is only pinned), and compiling it alone took 21 s
+        // of a debug build here, on every clean build and again in release.
         let polling = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: pollInterval)

@@ -35,14 +35,12 @@ import Testing
         #expect(ran.contains("-- exit 0"))
         #expect(try run(["cat", "\(name):/workspace/app.py"]).stdout.contains("print(a, end=\" \")"))
 
-        // Killed from outside: the list shows it exited within a second.
+        // Killed from outside: the list shows it exited (how soon: `make bench`).
         let killed = try run(["/usr/bin/docker", "kill", name], binary: false)
         #expect(killed.status == 0)
-        let started = Date()
-        let exited = try term.wait(timeout: 3) { screen in
+        try term.wait { screen in
             screen.split(separator: "\n").contains { $0.contains(name) && $0.contains("exited") }
         }
-        #expect(Date().timeIntervalSince(started) < 1.0, "took \(Date().timeIntervalSince(started)) s:\n\(exited)")
 
         // Switch theme (colours change), resize, the help screen.
         try term.send("Escape")

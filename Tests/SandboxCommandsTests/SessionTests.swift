@@ -21,7 +21,7 @@ import Testing
         }
     }
 
-    private func withSession(_ body: (Session, Recorder) async throws -> Void) async throws {
+    func withSession(_ body: (Session, Recorder) async throws -> Void) async throws {
         let session = Session(engine: try SandboxEngine(), creator: .repl)
         let recorder = Recorder()
         do { try await body(session, recorder) } catch {

@@ -4,30 +4,40 @@ import SandboxKit
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct EngineTests {
-    @Test func changesArriveWithinASecond() async throws {
+    /// A kill from outside comes through `changes()` as "kill" then "die". How soon: `make bench`.
+    @Test func aKillFromOutsideIsAnnounced() async throws {
         let engine = try SandboxEngine()
         let sandbox = DockerSandbox(image: TestImages.python, labels: ["sandbox.test": "true"])
         try await sandbox.start()
-        let seen = AsyncStream<(String, ContinuousClock.Instant)>.makeStream()
+        let seen = AsyncStream<String>.makeStream()
         let watcher = Task {
-            for try await action in engine.changes() { seen.continuation.yield((action, .now)) }
+            for try await action in engine.changes() { seen.continuation.yield(action) }
         }
-        try await Task.sleep(for: .milliseconds(300))
-        let killed = ContinuousClock.now
+        defer { watcher.cancel() }
+        var actions = seen.stream.makeAsyncIterator()
+        try await subscribed(&actions)
         try await DockerClient.shared().killContainer(sandbox.name)
-        var actions: [String] = []
-        for await (action, at) in seen.stream {
-            actions.append(action)
-            if action == "die" {
-                #expect(at - killed < .seconds(1), "die arrived after \(at - killed)")
-                break
-            }
+        var after: [String] = []
+        while let action = await actions.next() {  // a missed event runs into the suite's time limit
+            after.append(action)
+            if action == "die" { break }
         }
-        watcher.cancel()
-        #expect(actions.contains("kill"))
-        let listed = try await engine.list().first { $0.name == sandbox.name }
-        #expect(listed?.state == .exited)
+        #expect(after.contains("kill"), "\(after)")
+        // The daemon can announce a death a moment before its list says so.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await engine.list().first(where: { $0.name == sandbox.name })?.state != .exited {
+            try #require(ContinuousClock.now < deadline, "still not listed as exited 30 s after its die event")
+            try await Task.sleep(for: .milliseconds(50))
+        }
         try await sandbox.stop()
+    }
+
+    /// Returns once `actions` has shown an event, so the subscription is live.
+    private func subscribed(_ actions: inout AsyncStream<String>.Iterator) async throws {
+        let probe = eventProbe()
+        _ = await actions.next()
+        probe.cancel()
+        _ = await probe.result
     }
 
     @Test func listAttachAndErrors() async throws {

@@ -24,6 +24,12 @@ import Testing
         watcher.start()
         defer { watcher.stop() }
         try await next(&updates) { if case .connected = $0 { true } else { false } }
+        try await next(&updates) { if case .sandboxes = $0 { true } else { false } }  // the first list
+        // Any list from now on came from an event (the poll is a minute away): the stream is live.
+        let probe = eventProbe()
+        try await next(&updates) { if case .sandboxes = $0 { true } else { false } }
+        probe.cancel()
+        _ = await probe.result
 
         let sandbox = DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"])
         try await sandbox.start()
