@@ -9,6 +9,8 @@
 //                                          milliseconds (0: never) kill it all and exit 124
 //   sandbox-runner kill TOKEN              end the `exec` with that token and every process
 //                                          under it; exit 0, or 3 when no such runner lives
+//   sandbox-runner idle                    sleep until a signal ends us: the container's own
+//                                          command, so an image needs no `sleep` of its own
 //   sandbox-runner version
 //
 // `exec` exits with the command's status (128+N for a signal). On SIGUSR1, SIGTERM, SIGINT or
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "version") == 0) {
@@ -26,6 +29,9 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "serve") == 0) return serve();
+    if (argc == 2 && strcmp(argv[1], "idle") == 0) {
+        for (;;) pause();
+    }
     if (argc == 3 && strcmp(argv[1], "kill") == 0) return end_runner(argv[2]);
     // exec TOKEN TIMEOUT_MS -- ARGV...   (TIMEOUT_MS 0: none)
     if (argc >= 6 && strcmp(argv[1], "exec") == 0 && strcmp(argv[4], "--") == 0) {

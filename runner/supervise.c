@@ -44,7 +44,7 @@ int supervise(long long timeout_ms, char **argv) {
         sigprocmask(SIG_SETMASK, &previous, NULL);
         execvp(argv[0], argv);
         // As sh does: 127 when it is missing, 126 when it cannot run.
-        say(errno == ENOENT ? "command not found" : "command cannot run");
+        dprintf(2, "sandbox-runner: %s: %s\n", argv[0], errno == ENOENT ? "not found" : "cannot run");
         _exit(errno == ENOENT ? 127 : 126);
     }
     // Once the command has exited, what it left in the background is let go, unless it still

@@ -5,6 +5,10 @@ set -euo pipefail
 
 CACHE=${SANDBOX_CACHE:-/var/cache/sandbox-dev}
 BUSYBOX_IMAGE=sandbox-test/busybox:latest
+# No shell and no sleep at all (distroless-style), and a musl rootfs (Alpine-style): the runner must
+# work in both.
+DISTROLESS_IMAGE=sandbox-test/distroless:latest
+MUSL_IMAGE=sandbox-test/musl:latest
 PYTHON_IMAGE=sandbox-test/python:3.11
 PACKAGES=(docker.io busybox-static debootstrap libncurses-dev libedit-dev tmux curl python3-venv procps musl-tools man-db groff-base)
 
@@ -39,6 +43,34 @@ build_busybox_image() {
   rm -rf "$dir"
 }
 
+build_distroless_image() {
+  docker image inspect "$DISTROLESS_IMAGE" >/dev/null 2>&1 && return
+  log "building $DISTROLESS_IMAGE"
+  local dir; dir=$(mktemp -d)
+  mkdir -p "$dir/etc" "$dir/tmp" "$dir/proc" "$dir/sys" "$dir/dev"
+  chmod 1777 "$dir/tmp"
+  echo 'root:x:0:0:root:/root:/nonexistent' > "$dir/etc/passwd"
+  tar -C "$dir" -c . | docker import - "$DISTROLESS_IMAGE" >/dev/null
+  rm -rf "$dir"
+}
+
+# musl's loader and libc, busybox for a shell, and a program linked against musl dynamically.
+build_musl_image() {
+  docker image inspect "$MUSL_IMAGE" >/dev/null 2>&1 && return
+  log "building $MUSL_IMAGE"
+  local dir; dir=$(mktemp -d)
+  mkdir -p "$dir/bin" "$dir/lib" "$dir/tmp" "$dir/etc" "$dir/proc" "$dir/sys" "$dir/dev"
+  chmod 1777 "$dir/tmp"
+  cp /bin/busybox "$dir/bin/busybox"
+  for tool in sh cat echo ls sleep mkdir; do ln -s busybox "$dir/bin/$tool"; done
+  cp -L /lib/ld-musl-x86_64.so.1 "$dir/lib/ld-musl-x86_64.so.1"
+  printf '#include <stdio.h>\nint main(void) { puts("hello from musl"); return 0; }\n' > "$dir/hello.c"
+  musl-gcc -O2 -o "$dir/bin/hello-musl" "$dir/hello.c" && rm "$dir/hello.c"
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$dir/etc/passwd"
+  tar -C "$dir" -c . | docker import -c 'ENV PATH=/bin' - "$MUSL_IMAGE" >/dev/null
+  rm -rf "$dir"
+}
+
 build_python_image() {
   docker image inspect "$PYTHON_IMAGE" >/dev/null 2>&1 && return
   local tarball="$CACHE/bookworm-python3.tar"
@@ -61,5 +93,7 @@ build_python_image() {
 install_packages
 start_docker
 build_busybox_image
+build_distroless_image
+build_musl_image
 build_python_image
 log "ready: dockerd $(curl -s --unix-socket /var/run/docker.sock http://docker/version | sed -n 's/.*"ApiVersion":"\([^"]*\)".*/API \1/p'); images $BUSYBOX_IMAGE $PYTHON_IMAGE"

@@ -28,12 +28,15 @@ public struct ContainerConfig: Encodable, Sendable {
         public var capDrop: [String] = []
         public var capAdd: [String] = []
         public var runtime: String?
+        public var readonlyRootfs = false
+        /// Mount point → options (`"exec,mode=1777"`).
+        public var tmpfs: [String: String] = [:]
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case initProcess = "Init", binds = "Binds", mounts = "Mounts", memory = "Memory", memorySwap = "MemorySwap", nanoCPUs = "NanoCpus"
             case pidsLimit = "PidsLimit", networkMode = "NetworkMode", securityOpt = "SecurityOpt"
-            case capDrop = "CapDrop", capAdd = "CapAdd", runtime = "Runtime"
+            case capDrop = "CapDrop", capAdd = "CapAdd", runtime = "Runtime", readonlyRootfs = "ReadonlyRootfs", tmpfs = "Tmpfs"
         }
     }
 

@@ -87,12 +87,15 @@ extension DockerSandbox {
         let started = ContinuousClock.now
         let exit = Mutex<(status: Int32, truncated: Bool)?>(nil)
         let failure = Mutex<String?>(nil)
+        let noShell = Mutex(false)
         let id = try session.send(.exec(
             token: token, workDir: workDir, environment: ["\(ProcessMarker.variable)=\(token)"], argv: ["sh", "-c", command],
             timeoutMilliseconds: UInt32(clamping: timeout.map(Self.milliseconds) ?? 0), cap: UInt32(clamping: cap))
         ) { answer in
             switch answer {
             case .stdout(let bytes): onFrame(OutputFrame(stream: .stdout, bytes: bytes))
+            case .stderr(let bytes) where bytes.readableBytesView.elementsEqual(Self.noShellMessage.utf8):
+                noShell.withLock { $0 = true }  // the runner's own words: exec of sh failed
             case .stderr(let bytes): onFrame(OutputFrame(stream: .stderr, bytes: bytes))
             case .exit(let status, let truncated): exit.withLock { $0 = (status, truncated) }
             case .error(_, let message): failure.withLock { $0 = message }
@@ -106,7 +109,7 @@ extension DockerSandbox {
             try? session.enqueue(.cancel, id: id)
             try? await Task.sleep(for: Self.helperDeadline)
             guard session.isWaiting(id) else { return }
-            await Self.endCommand(token: token, runner: RunnerBinary.containerPath, in: container, client: client)
+            await Self.endCommand(token: token, runner: session.path, in: container, client: client)
             abandoned.store(true, ordering: .relaxed)
             session.abandon(id)
         }
@@ -130,6 +133,9 @@ extension DockerSandbox {
         guard let exit = exit.withLock({ $0 }) else { throw RunnerSessionLost(reason: "the runner answered the command without its exit") }
         if let timeout, exit.status == timeoutExitCode, duration >= timeout {
             return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration, truncatedAtSource: exit.truncated)
+        }
+        if exit.status == 127, noShell.withLock({ $0 }) {
+            throw SandboxError.commandFailed("\(name)'s image has no shell (sh), so it cannot run commands; its files can still be written and read")
         }
         let oom = exit.status == 137 ? await oomKillsRose(container, client: client) : false
         return ExecExit(exitCode: exit.status, timedOut: false, duration: duration, outOfMemory: oom, truncatedAtSource: exit.truncated)
@@ -185,6 +191,9 @@ extension DockerSandbox {
             throw await explainFailure(error, container: container)
         }
     }
+
+    /// What the runner prints when the image has no `sh` to run the command with.
+    static let noShellMessage = "sandbox-runner: sh: not found\n"
 
     /// How long past a timeout we wait for the runner to report it before killing from outside.
     static let runnerGrace = Duration.seconds(2)

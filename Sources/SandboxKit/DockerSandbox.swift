@@ -121,7 +121,7 @@ public actor DockerSandbox {
         self.image = container.config.image
         self.runtime = labels[SandboxLabel.runtime].map { .named($0) }
         self.volumes = [:]
-        self.workDir = labels[SandboxLabel.workDir] ?? container.config.workingDir ?? "/"
+        self.workDir = labels[SandboxLabel.workDir] ?? container.config.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
         self.environment = [:]
         self.labels = labels
         self.memoryLimit = nil
@@ -268,15 +268,17 @@ public actor DockerSandbox {
         // On a daemon on this machine the runner is bind-mounted, read-only: nothing to copy at
         // start, and nothing in the sandbox can replace it. A daemon that cannot see our file
         // (in a VM, say) refuses the mount; then the runner is copied in after the start.
+        // It is then the container's own command too, so an image needs no `sleep` (distroless).
+        let idle = config
         if case .unix = client.host, case .success(let runner) = RunnerBinary.located {
             config.hostConfig.mounts.append(.init(source: runner.path, target: RunnerBinary.containerPath, readOnly: true))
+            config.cmd = [RunnerBinary.containerPath, "idle"]
         }
         let id: String
         do {
             id = try await create(config, client: client, image: resolved.image)
         } catch DockerError.api(_, let message) where !config.hostConfig.mounts.isEmpty && message.contains("bind source path does not exist") {
-            config.hostConfig.mounts = []
-            id = try await create(config, client: client, image: resolved.image)
+            id = try await create(idle, client: client, image: resolved.image)
         }
         do {
             try await client.startContainer(id)

@@ -27,6 +27,13 @@ public enum ExecutionPath: Sendable, Equatable, CustomStringConvertible {
 enum RunnerBinary {
     /// Where it goes inside a sandbox.
     static let containerPath = "/.sandbox/sandbox-runner"
+    /// What `sandbox-runner version` prints, and its greeting says; runner/runner.h's RUNNER_VERSION.
+    static let version = "3"
+    /// Where it goes when the root filesystem is read-only: a writable directory that lets it run.
+    static let fallbackName = ".sandbox-runner"
+    static func fallbackDirectories(workDir: String) -> [String] {
+        ["/tmp", "/run", "/var/tmp", "/dev/shm", workDir]
+    }
 
     /// Looked up once: `$SANDBOX_RUNNER`, next to the running executable (`make build` puts it
     /// there), or `../libexec/sandbox/` beside it (`make install`).
@@ -70,9 +77,11 @@ struct RunnerUnavailable: Error, Sendable, Equatable {
 }
 
 extension DockerSandbox {
-    /// Copies the supervisor into the container. Nil (with the reason recorded) when it cannot
-    /// run there: no binary on this host, another architecture, or a read-only filesystem.
-    static func placeRunner(in container: String, client: DockerClient) async -> Result<String, RunnerUnavailable> {
+    /// Puts the supervisor in the container, where it is not bind-mounted already: through the
+    /// archive API at ``RunnerBinary/containerPath``, or, where the root filesystem is read-only
+    /// (the daemon then refuses archives), piped through `sh` into the first writable directory
+    /// that lets it run. A failure says why (no binary here, another architecture, nowhere to put it).
+    static func placeRunner(in container: String, workDir: String, client: DockerClient) async -> Result<String, RunnerUnavailable> {
         let binary: Data
         switch RunnerBinary.located {
         case .success(let found): binary = found.data
@@ -81,18 +90,61 @@ extension DockerSandbox {
         if let arch = try? await client.version().arch, arch != RunnerBinary.architecture {
             return .failure(RunnerUnavailable(reason: "the daemon runs \(arch) containers and the runner is built for \(RunnerBinary.architecture)"))
         }
-        // Another process of ours placed it already (each `sandbox exec` is a new process): a stat
-        // costs a few ms, an archive PUT tens (the daemon re-executes itself to unpack it).
-        if let placed = try? await client.statPath(container, path: RunnerBinary.containerPath),
-           placed.isRegular, placed.size == Int64(binary.count), placed.mode & 0o111 != 0 {
-            return .success(RunnerBinary.containerPath)
+        // Placed already (mounted, or by another process of ours: each `sandbox exec` is a new
+        // process): a stat costs a few ms, an archive PUT tens (the daemon re-executes itself).
+        for path in [RunnerBinary.containerPath] + RunnerBinary.fallbackDirectories(workDir: workDir).map({ $0 + "/" + RunnerBinary.fallbackName }) {
+            if let placed = try? await client.statPath(container, path: path),
+               placed.isRegular, placed.size == Int64(binary.count), placed.mode & 0o111 != 0 {
+                return .success(path)
+            }
         }
         do {
             try await placeFile(RunnerBinary.containerPath, ByteBuffer(data: binary), mode: 0o755, in: container, client: client)
+            return .success(RunnerBinary.containerPath)
         } catch {
-            return .failure(RunnerUnavailable(reason: "it could not be placed in the container: \(SandboxError.wrap(error))"))
+            let refused = "\(SandboxError.wrap(error))"
+            if let path = await placeThroughShell(binary, in: container, workDir: workDir, client: client) { return .success(path) }
+            return .failure(RunnerUnavailable(reason: "it could not be placed in the container: \(refused); no writable directory there lets it run either"))
         }
-        return .success(RunnerBinary.containerPath)
+    }
+
+    /// The runner piped into `sh` in the container, which writes it to the first candidate
+    /// directory where it runs (tmpfs mounts are often `noexec`). Nil when there is none, or no `sh`.
+    private static func placeThroughShell(_ binary: Data, in container: String, workDir: String, client: DockerClient) async -> String? {
+        let script = #"""
+        name=$1; shift; first=
+        for d in "$@"; do
+          [ -d "$d" ] && [ -w "$d" ] || continue
+          f="$d/$name"
+          if [ -z "$first" ]; then cat > "$f" || continue; first=$f; elif ! cp "$first" "$f" 2>/dev/null; then continue; fi
+          chmod 755 "$f" && [ "$("$f" version 2>/dev/null)" = "$VERSION" ] && { echo "$f"; [ "$f" = "$first" ] || rm -f "$first"; exit 0; }
+          [ "$f" = "$first" ] || rm -f "$f"
+        done
+        [ -n "$first" ] && rm -f "$first"
+        exit 1
+        """#
+        let directories = RunnerBinary.fallbackDirectories(workDir: workDir)
+        let placed = await withDeadline(helperDeadline) { () -> String? in
+            guard let exec = try? await client.createExec(container: container, .init(
+                cmd: ["sh", "-c", script, "sh", RunnerBinary.fallbackName] + directories,
+                env: ["VERSION=\(RunnerBinary.version)"], attachStdin: true)) else { return nil }
+            return try? await client.withAttachedExec(exec) { output, input in
+                var offset = binary.startIndex
+                while offset < binary.endIndex {
+                    let end = min(binary.endIndex, offset + 256 * 1024)
+                    try await input.write(ByteBuffer(bytes: binary[offset..<end]))
+                    offset = end
+                }
+                input.finish()
+                var text = ""
+                while let frame = try await output.next(), text.utf8.count < 4096 {
+                    if frame.stream == .stdout { text += String(buffer: frame.bytes) }
+                }
+                let path = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                return path.hasSuffix("/" + RunnerBinary.fallbackName) && directories.contains(where: { path == $0 + "/" + RunnerBinary.fallbackName }) ? path : nil
+            }
+        }
+        return placed ?? nil
     }
 
     /// One file of ours (the runner, a pool's heartbeat) at an absolute path, its directory 0755.
@@ -146,13 +198,13 @@ extension DockerSandbox {
     /// The runner slot of `container`: placing the runner and opening its session start on first ask.
     func runnerSlot(for container: String) -> RunnerSlot {
         if let runner, runner.container == container { return runner }
-        let (client, name) = (self.client, self.name)
+        let (client, name, workDir) = (self.client, self.name, self.workDir)
         let logger = Self.logger(client)
         let session = Task { () -> Result<RunnerSession, RunnerUnavailable> in
             let result: Result<RunnerSession, RunnerUnavailable>
             do {
                 let client = try client ?? DockerClient.shared()
-                switch await Self.placeRunner(in: container, client: client) {
+                switch await Self.placeRunner(in: container, workDir: workDir, client: client) {
                 case .failure(let unavailable): result = .failure(unavailable)
                 case .success(let path):
                     result = await RunnerSession.open(path: path, container: container, client: client) { reason in

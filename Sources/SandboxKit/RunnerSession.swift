@@ -28,10 +28,13 @@ final class RunnerSession: Sendable {
     private let outgoingFrames: AsyncStream<ByteBuffer>
     let logger: @Sendable (String) -> Void
 
-    private init(logger: @escaping @Sendable (String) -> Void) {
+    private init(path: String, logger: @escaping @Sendable (String) -> Void) {
         (outgoingFrames, outgoing) = AsyncStream.makeStream()
-        self.logger = logger
+        (self.path, self.logger) = (path, logger)
     }
+
+    /// The runner's path in the container (for a kill from outside, when it stops answering).
+    let path: String
 
     /// Starts the runner at `path` in `container` and waits (at most ``DockerSandbox/helperDeadline``)
     /// for its greeting.
@@ -43,7 +46,7 @@ final class RunnerSession: Sendable {
         } catch {
             return .failure(RunnerUnavailable(reason: "the runner could not be started: \(SandboxError.wrap(error))"))
         }
-        let session = RunnerSession(logger: logger)
+        let session = RunnerSession(path: path, logger: logger)
         Task { await session.pump(exec, client: client) }
         let greeted = await withDeadline(DockerSandbox.helperDeadline) {
             await withCheckedContinuation { continuation in session.awaitHello(continuation) }
@@ -169,13 +172,15 @@ final class RunnerSession: Sendable {
     }
 
     private func route(_ answer: RunnerAnswer, to id: UInt32) {
-        if case .hello = answer {
+        if case .hello(let version) = answer {
             let waiter = state.withLock { state in
                 state.greeted = true
                 defer { state.hello = nil }
                 return state.hello
             }
-            waiter?.resume(returning: .success(()))
+            // Another build's runner (left in a container by an older sandbox) speaks another protocol.
+            waiter?.resume(returning: version == RunnerBinary.version ? .success(())
+                : .failure(RunnerUnavailable(reason: "the runner in the container is version \(version.prefix(20)), this program needs \(RunnerBinary.version)")))
             return
         }
         let final: Bool = switch answer {
