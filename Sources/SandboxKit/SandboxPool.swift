@@ -140,6 +140,8 @@ public actor SandboxPool {
                 do {
                     try await member.start()
                     try await member.writeHeartbeat()
+                    // Its runner's session open: a taker's first command needs no exec at all.
+                    _ = try await member.executionPath()
                 } catch {
                     self.logger.warning("pool: refill stopped, \(member.name) did not start: \(SandboxError.wrap(error))")
                     try? await member.stop()

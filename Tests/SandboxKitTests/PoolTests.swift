@@ -46,6 +46,37 @@ import Testing
         #expect(try await inspect(sandbox) == nil)
     }
 
+    /// The waiting sandbox's runner session comes with it: its first command creates no exec.
+    @Test(.enabled(if: RunnerMode.on)) func aPooledSandboxAnswersItsFirstCommandWithoutAnExec() async throws {
+        let client = try DockerClient.shared()
+        let pool = SandboxPool(size: 1)
+        await pool.prepare(like: template())
+        try await waitUntil { await pool.waitingCount == 1 }
+        let sandbox = try await pool.take(like: template())
+        let events = client.events(actions: ["exec_create"], labels: ["sandbox.test=true"])
+        var iterator = events.makeAsyncIterator()
+        // A marker exec of our own, made until its event is seen (the daemon subscribes late).
+        func marker(_ word: String) async throws {
+            let probe = Task {
+                while !Task.isCancelled {
+                    _ = try await client.createExec(container: sandbox.name, .init(cmd: ["true", word]))
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            defer { probe.cancel() }
+            while let event = try await iterator.next() {
+                if event.action?.hasSuffix(word) == true { return }
+                // A late "before" marker is ours too; anything else is the sandbox's own exec.
+                if word == "after", event.action?.hasSuffix("before") != true { Issue.record("an exec besides the markers: \(event.action ?? "")") }
+            }
+        }
+        try await marker("before")
+        #expect(try await sandbox.execute("echo first").output == "first\n")
+        try await marker("after")
+        await pool.drain()
+        try await sandbox.stop()
+    }
+
     @Test func aDifferentConfigurationIsNotServedFromAnotherPool() async throws {
         let pool = SandboxPool(size: 1)
         await pool.prepare(like: template())
