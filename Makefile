@@ -45,24 +45,35 @@ $(VENV)/.installed: Tests/agent/requirements.txt
 test: setup $(VENV)/.installed $(RUNNER) man
 	$(SWIFT) build --build-tests
 	install -m 755 $(RUNNER) .build/debug/sandbox-runner
+	bash scripts/test/engines.sh start
 	timeout -k 30 30m $(SWIFT) test --no-parallel
 	@echo "The engine's tests again, by the Docker API alone (a sandbox the runner cannot run in):"
 	SANDBOX_RUNNER=off timeout -k 30 20m $(SWIFT) test --skip-build --no-parallel --filter SandboxKitTests
 	cd Tests/agent && timeout -k 30 15m ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
+# One venv per pydantic-ai-backend peer: 0.1.14 (the targets' reference) and 0.2.29.
 BENCH_VENV := .venv-bench
+BENCH_VENV_0_2 := .venv-bench-0.2.29
 
 $(BENCH_VENV)/.installed:
 	python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q 'pydantic-ai-backend[docker]==0.1.14'
 	touch $@
 
-# SandboxKit against the docker CLI, pydantic-ai-backend 0.1.14 and curl on the same daemon and
-# image, then the console's CPU and latency; writes BENCHMARKS.md. Takes about five minutes.
-bench: setup $(BENCH_VENV)/.installed release
+$(BENCH_VENV_0_2)/.installed:
+	python3 -m venv $(BENCH_VENV_0_2)
+	$(BENCH_VENV_0_2)/bin/pip install -q 'pydantic-ai-backend[docker]==0.2.29'
+	touch $@
+
+# SandboxKit through its runner and by the exec path (SANDBOX_RUNNER=off) against the docker CLI,
+# curl and both pydantic-ai-backend peers on the same daemon and image, then the console's CPU and
+# latency; writes BENCHMARKS.md. Takes about ten minutes; `make bench BENCH_FLAGS=--quick` about
+# two (few runs, to check the generator; add `--output FILE` to leave BENCHMARKS.md alone).
+bench: setup $(BENCH_VENV)/.installed $(BENCH_VENV_0_2)/.installed release
 	$(SWIFT) build -c release --product sandbox-bench
 	python3 scripts/bench/bench.py --image $(LOCAL_PYTHON_IMAGE) --ours .build/release/sandbox-bench \
-		--sandbox .build/release/sandbox --pydantic-python $(BENCH_VENV)/bin/python
+		--sandbox .build/release/sandbox --pydantic-python $(BENCH_VENV)/bin/python \
+		--pydantic-python $(BENCH_VENV_0_2)/bin/python $(BENCH_FLAGS)
 
 clean:
 	rm -rf .build

@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),  // LogHandler.log(event:)
+        // Already in the build through AsyncHTTPClient: TLS to remote daemons, and the SHA-256 of a context's name.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Layer 1: the Docker Engine API client (transport, endpoints, models, stream decoding, tar).
@@ -27,6 +30,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -36,6 +41,7 @@ let package = Package(
             dependencies: [
                 "DockerEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -44,14 +50,18 @@ let package = Package(
         .target(name: "SandboxCommands", dependencies: ["SandboxKit"]),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        // libvterm: the terminal emulator behind the console's shell pane.
+        .systemLibrary(name: "CVTerm", path: "Sources/CVTerm"),
         // libedit for the REPL prompt and the TUI command line: completion and shared history.
         .target(name: "LineEditing", dependencies: ["CEditLine"]),
+        // Signals as values on a thread of their own, for every front end.
+        .target(name: "Signals"),
         // The full-screen console: a headless screen model, and curses to show it.
-        .target(name: "SandboxTUI", dependencies: ["SandboxKit", "SandboxCommands", "LineEditing", "CNcurses"]),
+        .target(name: "SandboxTUI", dependencies: ["SandboxKit", "SandboxCommands", "LineEditing", "Signals", "CNcurses", "CVTerm"]),
         // The agent tools over MCP.
         .target(
             name: "SandboxMCP",
-            dependencies: ["SandboxKit", "SandboxCommands", .product(name: "MCP", package: "swift-sdk"),
+            dependencies: ["SandboxKit", "SandboxCommands", "Signals", .product(name: "MCP", package: "swift-sdk"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         // Layer 4: front ends.
@@ -63,6 +73,7 @@ let package = Package(
                 "SandboxMCP",
                 "SandboxTUI",
                 "LineEditing",
+                "Signals",
                 "DockerEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,7 +87,7 @@ let package = Package(
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
         .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "DockerEngine"]),
         .testTarget(name: "SandboxCommandsTests", dependencies: ["SandboxCommands", "SandboxKit", "DockerEngine"]),
-        .testTarget(name: "SandboxTUITests", dependencies: ["SandboxTUI", "SandboxKit"]),
+        .testTarget(name: "SandboxTUITests", dependencies: ["SandboxTUI", "SandboxKit", "Signals"]),
         // Random inputs for the parsers and the MCP argument checks: a value or a typed error, never a crash.
         .testTarget(name: "FuzzTests", dependencies: [
             "SandboxKit", "SandboxCommands", "SandboxMCP", .product(name: "MCP", package: "swift-sdk"),

@@ -9,6 +9,11 @@
 //                                          milliseconds (0: never) kill it all and exit 124
 //   sandbox-runner kill TOKEN              end the `exec` with that token and every process
 //                                          under it; exit 0, or 3 when no such runner lives
+//   sandbox-runner job -- ARGV...           start ARGV as a background job that outlives this
+//                                          exec; print its number (job.c)
+//   sandbox-runner jobs | logs N [-f]      list the jobs; print (and follow) job N's output
+//   sandbox-runner connect PORT            bridge stdin and stdout to TCP port PORT inside the
+//                                          sandbox: one forwarded connection (connect.c)
 //   sandbox-runner idle                    sleep until a signal ends us: the container's own
 //                                          command, so an image needs no `sleep` of its own
 //   sandbox-runner version
@@ -33,12 +38,16 @@ int main(int argc, char **argv) {
         for (;;) pause();
     }
     if (argc == 3 && strcmp(argv[1], "kill") == 0) return end_runner(argv[2]);
+    if (argc >= 4 && strcmp(argv[1], "job") == 0 && strcmp(argv[2], "--") == 0) return start_job(argv + 3);
+    if (argc == 2 && strcmp(argv[1], "jobs") == 0) return list_jobs();
+    if ((argc == 3 || (argc == 4 && strcmp(argv[3], "-f") == 0)) && strcmp(argv[1], "logs") == 0) return job_logs(argv[2], argc == 4);
+    if (argc == 3 && strcmp(argv[1], "connect") == 0) return connect_port(argv[2]);
     // exec TOKEN TIMEOUT_MS -- ARGV...   (TIMEOUT_MS 0: none)
     if (argc >= 6 && strcmp(argv[1], "exec") == 0 && strcmp(argv[4], "--") == 0) {
         char *end;
         long long timeout_ms = strtoll(argv[3], &end, 10);
         if (*end == 0 && timeout_ms >= 0) return supervise(timeout_ms, argv + 5);
     }
-    say("usage: sandbox-runner serve | exec TOKEN TIMEOUT_MS -- ARGV... | kill TOKEN | version");
+    say("usage: sandbox-runner serve | exec TOKEN TIMEOUT_MS -- ARGV... | kill TOKEN | job -- ARGV... | jobs | logs N [-f] | connect PORT | version");
     return 2;
 }

@@ -21,6 +21,14 @@ int end_runner(const char *token);
 // serve.c: `serve`, the resident mode speaking frames on stdin and stdout.
 int serve(void);
 
+// job.c: background jobs (`job -- ARGV`, `jobs`, `logs ID [-f]`).
+int start_job(char **argv);
+int list_jobs(void);
+int job_logs(const char *id, int follow);
+
+// connect.c: `connect PORT`, one forwarded connection over stdin and stdout.
+int connect_port(const char *port);
+
 // files.c: file requests of `serve`. Each returns 0 or an error code (errno, or one below).
 #define ERR_NOT_REGULAR 1000
 #define ERR_TOO_LARGE 1001

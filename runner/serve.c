@@ -10,21 +10,25 @@
 //                        or special file in the way, the message is its path, links followed)
 //                  READ  u64 limit, path NUL → DATA..., END u64 size, or ERROR (named as a write's)
 //                  PING → PONG
-//   runner → host (answers, A_*): HELLO (id 0, the version) first; STARTED u32 pid; STDOUT / STDERR bytes;
+//   runner → host (answers, A_*): HELLO (id 0, the version, " no-subreaper" on a kernel without) first; STARTED u32 pid; STDOUT / STDERR bytes;
 //                  EXIT i32 status, u8 truncated, u64 bytes dropped past the cap; ERROR u32
 //                  code (errno or ERR_*), message
 // Each command runs under `sandbox-runner exec` (supervise.c: the subreaper of all it starts,
-// which enforces the timeout, even while we are blocked writing to a slow client). Its output
+// which enforces the timeout, even while we are blocked writing to a slow client); one that has
+// not ended a second past its timeout (stopped by what it runs) we kill ourselves, and report
+// 124 as it would have. Its output
 // comes to us through pipes, and past the cap it is counted here, not sent. A request frame
 // over MAX_REQUEST or under the header's size ends the session: the client is broken.
 #include "runner.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -45,13 +49,14 @@ enum { A_HELLO = 0x80, A_STARTED, A_STDOUT, A_STDERR, A_EXIT, A_ERROR, A_OK, A_D
 #define CANCEL_GRACE_MS 1000
 
 struct command {
-    int used, cancelled;
+    int used, cancelled, timed_out;
     uint32_t id;
     pid_t pid;
     int fds[2];  // stdout, stderr (read ends); -1 once closed
     uint32_t cap;
     uint64_t kept, dropped;
-    long long hard_kill_at;  // after a cancel: when to kill the supervisor's tree ourselves
+    int continuing;  // continuation bytes the last character kept still has to come
+    long long hard_kill_at;  // a second past the timeout or a cancel: when to kill the supervisor's tree ourselves
 };
 
 struct upload {
@@ -143,13 +148,16 @@ static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
         close(out[0]), close(out[1]);
         return send_error(id, failed, NULL);
     }
-    pid_t pid = fork();
+    pid_t self = getpid(), pid = fork();
     if (pid == 0) {
+        // Our end (killed from inside the sandbox) ends the command too, as a cancel: the
+        // client is told the runner ended, so nothing may run on unreported.
+        if (prctl(PR_SET_PDEATHSIG, SIGUSR1) != 0 || getppid() != self) _exit(130);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);  // a signal mask and ignored signals survive exec
         signal(SIGPIPE, SIG_DFL);
-        int null = open("/dev/null", O_RDONLY);
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(125);
         if (chdir(workdir) != 0) {
             dprintf(2, "sandbox-runner: cannot enter %s: %s\n", workdir, strerror(errno));
@@ -167,14 +175,17 @@ static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
     }
     fcntl(out[0], F_SETFL, O_NONBLOCK);
     fcntl(err[0], F_SETFL, O_NONBLOCK);
-    *command = (struct command){.used = 1, .id = id, .pid = pid, .fds = {out[0], err[0]}, .cap = cap};
+    *command = (struct command){.used = 1, .id = id, .pid = pid, .fds = {out[0], err[0]}, .cap = cap,
+                                .hard_kill_at = timeout_ms ? now_ms() + timeout_ms + CANCEL_GRACE_MS : 0};
     uint8_t started[4];
     put32(started, (uint32_t)pid);
     return send_frame(A_STARTED, id, started, 4, NULL, 0);
 }
 
 // Output of a command to the client: all of it without a cap; else the first `cap` characters
-// (UTF-8 lead bytes counted, so a character is never split) and a count of the rest.
+// and a count of the rest. A character is a UTF-8 lead byte with the continuation bytes it
+// announces (so none is split), or any other byte alone: bytes that are not UTF-8 count too, so
+// at most 4 × cap bytes go out.
 static int forward(struct command *command, int stream, const uint8_t *bytes, size_t length) {
     size_t cut = length;
     if (command->cap) {
@@ -183,12 +194,17 @@ static int forward(struct command *command, int stream, const uint8_t *bytes, si
             return 0;
         }
         for (size_t i = 0; i < length; i++) {
-            if ((bytes[i] & 0xC0) == 0x80) continue;
+            uint8_t byte = bytes[i];
+            if ((byte & 0xC0) == 0x80 && command->continuing > 0) {
+                command->continuing--;
+                continue;
+            }
             if (command->kept == command->cap) {
                 cut = i;
                 break;
             }
             command->kept++;
+            command->continuing = byte >= 0xF0 ? 3 : byte >= 0xE0 ? 2 : byte >= 0xC0 ? 1 : 0;
         }
         command->dropped += length - cut;
     }
@@ -220,6 +236,7 @@ static int finish_command(struct command *command, int status) {
     int failed = pump(command, 0, DRAIN_LIMIT) || pump(command, 1, DRAIN_LIMIT);
     for (int s = 0; s < 2; s++) if (command->fds[s] >= 0) close(command->fds[s]);
     if (command->cancelled) status = 130;
+    else if (command->timed_out) status = 124;
     uint8_t exit[13];
     put32(exit, (uint32_t)status);
     exit[4] = command->dropped > 0;
@@ -230,14 +247,16 @@ static int finish_command(struct command *command, int status) {
 }
 
 static void cancel_command(struct command *command) {
-    if (command->cancelled) return;
+    if (command->cancelled || command->timed_out) return;
     command->cancelled = 1;
     kill(command->pid, SIGUSR1);
     command->hard_kill_at = now_ms() + CANCEL_GRACE_MS;
 }
 
-// A supervisor that does not end when asked (stopped by what it runs, say): we do its work.
+// A supervisor that does not end when asked or at its timeout (stopped by what it runs, say):
+// we do its work.
 static void hard_kill(struct command *command) {
+    if (!command->cancelled) command->timed_out = 1;
     kill_tree(command->pid);
     kill(command->pid, SIGKILL);
     command->hard_kill_at = 0;
@@ -256,6 +275,16 @@ static int reap(void) {
     return 0;
 }
 
+// Appends to an upload that has not failed; a failure is kept for its WEND.
+static void append(struct upload *upload, const uint8_t *data, const uint8_t *end) {
+    while (!upload->failed && data < end) {
+        ssize_t n = write(upload->fd, data, (size_t)(end - data));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) upload->failed = n < 0 ? errno : EIO;
+        else data += n;
+    }
+}
+
 static int begin_write(uint32_t id, uint8_t *payload, uint8_t *end) {
     if (find_upload(id)) return send_error(id, ERR_MALFORMED, "a request with this id runs already");
     struct upload *upload = NULL;
@@ -271,22 +300,13 @@ static int begin_write(uint32_t id, uint8_t *payload, uint8_t *end) {
     upload->mode = get32(payload);
     upload->failed = file_write_open(path, &upload->mode, &upload->fd, upload->temp, sizeof upload->temp,
                                      upload->target, sizeof upload->target);
-    if (!upload->failed && at < end && write(upload->fd, at, (size_t)(end - at)) != end - at) upload->failed = errno ? errno : EIO;
+    append(upload, at, end);
     return 0;
 }
 
 static void write_data(uint32_t id, uint8_t *data, uint8_t *end) {
     struct upload *upload = find_upload(id);
-    if (!upload || upload->failed) return;
-    while (data < end) {
-        ssize_t n = write(upload->fd, data, (size_t)(end - data));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            upload->failed = n < 0 ? errno : EIO;
-            return;
-        }
-        data += n;
-    }
+    if (upload) append(upload, data, end);
 }
 
 static int end_write(uint32_t id) {
@@ -383,7 +403,10 @@ int serve(void) {
         return 125;
     }
     fcntl(0, F_SETFD, FD_CLOEXEC), fcntl(1, F_SETFD, FD_CLOEXEC);
-    if (send_frame(A_HELLO, 0, RUNNER_VERSION, strlen(RUNNER_VERSION), NULL, 0) != 0) return 0;
+    // The greeting: our version, and " no-subreaper" where the kernel has none (see supervise.c).
+    int reaper = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 && prctl(PR_SET_CHILD_SUBREAPER, 0) == 0;
+    const char *greeting = reaper ? RUNNER_VERSION : RUNNER_VERSION " no-subreaper";
+    if (send_frame(A_HELLO, 0, greeting, strlen(greeting), NULL, 0) != 0) return 0;
 
     struct pollfd polled[2 + 2 * MAX_COMMANDS];
     for (;;) {
@@ -397,7 +420,7 @@ int serve(void) {
             if (commands[i].hard_kill_at) {
                 long long left = commands[i].hard_kill_at - now;
                 if (left <= 0) hard_kill(&commands[i]);
-                else if (timeout < 0 || left < timeout) timeout = (int)left;
+                else if (timeout < 0 || left < timeout) timeout = left > INT_MAX ? INT_MAX : (int)left;
             }
         }
         if (poll(polled, (nfds_t)count, timeout) < 0 && errno != EINTR) break;

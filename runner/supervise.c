@@ -18,10 +18,10 @@
 
 
 int supervise(long long timeout_ms, char **argv) {
-    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-        say("cannot become a subreaper");
-        return 125;
-    }
+    // A kernel without subreapers (gVisor before 2023) still runs the command: what it leaves
+    // behind then goes to the container's init, and a process that double-forks can outlive a
+    // timeout. `serve` says so in its greeting.
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     sigset_t watched, previous;
     sigemptyset(&watched);
     int signals[] = {SIGCHLD, SIGUSR1, SIGTERM, SIGINT, SIGHUP};
@@ -44,7 +44,7 @@ int supervise(long long timeout_ms, char **argv) {
         sigprocmask(SIG_SETMASK, &previous, NULL);
         execvp(argv[0], argv);
         // As sh does: 127 when it is missing, 126 when it cannot run.
-        dprintf(2, "sandbox-runner: %s: %s\n", argv[0], errno == ENOENT ? "not found" : "cannot run");
+        dprintf(2, "sandbox-runner: %s: %s\n", argv[0], errno == ENOENT ? "not found" : strerror(errno));
         _exit(errno == ENOENT ? 127 : 126);
     }
     // Once the command has exited, what it left in the background is let go, unless it still

@@ -100,7 +100,9 @@ void kill_tree(pid_t root) {
         }
         if (alive == 0 && pass > 0) return;  // the zombies found were killed last pass too
         if (n == 0) return;
-        while (waitpid(-1, NULL, WNOHANG) > 0) {}  // ours to reap when root is this process
+        // Ours to reap when root is this process (`exec`); `serve` killing a supervisor must
+        // not reap its other children, whose exits it has yet to report.
+        if (root == getpid()) while (waitpid(-1, NULL, WNOHANG) > 0) {}
         nanosleep(&pause, NULL);
     }
 }

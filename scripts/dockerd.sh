@@ -13,9 +13,10 @@ case "${1:-start}" in
     echo "dockerd did not answer on $sock; see /var/log/dockerd.log" >&2
     exit 1 ;;
   stop)
-    pid=$(pidof dockerd) || exit 0
-    as_root kill -TERM $pid
-    for _ in $(seq 1 80); do pidof dockerd >/dev/null || exit 0; sleep 0.25; done
+    # Only this daemon (its default pid file): the tests' TLS dockerd runs beside it.
+    pid=$(cat /var/run/docker.pid 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || exit 0
+    as_root kill -TERM "$pid"
+    for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.25; done
     echo "dockerd did not stop" >&2
     exit 1 ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// An exec with its stdin attached: `POST /exec/{id}/start` with the connection hijacked
 /// (`Upgrade: tcp`), after which the socket carries the process's stdin one way and its
@@ -10,34 +11,52 @@ extension DockerClient {
     /// Starts exec `id` attached and runs `body` with its output and its input; the connection
     /// is closed when `body` returns or throws (the daemon then closes the process's stdin).
     public func withAttachedExec<T>(_ id: String, _ body: (inout AttachedExecOutput, AttachedExecInput) async throws -> T) async throws -> T {
+        try await hijackExec(id, tty: false) { iterator, leftover, outbound in
+            var output = AttachedExecOutput(iterator: iterator, pending: leftover, client: self)
+            return try await body(&output, AttachedExecInput(writer: outbound))
+        }
+    }
+
+    /// Starts exec `id` on a hijacked connection (`tty` must match how it was created) and runs
+    /// `body` with the inbound stream, the bytes already read past the answer's head, and the writer.
+    func hijackExec<T>(_ id: String, tty: Bool, _ body: (NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, ByteBuffer,
+                                                          NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> T) async throws -> T {
         let version = try await apiVersion()
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do { channel = try await connectRaw() } catch {
             throw DockerError.daemonUnreachable(host, detail: "\(error)")
         }
         return try await channel.executeThenClose { inbound, outbound in
-            let json = #"{"Detach":false,"Tty":false}"#
+            let json = #"{"Detach":false,"Tty":"# + (tty ? "true" : "false") + "}"
             let head = "POST /v\(version)/exec/\(id)/start HTTP/1.1\r\nHost: docker\r\nUser-Agent: sandbox\r\n"
                 + "Content-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: \(json.utf8.count)\r\n\r\n"
             try await outbound.write(ByteBuffer(string: head + json))
             var iterator = inbound.makeAsyncIterator()
             let leftover = try await readResponseHead(&iterator)
-            var output = AttachedExecOutput(iterator: iterator, pending: leftover, client: self)
-            return try await body(&output, AttachedExecInput(writer: outbound))
+            return try await body(iterator, leftover, outbound)
         }
     }
 
     private func connectRaw() async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(.seconds(3))
         let configuration = NIOAsyncChannel<ByteBuffer, ByteBuffer>.Configuration(isOutboundHalfClosureEnabled: true)
+        let ssl = try tls.map { try NIOSSLContext(configuration: $0) }
         let wrap: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
             channel.eventLoop.makeCompletedFuture {
-                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel, configuration: configuration)
+                if let ssl, case .tcp(let host, _) = self.host {
+                    // SNI takes names only; an address is checked against the certificate's IP entries.
+                    let name = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? nil : host
+                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: ssl, serverHostname: name))
+                }
+                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel, configuration: configuration)
             }
         }
         switch host {
         case .unix(let path): return try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: wrap)
         case .tcp(let host, let port): return try await bootstrap.connect(host: host, port: port, channelInitializer: wrap)
+        case .ssh:
+            try await transportReady()
+            return try await bootstrap.connect(unixDomainSocketPath: bridge?.socketPath ?? "", channelInitializer: wrap)
         }
     }
 

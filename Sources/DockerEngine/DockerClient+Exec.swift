@@ -15,8 +15,9 @@ extension DockerClient {
         public var attachStderr = true
         public var tty = false
 
-        public init(cmd: [String], env: [String] = [], workingDir: String? = nil, attachStdin: Bool = false) {
-            (self.cmd, self.env, self.workingDir, self.attachStdin) = (cmd, env, workingDir, attachStdin)
+        /// With `tty`, start it with ``DockerClient/withTTYExec(_:_:)``.
+        public init(cmd: [String], env: [String] = [], workingDir: String? = nil, attachStdin: Bool = false, tty: Bool = false) {
+            (self.cmd, self.env, self.workingDir, self.attachStdin, self.tty) = (cmd, env, workingDir, attachStdin, tty)
         }
 
         enum CodingKeys: String, CodingKey {

@@ -88,11 +88,31 @@ extension DockerClient {
         public var apiVersion: String
         public var os: String?
         public var arch: String?
-        enum CodingKeys: String, CodingKey { case version = "Version", apiVersion = "ApiVersion", os = "Os", arch = "Arch" }
+        var components: [Component]?
+        struct Component: Decodable, Sendable { var Name: String }
+        enum CodingKeys: String, CodingKey {
+            case version = "Version", apiVersion = "ApiVersion", os = "Os", arch = "Arch", components = "Components"
+        }
+
+        /// "Docker Engine", "Podman Engine", …: the first component's name, as `docker version` shows it.
+        public var product: String { components?.first?.Name ?? "Docker Engine" }
     }
 
     /// `GET /version`: the daemon's release and the newest API it speaks.
     public func version() async throws -> Version {
         try await json(Version.self, .GET, "/version")
+    }
+
+    public struct Info: Decodable, Sendable {
+        /// The OCI runtimes the daemon can run containers with (runc, runsc, crun, …).
+        public var runtimes: [String: AnyRuntime]?
+        public var defaultRuntime: String?
+        public struct AnyRuntime: Decodable, Sendable {}
+        enum CodingKeys: String, CodingKey { case runtimes = "Runtimes", defaultRuntime = "DefaultRuntime" }
+    }
+
+    /// `GET /info`, trimmed to the runtimes.
+    public func info() async throws -> Info {
+        try await json(Info.self, .GET, "/info")
     }
 }

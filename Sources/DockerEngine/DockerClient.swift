@@ -5,6 +5,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A client for one Docker daemon. Cheap to share: one connection pool per client.
@@ -16,29 +17,49 @@ public final class DockerClient: Sendable {
     /// Versions older than this lack fields the engine relies on (Init, PidsLimit, CapDrop).
     public static let oldestSupportedAPIVersion = APIVersion(1, 25)
 
-    public let host: DockerHost
+    public let endpoint: DockerEndpoint
+    public var host: DockerHost { endpoint.host }
     /// Every API call at debug level; the engine's decisions about this daemon's sandboxes at info.
     public let logger: Logger
     let http: HTTPClient
+    /// The URL prefix AsyncHTTPClient is given: the socket, `http(s)://HOST:PORT`, or the ssh bridge's socket.
+    let baseURL: String
+    let tls: TLSConfiguration?
+    let bridge: SSHBridge?
+    private let bridgeStart = Mutex<Task<Void, any Error>?>(nil)
     private let negotiated = Mutex<APIVersion?>(nil)
 
-    /// A client for `DOCKER_HOST`, shared by everything in this process.
+    /// A client for the daemon the docker CLI would use (``DockerEndpoint/resolve(host:context:environment:)``
+    /// with this program's `--host`/`--context`), shared by everything in this process.
     public static func shared() throws -> DockerClient {
-        let host = try DockerHost.fromEnvironment()
+        let flags = DockerEndpoint.commandLine.withLock { $0 }
+        let endpoint = try DockerEndpoint.resolve(host: flags.host, context: flags.context)
         return sharedClients.withLock { clients in
-            if let client = clients[host.description] { return client }
-            let client = DockerClient(host: host)
-            clients[host.description] = client
+            if let client = clients[endpoint.description] { return client }
+            let client = DockerClient(endpoint: endpoint)
+            clients[endpoint.description] = client
             return client
         }
     }
     private static let sharedClients = Mutex<[String: DockerClient]>([:])
 
+    public convenience init(host: DockerHost, logger: Logger? = nil) {
+        self.init(endpoint: DockerEndpoint(host: host), logger: logger)
+    }
+
     /// `logger` defaults to ``EngineLogging/defaultLogger`` (a no-op unless the program set one).
-    public init(host: DockerHost, logger: Logger? = nil) {
-        self.host = host
+    public init(endpoint: DockerEndpoint, logger: Logger? = nil) {
+        self.endpoint = endpoint
         self.logger = logger ?? EngineLogging.defaultLogger
+        tls = endpoint.tls.map(Self.tlsConfiguration)
+        if case .ssh(let user, let host, let port, let socket) = endpoint.host {
+            bridge = SSHBridge(user: user, host: host, port: port, socket: socket)
+        } else {
+            bridge = nil
+        }
+        baseURL = Self.baseURL(endpoint, bridgeSocket: bridge?.socketPath)
         var config = HTTPClient.Configuration()
+        config.tlsConfiguration = tls
         config.timeout = .init(connect: .seconds(3), read: nil)
         config.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         // A daemon that is down should be reported at once, not retried until a deadline.
@@ -56,6 +77,7 @@ public final class DockerClient: Sendable {
     /// The API version used for requests, negotiating it on first call.
     public func apiVersion() async throws -> APIVersion {
         if let version = negotiated.withLock({ $0 }) { return version }
+        try await transportReady()
         let ping = try await ping()
         let version = min(ping.apiVersion ?? Self.oldestSupportedAPIVersion, Self.newestKnownAPIVersion)
         negotiated.withLock { $0 = version }
@@ -68,8 +90,12 @@ public final class DockerClient: Sendable {
 
     /// `GET /_ping`: answers whether the daemon is up, and which API version it speaks.
     public func ping() async throws -> Ping {
-        let response = try await perform(method: .GET, url: host.baseURL + "/_ping", body: nil, headers: [:], deadline: .now() + .seconds(5))
-        _ = try? await response.body.collect(upTo: 1024)
+        try await transportReady()
+        let response = try await perform(method: .GET, url: baseURL + "/_ping", body: nil, headers: [:], deadline: .now() + .seconds(5))
+        let body = (try? await response.body.collect(upTo: 1024)).map { String(buffer: $0) } ?? ""
+        if response.status == .badRequest, body.contains("HTTPS server") {
+            throw DockerError.daemonUnreachable(host, detail: "it takes TLS clients only: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem), or use a context made with its certificates")
+        }
         guard response.status == .ok else { throw DockerError.api(status: Int(response.status.code), message: "ping failed") }
         return Ping(apiVersion: response.headers.first(name: "Api-Version").flatMap(APIVersion.init))
     }
@@ -84,7 +110,7 @@ public final class DockerClient: Sendable {
         deadline: NIODeadline = .now() + .seconds(120)
     ) async throws -> HTTPClientResponse {
         let version = try await apiVersion()
-        var url = host.baseURL + "/v\(version)" + path
+        var url = baseURL + "/v\(version)" + path
         let items = query.compactMap { key, value in value.map { "\(key)=\(Self.percentEncode($0))" } }
         if !items.isEmpty { url += "?" + items.joined(separator: "&") }
         var headers = extra
@@ -129,7 +155,7 @@ public final class DockerClient: Sendable {
         request.headers.add(name: "Host", value: "docker")  // dockerd answers 400 without one
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let body { request.body = body }
-        let path = url.dropFirst(host.baseURL.count).prefix { $0 != "?" }
+        let path = url.dropFirst(baseURL.count).prefix { $0 != "?" }
         let started = ContinuousClock.now
         do {
             let response = try await http.execute(request, deadline: deadline)
@@ -147,11 +173,51 @@ public final class DockerClient: Sendable {
         String(format: "%.1f ms", start.duration(to: .now).seconds * 1000)
     }
 
+    static func baseURL(_ endpoint: DockerEndpoint, bridgeSocket: String?) -> String {
+        switch endpoint.host {
+        case .unix(let path): "http+unix://" + percentEncode(path)
+        case .tcp(let host, let port): (endpoint.tls == nil ? "http://" : "https://") + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
+        case .ssh: "http+unix://" + percentEncode(bridgeSocket ?? "")
+        }
+    }
+
+    /// The ssh bridge listening, for an `ssh://` daemon (started once, on first use).
+    func transportReady() async throws {
+        guard let bridge else { return }
+        let start = bridgeStart.withLock { task in
+            if let task { return task }
+            let started = Task { try await bridge.start() }
+            task = started
+            return started
+        }
+        do { try await start.value } catch {
+            throw DockerError.daemonUnreachable(host, detail: "the local end of the ssh connection could not listen: \(error)")
+        }
+    }
+
+    /// `ca.pem` checks the daemon (unless told not to verify); `cert.pem` and `key.pem` are ours.
+    /// Files are read when the first connection is made, and a bad one is reported then.
+    private static func tlsConfiguration(_ files: DockerEndpoint.TLSFiles) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca = files.ca { tls.trustRoots = .file(ca) }
+        if let cert = files.cert, let key = files.key {
+            tls.certificateChain = [.file(cert)]
+            tls.privateKey = .file(key)
+        }
+        tls.certificateVerification = files.verify ? .fullVerification : .none
+        return tls
+    }
+
     // MARK: Errors
 
     /// Turns transport failures into errors a person can act on.
     func classify(_ error: any Error) -> any Error {
         if error is DockerError || error is CancellationError { return error }
+        if let said = bridge?.lastFailure { return DockerError.daemonUnreachable(host, detail: "ssh: \(said)") }
+        if error is NIOSSLError || error is BoringSSLError {
+            let files = endpoint.tls.map { [$0.ca, $0.cert, $0.key].compactMap { $0 }.joined(separator: ", ") } ?? ""
+            return DockerError.daemonUnreachable(host, detail: "the TLS handshake failed (\(error)); check the certificates (\(files.isEmpty ? "none found" : files)) and DOCKER_TLS_VERIFY")
+        }
         if let http = error as? HTTPClientError {
             switch http {
             case .cancelled, .requestStreamCancelled: return CancellationError()

@@ -13,9 +13,11 @@ public final class PtyLineEditor {
     private var slave: Int32 = -1
     private var input: UnsafeMutablePointer<FILE>?
     private var output: UnsafeMutablePointer<FILE>?
+    private let prompt: String
     nonisolated(unsafe) private static var completed: [String] = []
 
     public init?(prompt: String = "", width: Int = 200) {
+        self.prompt = prompt
         var winsize = winsize(ws_row: 1, ws_col: UInt16(clamping: max(20, width)), ws_xpixel: 0, ws_ypixel: 0)
         guard openpty(&master, &slave, nil, nil, &winsize) == 0 else { return nil }
         _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)
@@ -26,12 +28,7 @@ public final class PtyLineEditor {
         // Rebuild libedit on the new streams (this also resets its history: load it after),
         // with its signal handling off: it would signal our whole process group.
         sandbox_rl_initialize()
-        rl_callback_handler_install(prompt) { raw in
-            guard let raw else { return }
-            PtyLineEditor.completed.append(String(cString: raw))
-            free(raw)
-        }
-        drain()
+        install()
     }
 
     deinit {
@@ -49,8 +46,12 @@ public final class PtyLineEditor {
         var pollfd = pollfd(fd: slave, events: Int16(POLLIN), revents: 0)
         // One call per key libedit reads; stop when nothing is left, never blocking the UI.
         while poll(&pollfd, 1, 0) == 1, pollfd.revents & Int16(POLLIN) != 0 {
+            let before = Self.completed.count
             rl_callback_read_char()
             drain()
+            // After a line libedit leaves character mode: the next line would be read whole,
+            // with no editing, history or completion until Enter. Put it back.
+            if Self.completed.count > before { install() }
         }
         let lines = Self.completed
         Self.completed.removeAll()
@@ -68,6 +69,15 @@ public final class PtyLineEditor {
 
     /// Empties the line (Ctrl-A Ctrl-K), e.g. when the command line is left with Esc.
     public func clear() { _ = feed([0x01, 0x0B]) }
+
+    private func install() {
+        rl_callback_handler_install(prompt) { raw in
+            guard let raw else { return }
+            PtyLineEditor.completed.append(String(cString: raw))
+            free(raw)
+        }
+        drain()
+    }
 
     private func drain() {
         var buffer = [UInt8](repeating: 0, count: 4096)

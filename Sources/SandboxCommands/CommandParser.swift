@@ -15,6 +15,20 @@ public enum Command: Sendable, Equatable {
     case rm(String?)
     case runtimes
     case theme(String)
+    /// Starts recording the console's screen to a file; while recording, stops.
+    case record(String?)
+    /// Creates a sandbox of a runtime, opens its sample and runs it.
+    case demo(String?)
+    /// An interactive shell (or `CMD`) in the current sandbox, on a terminal of its own.
+    case shell(String?)
+    /// A background job of the current sandbox (`bg CMD`, `run --bg CMD`).
+    case bg(String)
+    case jobs
+    case kill(Int)
+    /// A job's kept output; nil: the newest job's.
+    case logs(Int?)
+    /// Forwards a port here to `port` in the current sandbox, or with `close` stops that.
+    case port(Int, close: Bool)
     case help(String?)
     case quit
 }
@@ -37,6 +51,14 @@ extension Command {
         case .rm: "rm"
         case .runtimes: "runtimes"
         case .theme: "theme"
+        case .record: "record"
+        case .demo: "demo"
+        case .shell: "shell"
+        case .bg: "bg"
+        case .jobs: "jobs"
+        case .kill: "kill"
+        case .logs: "logs"
+        case .port: "port"
         case .help: "help"
         case .quit: "quit"
         }

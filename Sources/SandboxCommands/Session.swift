@@ -10,6 +10,8 @@ public actor Session {
     /// The file last opened or written, which `run` with no argument runs.
     public private(set) var currentFile: String?
     private var created: [DockerSandbox] = []
+    /// Forwarded ports (`port`), by sandbox and port in it; they live until `port -d` or shutdown.
+    var forwards: [ForwardKey: PortForward] = [:]
     private var runtimes: RuntimeRegistry
     /// Started sandboxes kept ready for `new`, when the front end was asked for a pool.
     private let pool: SandboxPool?
@@ -86,14 +88,31 @@ public actor Session {
             output.handle(.listing(Format.runtimes(try await RuntimeCatalog.entries(registry: runtimes, engine: engine))))
         case .help(let name):
             output.handle(.help(topic: name))
-        case .save, .theme:
+        case .demo(let runtime):
+            let demo = try await prepareDemo(runtime, output: output)
+            output.handle(.fileShown(path: demo.path, text: demo.text))
+            return try await exec(demo.command, output: output)
+        case .save, .theme, .record:
             // Rows marked tuiOnly act on the console's editor or screen, which a session has not.
             if let spec = CommandTable.spec(for: command) { output.handle(.needsEditor(spec)) }
             return 1
+        case .shell:
+            // The front end hands its terminal over (``openShell``); a session alone has none.
+            if let spec = CommandTable.spec(for: command) { output.handle(.needsTerminal(spec)) }
+            return 1
+        case .bg, .jobs, .kill, .logs, .port:
+            try await jobOrPort(command, output: output)
         case .quit:
             break
         }
         return 0
+    }
+
+    /// Opens `shell`'s terminal in the current sandbox (made from the default image if there is none).
+    public func openShell(_ command: String?, rows: Int, columns: Int, term: String,
+                          output: some SessionOutput) async throws -> (sandbox: DockerSandbox, shell: ShellSession) {
+        let sandbox = try await currentSandbox(output)
+        return (sandbox, try await sandbox.openShell(command, rows: rows, columns: columns, term: term))
     }
 
     /// Streams a shell command's output; cancelling the calling task kills it in the container.
@@ -147,6 +166,21 @@ public actor Session {
         return (sandbox, sandbox !== template)
     }
 
+    /// Creates a sandbox of `runtime` (python-minimal) and writes its sample into the work
+    /// directory; the sample is read, and its entry checked, before anything is created.
+    public func prepareDemo(_ runtime: String?, output: some SessionOutput) async throws -> Demo {
+        let name = runtime ?? Demo.defaultRuntime
+        let sample = try RuntimeSample.load(for: try runtimes.lookup(name))
+        guard Self.runner(for: sample.entry) != nil, let entry = sample.files.first(where: { $0.name == sample.entry }) else {
+            throw SandboxError.pathError(sample.source, "\(sample.entry) cannot be run by its extension (.py, .js, .mjs, .sh)")
+        }
+        let sandbox = try await create(name, output: output).sandbox
+        for file in sample.files { try await sandbox.write(sandbox.workDir + "/" + file.name, file.data) }
+        let path = sandbox.workDir + "/" + sample.entry
+        currentFile = path
+        return Demo(sandbox: sandbox.name, path: path, text: String(decoding: entry.data, as: UTF8.self), command: Self.runner(for: path) ?? path)
+    }
+
     private func template(_ what: String?) -> DockerSandbox {
         if let what, runtimes.runtimes[what] != nil {
             return DockerSandbox(runtime: .named(what), createdBy: creator, runtimes: runtimes)
@@ -172,8 +206,10 @@ public actor Session {
         return current.name
     }
 
-    /// On quit: removes the pool's waiting sandboxes and, unless kept, the ones this session created.
+    /// On quit: closes the forwarded ports, removes the pool's waiting sandboxes and, unless
+    /// kept, the ones this session created.
     public func shutdown(keepCreated: Bool = false) async {
+        await closeForwards()
         await pool?.drain()
         guard !keepCreated else { return }
         for sandbox in created { try? await sandbox.stop() }

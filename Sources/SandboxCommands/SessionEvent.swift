@@ -25,6 +25,16 @@ public enum SessionEvent: Sendable {
     case help(topic: String?)
     /// The command needs a front end with an editor (its table row says so).
     case needsEditor(CommandSpec)
+    /// The command needs a terminal to hand over (`shell` in a script).
+    case needsTerminal(CommandSpec)
+    /// A background job started (`bg`), was killed, or its kept output was read (`logs`).
+    case jobStarted(id: Int, command: String, sandbox: String)
+    case jobKilled(id: Int, sandbox: String)
+    case jobLog(id: Int, sandbox: String, text: String)
+    /// A forwarded port (`port`): opened on `local` here, closed, or a connection's problem.
+    case forwardOpened(sandbox: String, port: Int, local: String)
+    case forwardClosed(sandbox: String, port: Int)
+    case forwardProblem(sandbox: String, port: Int, message: String)
     case cancelled
     case failed(any Error)
 
@@ -54,6 +64,13 @@ public enum SessionEvent: Sendable {
             else { nil }
         case .help(let topic): (CommandTable.help(topic, tui: false) + "\n", .out)
         case .needsEditor(let spec): ("error: \(spec.name) needs the editor of the full-screen console (run sandbox with no arguments)\n", .err)
+        case .needsTerminal(let spec): ("error: \(spec.name) needs a terminal (stdin is not one)\n", .err)
+        case .jobStarted(let id, _, let sandbox): ("job \(id) started in \(sandbox): logs \(id) shows its output, kill \(id) ends it\n", .out)
+        case .jobKilled(let id, let sandbox): ("killed job \(id) in \(sandbox)\n", .out)
+        case .jobLog(_, _, let text): (text.hasSuffix("\n") || text.isEmpty ? text : text + "\n", .out)
+        case .forwardOpened(let sandbox, let port, let local): ("forwarding \(local) to port \(port) in \(sandbox) (port -d \(port) stops)\n", .out)
+        case .forwardClosed(let sandbox, let port): ("stopped forwarding port \(port) of \(sandbox)\n", .out)
+        case .forwardProblem(_, let port, let message): ("port \(port): \(message)\n", .err)
         case .cancelled: ("error: cancelled\n", .err)
         case .failed(let error): ("error: \(error)\n", .err)
         }

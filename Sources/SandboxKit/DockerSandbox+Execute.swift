@@ -128,7 +128,12 @@ extension DockerSandbox {
         if Task.isCancelled { throw CancellationError() }
         let duration = ContinuousClock.now - started
         if abandoned.load(ordering: .relaxed) { return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration) }
-        if case .failure(let lost) = outcome { throw lost }
+        if case .failure(let lost) = outcome {
+            // A runner stopped (not killed) by the sandbox leaves the command under its supervisor.
+            await Self.endCommand(token: token, runner: session.path, in: container, client: client)
+            if let timeout, duration >= timeout { return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration) }
+            throw lost
+        }
         if let message = failure.withLock({ $0 }) { throw SandboxError.commandFailed("the runner could not start the command: \(message)") }
         guard let exit = exit.withLock({ $0 }) else { throw RunnerSessionLost(reason: "the runner answered the command without its exit") }
         if let timeout, exit.status == timeoutExitCode, duration >= timeout {

@@ -41,6 +41,8 @@ public actor DockerSandbox {
     /// The runner of the current container (Runner.swift), and how often something in the sandbox ended it.
     var runner: RunnerSlot?
     var runnerLosses = 0
+    /// The container we bind-mounted our runner into: nothing to place or check there.
+    var runnerMounted: String?
 
     /// The image used when neither an image nor a runtime is given (`SANDBOX_DEFAULT_IMAGE` overrides it).
     public static var defaultImage: String {
@@ -275,11 +277,14 @@ public actor DockerSandbox {
             config.cmd = [RunnerBinary.containerPath, "idle"]
         }
         let id: String
+        var mounted = !config.hostConfig.mounts.isEmpty
         do {
             id = try await create(config, client: client, image: resolved.image)
-        } catch DockerError.api(_, let message) where !config.hostConfig.mounts.isEmpty && message.contains("bind source path does not exist") {
+        } catch DockerError.api(_, let message) where mounted && message.contains("bind source path does not exist") {
             id = try await create(idle, client: client, image: resolved.image)
+            mounted = false
         }
+        runnerMounted = mounted ? id : nil
         do {
             try await client.startContainer(id)
         } catch {

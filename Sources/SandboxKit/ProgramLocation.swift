@@ -10,4 +10,20 @@ public enum ProgramLocation {
         let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent()
     }
+
+    /// The directories named `name` that ship with the program (themes, examples): the
+    /// checkout's (a build runs from `.build/<triple>/debug/`) or the install's `share/sandbox/`,
+    /// each holding `marker`.
+    public static func shared(_ name: String, marker: String) -> [URL] {
+        var dirs: [URL] = []
+        var base = executableDirectory
+        for _ in 0..<5 {
+            for candidate in [base.appendingPathComponent(name), base.appendingPathComponent("share/sandbox/\(name)")]
+            where FileManager.default.fileExists(atPath: candidate.appendingPathComponent(marker).path) {
+                dirs.append(candidate)
+            }
+            base.deleteLastPathComponent()
+        }
+        return dirs
+    }
 }

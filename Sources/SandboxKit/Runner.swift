@@ -198,13 +198,14 @@ extension DockerSandbox {
     /// The runner slot of `container`: placing the runner and opening its session start on first ask.
     func runnerSlot(for container: String) -> RunnerSlot {
         if let runner, runner.container == container { return runner }
-        let (client, name, workDir) = (self.client, self.name, self.workDir)
+        let (client, name, workDir, mounted) = (self.client, self.name, self.workDir, runnerMounted == container)
         let logger = Self.logger(client)
         let session = Task { () -> Result<RunnerSession, RunnerUnavailable> in
             let result: Result<RunnerSession, RunnerUnavailable>
             do {
                 let client = try client ?? DockerClient.shared()
-                switch await Self.placeRunner(in: container, workDir: workDir, client: client) {
+                let placed = mounted ? .success(RunnerBinary.containerPath) : await Self.placeRunner(in: container, workDir: workDir, client: client)
+                switch placed {
                 case .failure(let unavailable): result = .failure(unavailable)
                 case .success(let path):
                     result = await RunnerSession.open(path: path, container: container, client: client) { reason in

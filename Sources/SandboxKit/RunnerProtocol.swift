@@ -11,6 +11,8 @@ enum RunnerRequest {
     case writeData(ByteBuffer)
     case writeEnd
     case read(path: String, limit: UInt64)
+    /// Answered at once by a runner that reads its requests: how a silent session is told from a dead one.
+    case ping
 
     /// The most the runner accepts in one frame (its MAX_REQUEST, less room for a write's path).
     static let maxFrame = 1024 * 1024
@@ -25,6 +27,7 @@ enum RunnerRequest {
         case .writeData: 4
         case .writeEnd: 5
         case .read: 6
+        case .ping: 7
         }
     }
 
@@ -37,7 +40,7 @@ enum RunnerRequest {
             }
             payload.writeMultipleIntegers(timeout, cap, envCount, argCount)
             for string in [token, workDir] + environment + argv { try payload.writeNulTerminated(string) }
-        case .cancel, .writeEnd:
+        case .cancel, .writeEnd, .ping:
             break
         case .write(let path, let mode, var first):
             payload.writeInteger(mode ?? 0xFFFF_FFFF)

@@ -14,6 +14,10 @@ final class RunnerSession: Sendable {
         var hello: CheckedContinuation<Result<Void, RunnerUnavailable>, Never>?
         var greeted = false
         var ended: String?
+        /// Whether a whole answer came since the watchdog last looked.
+        var heard = false
+        /// The task running the connection, cancelled to drop a runner that does not answer.
+        var connection: Task<Void, Never>?
     }
     /// A request's answers go to `onAnswer` as they come, on the connection's task; `wait`
     /// returns after its last one.
@@ -47,12 +51,20 @@ final class RunnerSession: Sendable {
             return .failure(RunnerUnavailable(reason: "the runner could not be started: \(SandboxError.wrap(error))"))
         }
         let session = RunnerSession(path: path, logger: logger)
-        Task { await session.pump(exec, client: client) }
+        let connection = Task { await session.pump(exec, client: client) }
+        session.state.withLock { $0.connection = connection }
+        // The deadline cancels the wait, which must then end: a task group waits for its children.
         let greeted = await withDeadline(DockerSandbox.helperDeadline) {
-            await withCheckedContinuation { continuation in session.awaitHello(continuation) }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in session.awaitHello(continuation) }
+            } onCancel: {
+                session.end("the runner did not greet within \(DockerSandbox.helperDeadline)", close: true)
+            }
         }
         switch greeted {
-        case .success?: return .success(session)
+        case .success?:
+            Task { await session.watch() }
+            return .success(session)
         case .failure(let unavailable)?:
             session.close()
             return .failure(unavailable)
@@ -159,7 +171,9 @@ final class RunnerSession: Sendable {
                         if diagnostics.utf8.count < 4096 { diagnostics += String(buffer: frame.bytes) }
                         continue
                     }
-                    for (id, answer) in try decoder.feed(frame.bytes) { route(answer, to: id) }
+                    let answers = try decoder.feed(frame.bytes)
+                    if !answers.isEmpty { state.withLock { $0.heard = true } }
+                    for (id, answer) in answers { route(answer, to: id) }
                 }
                 if !diagnostics.isEmpty { reason += ": " + diagnostics.trimmingCharacters(in: .whitespacesAndNewlines) }
             }
@@ -179,7 +193,11 @@ final class RunnerSession: Sendable {
                 return state.hello
             }
             // Another build's runner (left in a container by an older sandbox) speaks another protocol.
-            waiter?.resume(returning: version == RunnerBinary.version ? .success(())
+            let words = version.split(separator: " ")
+            if words.contains("no-subreaper") {
+                logger("this kernel (gVisor's?) has no subreapers: a process that double-forks can outlive a timeout")
+            }
+            waiter?.resume(returning: words.first.map(String.init) == RunnerBinary.version ? .success(())
                 : .failure(RunnerUnavailable(reason: "the runner in the container is version \(version.prefix(20)), this program needs \(RunnerBinary.version)")))
             return
         }
@@ -193,16 +211,52 @@ final class RunnerSession: Sendable {
         if final { complete(id, .success(())) }
     }
 
+    /// Ends the session once (later calls change nothing); `close`: the runner is given up, so
+    /// its connection is dropped rather than waited on, and the caller tells why.
     private func end(_ reason: String, close: Bool = false) {
-        let (waiting, hello) = state.withLock { state -> ([UInt32], CheckedContinuation<Result<Void, RunnerUnavailable>, Never>?) in
-            if state.ended == nil { state.ended = reason }
+        let (first, waiting, hello, connection) = state.withLock { state in
+            let first = state.ended == nil
+            if first { state.ended = reason }
             defer { state.hello = nil }
-            return (Array(state.requests.keys), state.hello)
+            return (first, Array(state.requests.keys), state.hello, state.connection)
         }
         outgoing.finish()
+        if close { connection?.cancel() }
         hello?.resume(returning: .failure(RunnerUnavailable(reason: reason)))
         for id in waiting { complete(id, .failure(RunnerSessionLost(reason: reason))) }
-        if !close { logger(reason) }
+        if first && !close { logger(reason) }
+    }
+
+    /// How long the runner may be silent before it is pinged, and then before it is given up.
+    /// Generous: a ping waits behind the requests before it (a large write to a slow disk).
+    static let silence = Duration.seconds(10)
+
+    /// Gives the session up when the runner stops answering: stopped (SIGSTOP) by the sandbox,
+    /// or its stdout fed half a frame from inside (every answer after it then goes to that
+    /// frame). A request of no deadline of its own (a file, a command without a timeout) would
+    /// otherwise wait forever. A runner that reads its requests answers a ping at once, even
+    /// while its commands print nothing.
+    private func watch() async {
+        var pinged = false
+        while true {
+            try? await Task.sleep(for: Self.silence)
+            let (ended, heard) = state.withLock { state in
+                defer { state.heard = false }
+                return (state.ended != nil, state.heard)
+            }
+            if ended { return }
+            if heard {
+                pinged = false
+            } else if pinged {
+                let reason = "the runner stopped answering (not even a ping, for \(Self.silence))"
+                end(reason, close: true)
+                logger(reason)
+                return
+            } else {
+                try? enqueue(.ping, id: 0)  // id 0: the session's own, as its greeting
+                pinged = true
+            }
+        }
     }
 }
 

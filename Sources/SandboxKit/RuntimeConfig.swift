@@ -11,10 +11,13 @@ public struct RuntimeConfig: Sendable, Equatable, Hashable, Codable {
     public var setupCommands: [String]
     public var envVars: [String: String]
     public var workDir: String
+    /// The sample `sandbox demo` opens and runs: a file or a directory on this machine (absolute);
+    /// nil for the shipped `examples/NAME/`.
+    public var sample: String?
 
     public init(name: String, description: String = "", image: String? = nil, baseImage: String? = nil,
                 packages: [String] = [], packageManager: PackageManager = .pip, setupCommands: [String] = [],
-                envVars: [String: String] = [:], workDir: String = "/workspace") {
+                envVars: [String: String] = [:], workDir: String = "/workspace", sample: String? = nil) {
         self.name = name
         self.description = description
         self.image = image
@@ -24,6 +27,7 @@ public struct RuntimeConfig: Sendable, Equatable, Hashable, Codable {
         self.setupCommands = setupCommands
         self.envVars = envVars
         self.workDir = workDir
+        self.sample = sample
     }
 
     /// True when the runtime needs an image built from `baseImage`.

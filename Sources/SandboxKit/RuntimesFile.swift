@@ -14,6 +14,8 @@ import Foundation
 /// setup_commands = ["apt-get update"]
 /// env = { PYTHONUNBUFFERED = "1" }
 /// work_dir = "/workspace"
+/// sample = "demo/"              # what `sandbox demo team-ml` opens and runs: a file, or a
+///                               # directory with main.* (relative to this file's directory)
 /// ```
 public enum RuntimesFile {
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -60,19 +62,23 @@ public enum RuntimesFile {
                     guard value.hasPrefix("/") else { throw fail(key, "must be an absolute path", line: entry.line) }
                     config.workDir = value
                 case ("env", .table(let value)): config.envVars = value
+                case ("sample", .string(let value)):
+                    let expanded = (value as NSString).expandingTildeInPath
+                    config.sample = expanded.hasPrefix("/") ? expanded
+                        : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(expanded).standardizedFileURL.path
                 case ("package_manager", .string(let value)):
                     guard let manager = RuntimeConfig.PackageManager(rawValue: value) else {
                         throw fail(key, "must be pip, npm or apt", line: entry.line)
                     }
                     config.packageManager = manager
-                case ("description", _), ("image", _), ("base_image", _), ("work_dir", _), ("package_manager", _):
+                case ("description", _), ("image", _), ("base_image", _), ("work_dir", _), ("package_manager", _), ("sample", _):
                     throw fail(key, "must be a string", line: entry.line)
                 case ("packages", _), ("setup_commands", _):
                     throw fail(key, "must be an array of strings", line: entry.line)
                 case ("env", _):
                     throw fail(key, "must be a table of strings", line: entry.line)
                 default:
-                    throw fail(key, "unknown key (known: description, image, base_image, packages, package_manager, setup_commands, env, work_dir)", line: entry.line)
+                    throw fail(key, "unknown key (known: description, image, base_image, packages, package_manager, setup_commands, env, work_dir, sample)", line: entry.line)
                 }
             }
             if config.image == nil && config.baseImage == nil {

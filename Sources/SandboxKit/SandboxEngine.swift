@@ -171,6 +171,8 @@ extension SandboxEngine {
         public var advice: [String]
         /// The runner this program places in sandboxes, or why there is none.
         public var runner = RunnerBinary.status
+        /// The OCI runtimes the daemon offers (`--oci-runtime`), its default marked.
+        public var runtimes: [String] = []
     }
 
     public func diagnose(images wanted: [String]) async -> Diagnosis {
@@ -178,7 +180,10 @@ extension SandboxEngine {
         do {
             let version = try await client.version()
             diagnosis.reachable = true
-            diagnosis.engineVersion = version.version
+            diagnosis.engineVersion = "\(version.product) \(version.version)"
+            if let info = try? await client.info() {
+                diagnosis.runtimes = (info.runtimes?.keys.sorted() ?? []).map { $0 == info.defaultRuntime ? $0 + " (default)" : $0 }
+            }
             diagnosis.apiVersion = try await client.apiVersion().description
         } catch {
             diagnosis.problem = "\(SandboxError.wrap(error))"
@@ -200,7 +205,8 @@ extension SandboxEngine {
     /// Fires whenever one of our containers is created, starts, stops, dies or goes away
     /// (from Docker's event stream). Ends, or throws, when the daemon connection drops.
     public func changes() -> AsyncThrowingStream<String, any Error> {
-        let events = client.events(actions: ["create", "start", "die", "kill", "stop", "destroy", "pause", "unpause", "oom", "rename"],
+        // Podman's compatible API calls a container's end "died".
+        let events = client.events(actions: ["create", "start", "die", "died", "kill", "stop", "destroy", "pause", "unpause", "oom", "rename"],
                                    labels: ["\(SandboxLabel.managed)=true"])
         return AsyncThrowingStream { continuation in
             let task = Task {

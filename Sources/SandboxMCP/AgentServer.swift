@@ -1,6 +1,7 @@
 import Foundation
 import MCP
 import SandboxKit
+import Signals
 
 /// `sandbox mcp`: the console tools over the Model Context Protocol on stdio.
 public enum AgentServer {
@@ -9,8 +10,11 @@ public enum AgentServer {
 
     public static func run(session: AgentSession, options: AgentTools.Options, version: String) async throws {
         let (endings, end) = AsyncStream.makeStream(of: Ending.self)
-        let signals = ShutdownSignals.watch { end.yield(.signal($0)) }
-        defer { signals.forEach { $0.cancel() } }
+        // SIGPIPE is ignored: a write to a closed stdout fails with EPIPE instead, which
+        // `LineTransport` turns into the same orderly shutdown.
+        signal(SIGPIPE, SIG_IGN)
+        let signals = SignalSource.watch([SIGTERM, SIGINT, SIGHUP]) { end.yield(.signal($0)) }
+        defer { signals.cancel() }
         let server = Server(name: "sandbox", version: version, capabilities: .init(tools: .init(listChanged: false)))
         let tools = AgentTools.tools(options)
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
@@ -35,6 +39,6 @@ public enum AgentServer {
         }
         await server.stop()
         await session.close()
-        if case .signal(let number) = ending { ShutdownSignals.reraise(number) }
+        if case .signal(let number) = ending { SignalSource.reraise(number) }
     }
 }

@@ -5,6 +5,18 @@ public enum Role: String, CaseIterable, Sendable {
     case text, dim, border, borderFocus = "border-focus", title, selected, status, command
     case stdout, stderr, header, info, error, lineNumber = "line-number", cursorLine = "cursor-line", match
     case running, exited, building, agent
+    /// The editor's syntax colours.
+    case keyword, string, comment, number, constant, key
+
+    /// The role a theme that does not define this one uses instead (themes written before the
+    /// syntax roles keep comments dim and keywords bold).
+    var fallback: Role {
+        switch self {
+        case .comment: .dim
+        case .keyword: .title
+        default: .text
+        }
+    }
 }
 
 public struct Cell: Equatable, Sendable {
@@ -12,6 +24,11 @@ public struct Cell: Equatable, Sendable {
     public var role: Role
     /// The right half of a wide character drawn in the cell before.
     public var continuation = false
+    /// A role whose background shows under this cell's colours (the editor's cursor line
+    /// under coloured code).
+    public var background: Role?
+    /// Colours a program chose (the shell pane), instead of the role's.
+    public var ink: Ink?
 }
 
 /// The screen as a grid of cells. Everything is drawn here, so layout and rendering are tested
@@ -51,10 +68,22 @@ public struct Canvas: Sendable {
         return column - x
     }
 
+    /// One cell as it is (the shell pane's, already laid out by its terminal).
+    public mutating func set(x: Int, y: Int, _ cell: Cell) {
+        guard x >= 0, x < width, y >= 0, y < height else { return }
+        cells[y * width + x] = cell
+    }
+
     public mutating func fill(_ rect: Rect, role: Role, char: Character = " ") {
         for y in max(0, rect.y)..<min(height, rect.y + rect.height) {
             for x in max(0, rect.x)..<min(width, rect.x + rect.width) { cells[y * width + x] = Cell(char: char, role: role) }
         }
+    }
+
+    /// Puts `role`'s background under cells, keeping their characters and colours.
+    public mutating func shade(x: Int, y: Int, count: Int, role: Role) {
+        guard y >= 0, y < height else { return }
+        for column in max(0, x)..<max(max(0, x), min(width, x + count)) { cells[y * width + column].background = role }
     }
 
     /// Changes the role of cells without touching their characters (highlights).

@@ -9,6 +9,10 @@ public struct ConsoleOptions: Sendable {
     public var ascii = false
     public var pollInterval: Double = 2
     public var scrollback = 10_000
+    /// Records the screen from the start (`--record FILE`).
+    public var record: String?
+    /// Runs a runtime's demo once started (`sandbox demo`): `.some(nil)` for the default runtime.
+    public var demo: String??
     public init() {}
 }
 
@@ -40,11 +44,14 @@ public struct ConsoleOptions: Sendable {
 
     /// Takes over the terminal until the user quits; the terminal is restored however it ends.
     public func run() async {
-        await store.run(starting: [.loadTheme(options.theme, announce: false), .readKept, .watchSandboxes, .warmUp])
+        let extra: [Effect] = (options.record.map { [.record($0)] } ?? []) + (options.demo.map { [.demo($0)] } ?? [])
+        await store.run(starting: [.loadTheme(options.theme, announce: false), .readKept, .watchSandboxes, .warmUp] + extra)
     }
 
-    /// After ``run()``: removes the pool's waiting sandboxes; the ones made here stay listed.
+    /// After ``run()``: ends the shells still open and removes the pool's waiting sandboxes;
+    /// the ones made here stay listed.
     public func shutdown() async {
+        await store.runner.closeShells()
         await session.shutdown(keepCreated: true)
     }
 

@@ -33,6 +33,16 @@ public enum ConsoleEvent: Sendable {
     case themeFailed(any Error, kept: String)
     /// Copies of buffers earlier consoles could not save, read at start.
     case kept([RecoveryCopy])
+    /// A shell opened in this sandbox (or was open already); the pane shows it.
+    case shellOpened(sandbox: String, screen: TerminalScreen)
+    /// A shell's screen after its output.
+    case shellScreen(sandbox: String, screen: TerminalScreen)
+    /// A shell ended; its exit code, when the daemon told it.
+    case shellEnded(sandbox: String, exitCode: Int32?)
+    /// Recording the screen started (to this file) or stopped (nil, with the file it wrote).
+    case recording(String?, stopped: String?)
+    /// A demo's sandbox holds its sample: open it and run it.
+    case demoReady(Demo)
     /// An effect failed; the status line says why.
     case failed(String)
 }

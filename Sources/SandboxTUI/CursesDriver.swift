@@ -11,8 +11,9 @@ public final class CursesDriver: TerminalDriver {
     private let yield: AsyncStream<TerminalEvent>.Continuation
     private let watch: TerminalWatch
     private(set) var colorMode: ColorMode = .none
-    private var pairs: [Role: Int16] = [:]
-    private var attributes: [Role: attr_t] = [:]
+    private var theme = Theme.builtInDark
+    /// A colour pair and attributes per role and background, made the first time a cell needs them.
+    private var looks: [Look: (pair: Int16, attrs: attr_t)] = [:]
     private var saved = termios()
 
     enum ColorMode: Equatable { case none, basic8, basic16, xterm256 }
@@ -85,35 +86,45 @@ public final class CursesDriver: TerminalDriver {
         sb_mouse(on ? 1 : 0)
     }
 
-    /// Maps each role to a colour pair and attributes for this terminal.
+    private struct Look: Hashable {
+        var role: Role
+        var background: Role?
+        var ink: Ink?
+    }
+
+    /// Takes a theme's colours from the next frame on.
     public func apply(_ theme: Theme) {
-        pairs.removeAll()
-        attributes.removeAll()
-        for (index, role) in Role.allCases.enumerated() {
-            let style = theme.style(role)
-            var attrs: attr_t = 0
-            if style.bold { attrs |= sb_a_bold() }
-            if style.underline { attrs |= sb_a_underline() }
-            if style.reverse { attrs |= sb_a_reverse() }
-            if style.dim { attrs |= sb_a_dim() }
-            if colorMode == .none {
-                attrs |= Self.monochrome(role)
-            } else {
-                let pair = Int16(index + 1)
-                init_pair(pair, color(style.fg), color(style.bg))
-                pairs[role] = pair
-            }
-            attributes[role] = attrs
+        self.theme = theme
+        looks.removeAll()
+    }
+
+    /// The colour pair and attributes of a role (over a background) on this terminal.
+    private func look(_ key: Look) -> (pair: Int16, attrs: attr_t) {
+        if let known = looks[key] { return known }
+        let style = key.ink?.style(theme) ?? theme.style(key.role, over: key.background)
+        var attrs: attr_t = 0
+        if style.bold { attrs |= sb_a_bold() }
+        if style.underline { attrs |= sb_a_underline() }
+        if style.reverse { attrs |= sb_a_reverse() }
+        if style.dim { attrs |= sb_a_dim() }
+        var pair: Int16 = 0
+        if colorMode == .none {
+            if key.ink == nil { attrs |= Self.monochrome(key.role) }
+        } else if looks.count + 1 < min(Int(sb_color_pairs()), Int(Int16.max)) {
+            pair = Int16(looks.count + 1)
+            init_pair(pair, color(style.fg), color(style.bg))
         }
+        looks[key] = (pair, attrs)
+        return (pair, attrs)
     }
 
     /// Without colours, meaning comes from attributes.
     private static func monochrome(_ role: Role) -> attr_t {
         switch role {
         case .selected, .status, .match: sb_a_reverse()
-        case .borderFocus, .title, .header, .error, .running, .command: sb_a_bold()
-        case .stderr, .agent: sb_a_underline()
-        case .dim, .lineNumber, .exited, .info: sb_a_dim()
+        case .borderFocus, .title, .header, .error, .running, .command, .keyword, .constant: sb_a_bold()
+        case .stderr, .agent, .key: sb_a_underline()
+        case .dim, .lineNumber, .exited, .info, .comment: sb_a_dim()
         default: 0
         }
     }
@@ -135,7 +146,8 @@ public final class CursesDriver: TerminalDriver {
                 let cell = canvas[x, y]
                 if cell.continuation { continue }
                 let scalar = cell.char.unicodeScalars.first?.value ?? 32
-                sb_put(Int32(y), Int32(x), wchar_t(bitPattern: scalar), attributes[cell.role] ?? 0, pairs[cell.role] ?? 0)
+                let look = look(Look(role: cell.role, background: cell.background, ink: cell.ink))
+                sb_put(Int32(y), Int32(x), wchar_t(bitPattern: scalar), look.attrs, look.pair)
             }
         }
         if let cursor = canvas.cursor {
@@ -160,6 +172,7 @@ public final class CursesDriver: TerminalDriver {
         case 8, 127: return .backspace
         case 0: return .ctrl(" ")
         case 1...26: return .ctrl(Character(UnicodeScalar(UInt8(ch) + 96)))
+        case 28...31: return .ctrl(Character(UnicodeScalar(UInt8(ch) + 64)))  // Ctrl-\ ] ^ _
         default:
             guard let scalar = UnicodeScalar(UInt32(ch)) else { return nil }
             return .char(Character(scalar))
@@ -259,4 +272,5 @@ public final class CursesDriver: TerminalDriver {
 
 extension PtyLineEditor: LineEditor {
     public var candidates: [String] { Readline.lastCandidates }
+    public func remember(_ line: String) { Readline.remember(line) }
 }

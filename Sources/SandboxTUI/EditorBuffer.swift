@@ -80,17 +80,31 @@ public struct EditorBuffer: Sendable {
         for char in text { insert(char) }
     }
 
-    /// Splits the line at the cursor; the new line keeps the old one's indentation.
-    public mutating func newline() {
+    /// Splits the line at the cursor; the new line keeps the old one's indentation, one level
+    /// deeper when the text before the cursor ends in one of `opening` (`:` in Python, `{`).
+    /// Between a bracket and its closer (`{|}`) the closer goes to a line of its own.
+    public mutating func newline(opening: Set<Character> = []) {
         record(typing: false)
-        let rest = Array(lines[line][column...])
+        var rest = Array(lines[line][column...])
         lines[line].removeSubrange(column...)
-        let indent = lines[line].prefix { $0 == " " || $0 == "\t" }
-        lines.insert(Array(indent) + rest, at: line + 1)
+        let indent = Array(lines[line].prefix { $0 == " " || $0 == "\t" })
+        let last = lines[line].last { $0 != " " && $0 != "\t" }
+        var inner = indent
+        if let last, opening.contains(last) {
+            inner += indent.contains("\t") ? ["\t"] : Self.indent
+            let closer = rest.drop { $0 == " " || $0 == "\t" }.first
+            if let closer, Self.closers[last] == closer {
+                lines.insert(indent + rest.drop { $0 == " " || $0 == "\t" }, at: line + 1)
+                rest = []
+            }
+        }
+        lines.insert(inner + rest, at: line + 1)
         line += 1
-        column = indent.count
+        column = inner.count
         goalColumn = column
     }
+
+    static let closers: [Character: Character] = ["{": "}", "[": "]", "(": ")"]
 
     public mutating func indent() {
         record(typing: true)

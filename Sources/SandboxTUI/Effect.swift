@@ -27,15 +27,27 @@ public enum Effect: Sendable, Equatable {
     case editLine([UInt8], completing: Bool)
     case submitLine
     case clearLine
+    /// An entered command line goes into the history shared with the REPL (a search does not).
+    case remember(String)
     case readKept
     case discardKept(RecoveryCopy)
     /// The reopened copy is the buffer's recovery copy from now on.
     case adoptKept(RecoveryCopy)
     /// Ticks once a second (`true`) or not at all.
     case clock(Bool)
+    /// Starts recording the screen to a file; nil stops.
+    case record(String?)
+    /// Creates a sandbox of a runtime and puts its sample in it (``ConsoleEvent/demoReady(_:)``).
+    case demo(String?)
+    /// A shell in the current sandbox, in a pane of `rows` × `columns`.
+    case openShell(String?, rows: Int, columns: Int)
+    /// A key for the shell of this sandbox.
+    case shellKey(String, Key)
+    /// Every open shell's pane has a new size.
+    case resizeShells(rows: Int, columns: Int)
     case quit
 
     /// Long-running effects by the work they do: starting one cancels the one it replaces.
     /// The store's own: `inbox` reads what tasks send back, `frame` draws the next frame.
-    enum Slot: Hashable { case running, selection, journal, watch, clock, recovery, inbox, frame }
+    enum Slot: Hashable { case running, selection, journal, watch, clock, recovery, inbox, frame, shell(String) }
 }

@@ -22,9 +22,13 @@ import SandboxKit
     /// One-shot work (a command, a save), removed when it ends.
     private var tasks: [Int: Task<Void, Never>] = [:]
     private var nextTask = 0
-    private var themeName = Theme.builtInDark.name
+    private var theme = Theme.builtInDark
+    /// Where the frames go while `:record` (or `--record`) is on.
+    private var recorder: ScreenRecorder?
     private var recoveryDue: ContinuousClock.Instant?
     private(set) var finished = false
+    /// Open shells by sandbox name: the exec and its terminal emulator.
+    var shells: [String: OpenShell] = [:]
 
     init(session: Session, engine: SandboxEngine, watcher: SandboxWatcher, driver: any TerminalDriver, themes: ThemeStore,
          recovery: RecoveryStore, inbox: AsyncStream<ConsoleEvent>.Continuation,
@@ -41,10 +45,14 @@ import SandboxKit
         let output = InboxOutput(inbox: inbox)
         switch effect {
         case .perform(let command):
-            spawn {
+            let work: @MainActor @Sendable () async -> Void = {
                 await session.perform(command, output: output)
                 inbox.yield(.performed(current: await session.currentName))
             }
+            // `use` picks the current sandbox as a list selection does, in the same slot: the
+            // later one wins (else the list's first pick, still looking its sandbox up, could
+            // land after a typed `use`).
+            if case .use = command { start(.selection, work) } else { spawn(work) }
         case .create(let what):
             spawn {
                 let status = await session.perform(.new(what), output: output)
@@ -107,11 +115,12 @@ import SandboxKit
         case .loadTheme(let name, let announce):
             do {
                 let theme = try themes.load(name)
-                themeName = theme.name
+                self.theme = theme
+                recorder?.apply(theme)
                 driver.apply(theme)
                 send(.themeLoaded(name: name, announce: announce))
             } catch {
-                send(.themeFailed(error, kept: themeName))
+                send(.themeFailed(error, kept: theme.name))
             }
         case .setMouse(let on):
             driver.setMouse(on)
@@ -127,6 +136,8 @@ import SandboxKit
         case .clearLine:
             lineEditor.clear()
             send(.lineEdited(text: lineEditor.line, cursor: lineEditor.cursor, candidates: []))
+        case .remember(let line):
+            lineEditor.remember(line)
         case .readKept:
             send(.kept(recovery.store.left()))
         case .discardKept(let copy):
@@ -142,9 +153,46 @@ import SandboxKit
                     inbox.yield(.tick(Date()))
                 }
             }
+        case .record(let path):
+            guard let path else { return stopRecording() }
+            do {
+                let expanded = (path as NSString).expandingTildeInPath
+                let state = state()
+                recorder = try ScreenRecorder(path: expanded, theme: theme, width: state.width, height: state.height)
+                send(.recording(expanded, stopped: nil))
+            } catch {
+                send(.failed("\(error)"))
+            }
+        case .demo(let runtime):
+            spawn {
+                do { inbox.yield(.demoReady(try await session.prepareDemo(runtime, output: output))) } catch {
+                    output.handle(.failed(error))
+                }
+            }
+        case .openShell(let command, let rows, let columns):
+            openShell(command, rows: rows, columns: columns)
+        case .shellKey(let name, let key):
+            shellKey(name, key)
+        case .resizeShells(let rows, let columns):
+            resizeShells(rows: rows, columns: columns)
         case .quit:
             finish()
         }
+    }
+
+    /// A frame as drawn, for the recording if one is on; a write that fails stops it.
+    func recordFrame(_ canvas: Canvas) {
+        do { try recorder?.record(canvas) } catch {
+            stopRecording()
+            send(.failed("\(error); recording stopped"))
+        }
+    }
+
+    private func stopRecording() {
+        guard let recorder else { return }
+        recorder.close()
+        self.recorder = nil
+        send(.recording(nil, stopped: recorder.path))
     }
 
     /// Writes or removes the open buffer's recovery copy (after every change of state), and
@@ -178,6 +226,7 @@ import SandboxKit
         slots.removeAll()
         tasks.removeAll()
         if state().ending == .signal { keepRecoveryCopy() } else { recovery.drop() }
+        recorder?.close()
         inbox.finish()
         driver.restore()
     }
@@ -202,7 +251,7 @@ import SandboxKit
         }
     }
 
-    private func start(_ slot: Effect.Slot, _ work: @escaping @MainActor () async -> Void) {
+    func start(_ slot: Effect.Slot, _ work: @escaping @MainActor () async -> Void) {
         slots[slot]?.cancel()
         slots[slot] = Task { await work() }
     }
@@ -211,7 +260,7 @@ import SandboxKit
         slots.removeValue(forKey: slot)?.cancel()
     }
 
-    private func spawn(_ work: @escaping @MainActor () async -> Void) {
+    func spawn(_ work: @escaping @MainActor () async -> Void) {
         let id = nextTask
         nextTask += 1
         tasks[id] = Task { [weak self] in

@@ -80,4 +80,6 @@
         text = []
         cursor = 0
     }
+
+    func remember(_ line: String) {}
 }

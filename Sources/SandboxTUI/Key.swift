@@ -32,4 +32,6 @@ public enum Key: Hashable, Sendable {
 /// Where a binding applies. `global` bindings work in every pane unless the pane has its own.
 public enum Scope: String, CaseIterable, Sendable {
     case global = "Everywhere", list = "Sandbox list", editor = "Editor", output = "Output", command = "Command line"
+    /// Only its own rows: every other key goes to the shell.
+    case shell = "Shell pane"
 }

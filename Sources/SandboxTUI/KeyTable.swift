@@ -49,7 +49,7 @@ public enum KeyTable {
         KeyBinding([.char("q")], "q", .list, "quit (asks when the buffer is modified)", R.requestQuit),
 
         KeyBinding([.up, .down, .left, .right], "↑ ↓ ← →", .editor, "move the cursor", R.moveCursor),
-        KeyBinding([.enter], "Enter", .editor, "new line (keeps the indent)") { R.edit(&$0) { $0.newline() } },
+        KeyBinding([.enter], "Enter", .editor, "new line (keeps the indent; one more after : in Python, { [ ()", R.newline),
         KeyBinding([.tab], "Tab", .editor, "indent (4 spaces)") { R.edit(&$0) { $0.indent() } },
         KeyBinding([.backspace], "Backspace", .editor, "delete before the cursor") { R.edit(&$0) { $0.backspace() } },
         KeyBinding([.delete, .ctrl("d")], "Delete / Ctrl-D", .editor, "delete at the cursor") { R.edit(&$0) { $0.deleteForward() } },
@@ -71,6 +71,8 @@ public enum KeyTable {
         KeyBinding([.char(":")], ":", .output, "command line") { R.openCommandLine(&$0, prompt: ":") },
         KeyBinding([.char("?")], "?", .output, "this help", R.showHelp),
         KeyBinding([.char("q")], "q", .output, "quit", R.requestQuit),
+
+        KeyBinding([.ctrl("]")], "Ctrl-]", .shell, "leave the shell pane, the shell kept running (:shell returns; exit ends it)", R.leaveShell),
 
         KeyBinding([.enter], "Enter", .command, "run the command (or search)") { _ in [.submitLine] },
         KeyBinding([.escape, .ctrl("c")], "Esc / Ctrl-C", .command, "leave the command line", R.leaveCommandLine),

@@ -17,6 +17,10 @@ extension Reducer {
         case .save: return save(&state, thenRun: false)
         case .run(nil): return saveAndRun(&state)
         case .theme(let name): return [.loadTheme(name, announce: true)]
+        case .record(let path): return record(&state, path)
+        case .demo(let runtime):
+            say(&state, "demo: creating a \(runtime ?? Demo.defaultRuntime) sandbox with its sample...")
+            return [.demo(runtime)]
         case .quit: return requestQuit(&state)
         case .help(let name):
             state.output.note(CommandTable.help(name, tui: true), role: .info)
@@ -29,7 +33,8 @@ extension Reducer {
             say(&state, "creating a sandbox from \(what ?? DockerSandbox.defaultImage)...")
             return [.create(what)]
         case .run, .exec: return startCommand(&state, command)
-        case .use, .ls, .cat, .ps, .stop, .rm, .runtimes: return [.perform(command)]
+        case .shell(let command): return openShell(&state, command)
+        case .use, .ls, .cat, .ps, .stop, .rm, .runtimes, .bg, .jobs, .kill, .logs, .port: return [.perform(command)]
         }
     }
 
@@ -125,5 +130,28 @@ extension Reducer {
         }
         say(&state, "cancelling: the command is killed in the container")
         return [.cancelRunning]
+    }
+}
+
+/// `:record` and `:demo`.
+extension Reducer {
+    /// `:record FILE` starts; `:record` while recording stops (a FILE then is not started).
+    static func record(_ state: inout UIState, _ path: String?) -> [Effect] {
+        if state.recording != nil { return [.record(nil)] }
+        guard let path else {
+            say(&state, "usage: record FILE (asciicast v2; :record again stops)", error: true)
+            return []
+        }
+        return [.record(path)]
+    }
+
+    /// The sample opens in the editor and runs.
+    static func demoReady(_ state: inout UIState, _ demo: Demo) -> [Effect] {
+        state.pending[newRow] = nil
+        show(&state, EditorBuffer(text: demo.text), path: demo.path, sandbox: demo.sandbox)
+        state.current = demo.sandbox
+        selectCurrentRow(&state)
+        say(&state, "demo: \(demo.path) in \(demo.sandbox) (F5 runs it again)")
+        return [.refreshList] + startCommand(&state, .exec(demo.command))
     }
 }

@@ -13,6 +13,7 @@ extension Reducer {
             state.question = nil
             return answer(&state, question, key)
         }
+        if state.focus == .shell { return shellKey(&state, key) }
         if let binding = KeyTable.binding(for: key, in: state.scope) { return binding.run(&state, key) }
         return typed(&state, key)
     }
@@ -24,7 +25,7 @@ extension Reducer {
         case .command: return editLine(&state, key)
         case .editor where state.editor == nil: say(&state, "no file open: :open PATH first", error: true)
         case .editor: state.editor?.insert(char)
-        case .list, .output: break
+        case .list, .output, .shell: break
         }
         return []
     }
@@ -82,7 +83,7 @@ extension Reducer {
         case .list: return moveSelection(&state, by: 5 * direction)
         case .output: state.output.scroll(by: (state.outputHeight - 1) * direction, viewHeight: state.outputHeight)
         case .editor: state.editor?.move(direction < 0 ? .pageUp : .pageDown, page: max(1, state.height / 2))
-        case .command: break
+        case .command, .shell: break
         }
         return []
     }
@@ -93,7 +94,7 @@ extension Reducer {
         case .list: return moveSelection(&state, by: last ? state.rows.count : -state.rows.count)
         case .output: if last { state.output.follow() } else { state.output.scrollToTop(viewHeight: state.outputHeight) }
         case .editor: state.editor?.move(last ? .end : .home)
-        case .command: break
+        case .command, .shell: break
         }
         return []
     }
@@ -135,6 +136,13 @@ extension Reducer {
     static func edit(_ state: inout UIState, _ change: (inout EditorBuffer) -> Void) -> [Effect] {
         if state.editor != nil { change(&state.editor!) }
         return []
+    }
+
+    /// Enter in the editor: the file's language decides what opens a block.
+    static func newline(_ state: inout UIState) -> [Effect] {
+        guard let path = state.editorPath, let first = state.editor?.lines.first else { return [] }
+        let opening = Language.of(path: path, firstLine: first)?.opensBlock ?? ["{", "[", "("]
+        return edit(&state) { $0.newline(opening: opening) }
     }
 
     static func undo(_ state: inout UIState, redo: Bool) -> [Effect] {
@@ -236,6 +244,7 @@ extension UIState {
         case .editor: .editor
         case .output: .output
         case .command: .command
+        case .shell: .shell
         }
     }
 }

@@ -16,7 +16,7 @@ extension Reducer {
         case .execFinished(let exit):
             state.output.commandFinished(exitCode: exit.exitCode, seconds: exit.duration.seconds, timedOut: exit.timedOut)
         case .help(let topic): state.output.note(CommandTable.help(topic, tui: true), role: .info)
-        case .failed, .cancelled, .needsEditor:
+        case .failed, .cancelled, .needsEditor, .needsTerminal, .forwardProblem:
             state.pending[newRow] = nil  // a sandbox being made, if any, will not be
             let text = event.lineText?.text ?? ""
             state.output.append(text, role: .error)
@@ -28,7 +28,7 @@ extension Reducer {
             default: state.pending[newRow] = nil
             }
             if let text = event.lineText?.text { state.output.append(text, role: .info) }
-        case .using, .fileShown, .wrote, .listing, .stopped, .removed:
+        case .using, .fileShown, .wrote, .listing, .stopped, .removed, .jobStarted, .jobKilled, .jobLog, .forwardOpened, .forwardClosed:
             if let text = event.lineText?.text { state.output.append(text, role: .info) }
         }
         return []

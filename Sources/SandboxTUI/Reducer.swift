@@ -10,7 +10,7 @@ public enum Reducer {
         case .key(let key): return self.key(&state, key)
         case .resized(let width, let height):
             (state.width, state.height) = (width, height)
-            return []
+            return resizedShells(state)
         case .ended:
             state.ending = .signal
             return [.quit]
@@ -27,7 +27,7 @@ public enum Reducer {
             let target = state.searchTarget
             let effects = leaveCommandLine(&state)
             if let target { return effects + search(&state, line, in: target) }
-            return effects + commandLine(&state, line)
+            return effects + [.remember(line)] + commandLine(&state, line)
         case .performed(let current):
             state.current = current
             selectCurrentRow(&state)
@@ -64,6 +64,17 @@ public enum Reducer {
             state.kept = copies
             offerKept(&state)
             return []
+        case .shellOpened(let name, let screen): return shellOpened(&state, name, screen)
+        case .shellScreen(let name, let screen):
+            if state.shells[name] != nil { state.shells[name] = screen }
+            return []
+        case .shellEnded(let name, let code): return shellEnded(&state, name, code)
+        case .recording(let path, let stopped):
+            state.recording = path
+            if let path { say(&state, "recording to \(path) (:record again stops)") }
+            if let stopped { say(&state, "recorded \(stopped) (asciinema play \(stopped) replays it)") }
+            return []
+        case .demoReady(let demo): return demoReady(&state, demo)
         case .failed(let text):
             say(&state, text, error: true)
             return []

@@ -34,8 +34,12 @@ public enum Screen {
         let layout = layout(width: width, height: height)
         let glyphs = Glyphs(ascii: state.ascii)
         drawList(&canvas, state, layout.list, glyphs)
-        drawEditor(&canvas, &state, layout.editor, glyphs)
-        drawOutput(&canvas, state, layout.output, glyphs)
+        if let name = state.shellShown, let shell = state.shells[name] {
+            drawShell(&canvas, state, name: name, shell, glyphs)
+        } else {
+            drawEditor(&canvas, &state, layout.editor, glyphs)
+            drawOutput(&canvas, state, layout.output, glyphs)
+        }
         drawCommandLine(&canvas, state, row: layout.commandRow, width: width)
         drawStatus(&canvas, state, row: layout.statusRow, width: width, glyphs: glyphs)
         if state.showHelp { drawHelp(&canvas, width: width, height: height, glyphs: glyphs) }
@@ -89,7 +93,7 @@ public enum Screen {
             canvas.put(age, x: inner.x + inner.width - ageWidth, y: y, role: selected ? .selected : (info.isRunning ? .running : .dim))
             var by = info.createdBy?.rawValue ?? (info.managed ? "" : "not ours")
             if let client = info.client { by += ":\(client)" }
-            let detail = (by.isEmpty ? "" : "\(by) \(g.dot) ") + info.kind
+            let detail = (state.shells[info.name] != nil ? "shell \(g.dot) " : "") + (by.isEmpty ? "" : "\(by) \(g.dot) ") + info.kind
             canvas.put(detail, x: inner.x + 2, y: y + 1, role: selected ? .selected : (info.createdBy == .agent ? .agent : .dim), limit: inner.width - 2)
         }
     }
@@ -115,6 +119,8 @@ public enum Screen {
         let cursorCell = Self.cells(buffer.currentLine.prefix(buffer.column))
         if cursorCell < state.editorLeft { state.editorLeft = max(0, cursorCell - textWidth / 4) }
         if cursorCell >= state.editorLeft + textWidth { state.editorLeft = cursorCell - textWidth + textWidth / 4 }
+        let language = Language.of(path: path, firstLine: buffer.lines[0])
+        state.highlight.update(buffer.lines, language: language, through: state.editorTop + inner.height - 1)
         for row in 0..<inner.height {
             let index = state.editorTop + row
             guard index < buffer.lines.count else { break }
@@ -123,9 +129,17 @@ public enum Screen {
             if isCursorLine { canvas.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), role: .cursorLine) }
             let number = String(index + 1)
             canvas.put(String(repeating: " ", count: gutter - number.count) + number, x: inner.x, y: y, role: .lineNumber)
-            let visible = Self.slice(buffer.lines[index], fromCell: state.editorLeft, width: textWidth)
-            canvas.put(visible, x: inner.x + gutter + 1, y: y, role: isCursorLine ? .cursorLine : .text)
-            if let query = state.output.search, !query.isEmpty { highlight(&canvas, visible, query, x: inner.x + gutter + 1, y: y) }
+            let line = buffer.lines[index]
+            let visible = Self.slice(line, fromCell: state.editorLeft, width: textWidth)
+            let x = inner.x + gutter + 1
+            let tokens = state.highlight.tokens(index)
+            if tokens.isEmpty {
+                canvas.put(visible, x: x, y: y, role: isCursorLine ? .cursorLine : .text)
+            } else {
+                drawCode(&canvas, line, tokens, fromCell: state.editorLeft, width: textWidth, x: x, y: y)
+                if isCursorLine { canvas.shade(x: inner.x, y: y, count: inner.width, role: .cursorLine) }
+            }
+            if let query = state.output.search, !query.isEmpty { highlight(&canvas, visible, query, x: x, y: y) }
         }
         if state.focus == .editor {
             canvas.cursor = (inner.x + gutter + 1 + cursorCell - state.editorLeft, inner.y + buffer.line - state.editorTop)
@@ -176,14 +190,16 @@ public enum Screen {
         let left = " \(state.address) \(glyphs.dot) \(connection)"
         canvas.put(left, x: 0, y: row, role: .status, limit: width)
         // Key hints, as many as fit after the connection.
-        var hints = ["F5 run", "^S save", "Tab pane", ": cmd", "? keys", "q quit"] + (state.mouse ? ["[mouse]"] : [])
+        var hints = (state.recording != nil ? ["[REC]"] : []) + ["F5 run", "^S save", "Tab pane", ": cmd", "? keys", "q quit"]
+            + (state.mouse ? ["[mouse]"] : [])
         while !hints.isEmpty, CharWidth.of(left) + 2 + hints.joined(separator: "  ").count + 1 > width { hints.removeLast() }
         let keys = hints.joined(separator: "  ")
         canvas.put(keys, x: width - keys.count - 1, y: row, role: .status)
     }
 
     static func drawHelp(_ canvas: inout Canvas, width: Int, height: Int, glyphs: Glyphs) {
-        let lines = KeyTable.helpText
+        // The blank lines between scopes go first when the screen is short.
+        let lines = KeyTable.helpText.count + 3 > height - 2 ? KeyTable.helpText.filter { !$0.isEmpty } : KeyTable.helpText
         let boxWidth = min(width - 4, 78), boxHeight = min(height - 2, lines.count + 3)
         let rect = Rect(x: (width - boxWidth) / 2, y: (height - boxHeight) / 2, width: boxWidth, height: boxHeight)
         canvas.fill(rect, role: .text)
@@ -204,22 +220,38 @@ public enum Screen {
 
     /// The part of a line from display cell `fromCell`, `width` cells wide, tabs expanded.
     static func slice(_ chars: [Character], fromCell start: Int, width: Int) -> String {
-        var out = ""
+        String(visibleCharacters(chars, fromCell: start, width: width).map(\.char))
+    }
+
+    /// The characters shown from display cell `fromCell`, `width` cells wide, each with the index
+    /// of the character it comes from (a tab is four spaces, half a wide character a space).
+    static func visibleCharacters(_ chars: [Character], fromCell start: Int, width: Int) -> [(char: Character, index: Int)] {
+        var out: [(char: Character, index: Int)] = []
         var cell = 0
-        for char in chars {
+        for (index, char) in chars.enumerated() {
             let expanded: [Character] = char == "\t" ? Array("    ") : [char]
             for c in expanded {
                 let w = CharWidth.of(c)
                 if cell >= start {
                     if cell + w - start > width { return out }
-                    out.append(c)
+                    out.append((c, index))
                 } else if cell + w > start {
-                    out.append(" ")  // half of a wide character scrolled off
+                    out.append((" ", index))  // half of a wide character scrolled off
                 }
                 cell += w
             }
         }
         return out
+    }
+
+    /// A line of code in its tokens' colours.
+    static func drawCode(_ canvas: inout Canvas, _ line: [Character], _ tokens: [Token], fromCell start: Int, width: Int, x: Int, y: Int) {
+        var roles = [Role](repeating: .text, count: line.count)
+        for token in tokens { for index in token.start..<min(token.end, line.count) { roles[index] = token.kind.role } }
+        var column = x
+        for (char, index) in visibleCharacters(line, fromCell: start, width: width) {
+            column += canvas.put(String(char), x: column, y: y, role: roles[index])
+        }
     }
 
     static func highlight(_ canvas: inout Canvas, _ text: String, _ query: String, x: Int, y: Int) {

@@ -35,4 +35,6 @@ public enum TerminalEvent: Sendable, Equatable {
     /// What the last Tab offered, when it offered several.
     var candidates: [String] { get }
     func clear()
+    /// Adds an entered command line to the history (the REPL's too, where there is one).
+    func remember(_ line: String)
 }

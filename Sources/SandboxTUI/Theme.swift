@@ -33,8 +33,15 @@ public struct Theme: Equatable, Sendable {
     public var name: String
     public var styles: [Role: Style]
 
+    /// A cell's look: its role's, over `background`'s background when it has one.
+    public func style(_ role: Role, over background: Role?) -> Style {
+        var style = self.style(role)
+        if let background, let bg = styles[background]?.bg { style.bg = bg }
+        return style
+    }
+
     public func style(_ role: Role) -> Style {
-        var style = styles[role] ?? styles[.text] ?? Style()
+        var style = styles[role] ?? styles[role.fallback] ?? styles[.text] ?? Style()
         if style.bg == nil { style.bg = styles[.text]?.bg }
         if style.fg == nil { style.fg = styles[.text]?.fg }
         return style
@@ -122,15 +129,7 @@ public struct ThemeStore: Sendable {
         let env = ProcessInfo.processInfo.environment
         var dirs: [URL] = []
         if let override = env["SANDBOX_THEMES"], !override.isEmpty { dirs.append(URL(fileURLWithPath: override)) }
-        // The checkout a build runs from (.build/<triple>/debug/sandbox → themes/), or an install's share/.
-        var base = ProgramLocation.executableDirectory
-        for _ in 0..<5 {
-            for candidate in [base.appendingPathComponent("themes"), base.appendingPathComponent("share/sandbox/themes")]
-            where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("dark.theme").path) {
-                dirs.append(candidate)
-            }
-            base.deleteLastPathComponent()
-        }
+        dirs += ProgramLocation.shared("themes", marker: "dark.theme")
         dirs.append(UserDirectories.config.appendingPathComponent("themes"))
         return ThemeStore(directories: dirs)
     }
@@ -187,5 +186,11 @@ extension Theme {
         exited = #808080
         building = #ffd75f
         agent = #d787ff
+        keyword = #87afff bold
+        string = #afd787
+        comment = #808080
+        number = #d7af87
+        constant = #d787d7
+        key = #87d7ff
         """, name: "dark", file: "built-in")
 }

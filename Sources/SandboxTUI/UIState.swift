@@ -1,7 +1,7 @@
 import Foundation
 import SandboxKit
 
-public enum Focus: Int, CaseIterable, Sendable { case list, editor, output, command }
+public enum Focus: Int, CaseIterable, Sendable { case list, editor, output, command, shell }
 
 public enum Connection: Equatable, Sendable {
     case connecting
@@ -45,6 +45,8 @@ public struct UIState: Sendable {
     public var editorSandbox: String?
     public var editorTop = 0
     public var editorLeft = 0
+    /// The editor's colours per line, kept between frames (``Screen`` updates it).
+    public var highlight = HighlightCache()
 
     public var output = OutputLog()
     public var focus: Focus = .list
@@ -66,7 +68,13 @@ public struct UIState: Sendable {
     public var kept: [RecoveryCopy] = []
     public var ending: Ending?
 
+    /// Open shells' screens by sandbox name, and the one the shell pane shows (nil: none shown).
+    public var shells: [String: TerminalScreen] = [:]
+    public var shellShown: String?
+
     public var showHelp = false
+    /// The file the screen is being recorded to.
+    public var recording: String?
     public var ascii = false
     public var mouse = false
     public var themeName = "dark"

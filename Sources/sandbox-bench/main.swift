@@ -3,16 +3,18 @@ import SandboxKit
 
 // One benchmark scenario through SandboxKit, for scripts/bench/bench.py, which runs the same
 // scenarios with the docker CLI, pydantic-ai-backend and curl and compares them.
-// Usage: sandbox-bench SCENARIO IMAGE RUNS
-// Prints {"samples": [seconds...], "maxrss_kib": N}; a check that fails exits 1 with a message.
+// Usage: sandbox-bench SCENARIO IMAGE RUNS (SANDBOX_RUNNER=off in the environment: the exec path)
+// Prints {"samples": [seconds...], "maxrss_kib": N, "paths": [how the sandboxes ran commands]};
+// a check that fails exits 1 with a message.
 
 let arguments = CommandLine.arguments
 guard arguments.count == 4, let runs = Int(arguments[3]), runs > 0 else {
-    FileHandle.standardError.write(Data("usage: sandbox-bench cold|pooled|exec|write|read|output|stop IMAGE RUNS\n".utf8))
+    FileHandle.standardError.write(Data("usage: sandbox-bench cold|pooled|exec|write|read|output|concurrent|stop IMAGE RUNS\n".utf8))
     exit(2)
 }
 let (scenario, image) = (arguments[1], arguments[2])
 let script = "python3 -c 'print(sum(range(10)))'"
+let concurrentCommands = 50
 let bigOutput = "yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxy | head -c 104857600"
 
 struct BenchFailure: Error, CustomStringConvertible { var description: String }
@@ -35,8 +37,18 @@ func warmSandbox() async throws -> DockerSandbox {
     return sandbox
 }
 
-func run() async throws -> [Double] {
+/// How `sandbox` runs commands, so that a column says which path it measured: "runner", or
+/// "exec (why)".
+func path(of sandbox: DockerSandbox) async throws -> String {
+    switch try await sandbox.executionPath() {
+    case .runner: "runner"
+    case .exec(let reason): "exec (\(reason))"
+    }
+}
+
+func run() async throws -> (samples: [Double], paths: Set<String>) {
     var samples: [Double] = []
+    var paths = Set<String>()
     switch scenario {
     case "cold":
         for _ in 0..<runs {
@@ -44,6 +56,7 @@ func run() async throws -> [Double] {
             var output = ""
             samples.append(try await timed { output = try await sandbox.execute(script).output })
             try check(output == "45\n", "cold: unexpected output \(output)")
+            paths.insert(try await path(of: sandbox))
             try await sandbox.stop()
         }
     case "pooled":
@@ -60,6 +73,7 @@ func run() async throws -> [Double] {
                 sandbox = taken
             })
             try check(output == "45\n", "pooled: unexpected output \(output)")
+            if let sandbox { paths.insert(try await path(of: sandbox)) }
             try await sandbox?.stop()
         }
         await pool.drain()
@@ -71,6 +85,7 @@ func run() async throws -> [Double] {
             samples.append(try await timed { code = try await sandbox.execute("true").exitCode })
             try check(code == 0, "exec: exit code \(code)")
         }
+        paths.insert(try await path(of: sandbox))
         try await sandbox.stop()
     case "write", "read":
         let sandbox = try await warmSandbox()
@@ -86,6 +101,7 @@ func run() async throws -> [Double] {
             try check(back == content, "read back \(back.count) bytes that differ from the \(content.count) written")
             samples.append(scenario == "write" ? write : read)
         }
+        paths.insert(try await path(of: sandbox))
         try await sandbox.stop()
     case "output":
         let sandbox = try await warmSandbox()
@@ -94,26 +110,47 @@ func run() async throws -> [Double] {
             samples.append(try await timed { result = try await sandbox.execute(bigOutput) })
             try check(result?.truncated == true && result?.output.count == DockerSandbox.outputLimit, "output: not truncated as expected")
         }
+        paths.insert(try await path(of: sandbox))
+        try await sandbox.stop()
+    case "concurrent":
+        let sandbox = try await warmSandbox()
+        for _ in 0..<runs {
+            var wrong: [String] = []
+            samples.append(try await timed {
+                wrong = try await withThrowingTaskGroup(of: String?.self) { group in
+                    for index in 0..<concurrentCommands {
+                        group.addTask {
+                            let result = try await sandbox.execute("sleep 0.2; echo \(index)")
+                            return result.exitCode == 0 && result.output == "\(index)\n" ? nil : "\(index): exit \(result.exitCode), \(result.output.debugDescription)"
+                        }
+                    }
+                    return try await group.reduce(into: []) { wrong, answer in if let answer { wrong.append(answer) } }
+                }
+            })
+            try check(wrong.isEmpty, "concurrent: \(wrong.count) of \(concurrentCommands) commands answered wrongly, e.g. \(wrong.first ?? "")")
+        }
+        paths.insert(try await path(of: sandbox))
         try await sandbox.stop()
     case "stop":
         for _ in 0..<runs {
             let sandbox = try await warmSandbox()
+            paths.insert(try await path(of: sandbox))
             samples.append(try await timed { try await sandbox.stop() })
             try check(await !sandbox.isAlive(), "stop: still alive")
         }
     default:
         throw BenchFailure(description: "unknown scenario \(scenario)")
     }
-    return samples
+    return (samples, paths)
 }
 
 do {
-    let samples = try await run()
+    let (samples, paths) = try await run()
     // VmHWM, not getrusage's ru_maxrss: that one starts from the launching process's size (Linux
     // carries the peak across fork and exec), so a big parent would hide ours.
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-    let json = try JSONSerialization.data(withJSONObject: ["samples": samples, "maxrss_kib": peak])
+    let json = try JSONSerialization.data(withJSONObject: ["samples": samples, "maxrss_kib": peak, "paths": paths.sorted()] as [String: Any])
     print(String(decoding: json, as: UTF8.self))
 } catch {
     FileHandle.standardError.write(Data("sandbox-bench \(scenario): \(error)\n".utf8))

@@ -3,15 +3,13 @@ import Foundation
 import SandboxKit
 import SandboxTUI
 
-/// `sandbox` with no arguments: the full-screen console.
-struct Console: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "console", abstract: "The full-screen console (the default).")
-
+/// The console's options, shared by `console` and `demo`.
+struct ConsoleFlags: ParsableArguments {
     @Option(help: "Colour theme (see themes/; :theme switches live).") var theme = "dark"
     @Flag(help: "Draw borders and status with ASCII only.") var ascii = false
     @Option(help: "Seconds between status polls (the event stream updates sooner).") var poll: Double = 2
     @Option(help: "Output lines kept in the scrollback.") var scrollback = 10_000
-    @OptionGroup var pool: PoolOption
+    @Option(help: "Record the screen to FILE as asciicast v2 (asciinema play FILE replays it; :record stops).") var record: String?
 
     func validate() throws {
         // The poll interval becomes whole milliseconds: below 0.1 s it would busy-poll the daemon.
@@ -19,22 +17,56 @@ struct Console: AsyncParsableCommand {
         if !(10...1_000_000).contains(scrollback) { throw ValidationError("--scrollback must be between 10 and 1000000 lines") }
     }
 
-    func run() async throws {
-        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw ValidationError("the console needs a terminal; use `sandbox repl` or the one-shot commands (sandbox --help)")
-        }
+    var options: ConsoleOptions {
         var options = ConsoleOptions()
         options.theme = theme
         options.ascii = ascii
         options.pollInterval = poll
         options.scrollback = scrollback
-        try await Self.run(engine: SandboxEngine(), options: options, pool: pool.make())
+        options.record = record
+        return options
+    }
+}
+
+/// `sandbox` with no arguments: the full-screen console.
+struct Console: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "console", abstract: "The full-screen console (the default).")
+
+    @OptionGroup var flags: ConsoleFlags
+    @OptionGroup var pool: PoolOption
+
+    func run() async throws {
+        try await Self.run(options: flags.options, pool: pool.make())
     }
 
     /// The console lives on the main actor; curses is only called there.
+    static func run(options: ConsoleOptions, pool: SandboxPool?) async throws {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw ValidationError("the console needs a terminal; use `sandbox repl` or the one-shot commands (sandbox --help)")
+        }
+        try await run(engine: SandboxEngine(), options: options, pool: pool)
+    }
+
     @MainActor private static func run(engine: SandboxEngine, options: ConsoleOptions, pool: SandboxPool?) async {
         let app = ConsoleApp(engine: engine, options: options, driver: CursesDriver(), pool: pool)
         await app.run()
         await app.shutdown()
+    }
+}
+
+/// `sandbox demo [RUNTIME]`: the console, with a sandbox of the runtime, its sample open and running.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Show a runtime: the console with a new sandbox of it, its sample open in the editor and running.",
+        discussion: "The sample is examples/RUNTIME/ (shipped), or the runtime's `sample` in runtimes.toml.")
+
+    @Argument(help: "The runtime (python-minimal by default; sandbox runtimes lists them).") var runtime: String?
+    @OptionGroup var flags: ConsoleFlags
+
+    func run() async throws {
+        var options = flags.options
+        options.demo = .some(runtime)
+        try await Console.run(options: options, pool: nil)
     }
 }

@@ -10,7 +10,7 @@ struct SandboxCLI: AsyncParsableCommand {
         commandName: "sandbox",
         abstract: "Work inside Docker sandboxes: a full-screen console, a REPL, one-shot commands and an MCP server.",
         version: versionText,
-        subcommands: [Console.self, Repl.self, Ps.self, New.self, Exec.self, Copy.self, Cat.self, Stop.self, Remove.self,
+        subcommands: [Console.self, DemoCommand.self, Repl.self, Ps.self, New.self, Exec.self, Logs.self, Port.self, Shell.self, Copy.self, Cat.self, Stop.self, Remove.self,
                       Prune.self, Runtimes.self, Doctor.self, Mcp.self, ManConsole.self],
         defaultSubcommand: Console.self
     )
@@ -22,6 +22,12 @@ struct SandboxCLI: AsyncParsableCommand {
     // --help, the man page and the check of its value.
     @Option(help: "How much to log to $XDG_STATE_HOME/sandbox/sandbox.log: debug (every Docker API call), info (the engine's decisions) or warning (the default; also $SANDBOX_LOG).")
     var logLevel: LogLevel?
+
+    @Option(name: [.customShort("H"), .long], help: "The daemon: unix://PATH, tcp://HOST:PORT (TLS with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH) or ssh://[USER@]HOST[:PORT]; over DOCKER_HOST and contexts, as with docker.")
+    var host: String?
+
+    @Option(help: "A Docker context (docker context ls) to use, over DOCKER_CONTEXT and the current context.")
+    var context: String?
 
     static func main() async {
         setlocale(LC_ALL, "")
@@ -38,6 +44,9 @@ struct SandboxCLI: AsyncParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             LogFile.bootstrap(level: LogLevel.chosen(arguments: arguments, environment: ProcessInfo.processInfo.environment))
+            DockerEndpoint.commandLine.withLock {
+                $0 = (host: lastValue(of: ["-H", "--host"], in: arguments), context: lastValue(of: ["--context"], in: arguments))
+            }
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -46,6 +55,17 @@ struct SandboxCLI: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// The value of a global option, wherever it stands before any `--` (ArgumentParser has checked it).
+    static func lastValue(of names: [String], in arguments: [String]) -> String? {
+        let options = arguments.prefix { $0 != "--" }
+        var value: String?
+        for (index, argument) in zip(options.indices, options) {
+            if names.contains(argument), index + 1 < options.endIndex { value = options[index + 1] }
+            for name in names where name.hasPrefix("--") && argument.hasPrefix(name + "=") { value = String(argument.dropFirst(name.count + 1)) }
+        }
+        return value
     }
 
     /// Each subcommand's name as ArgumentParser derives it when none is given ("ManConsole" →

@@ -50,6 +50,11 @@ import Testing
         let after = try term.wait { $0.contains("theme light") }
         #expect(after.contains("theme light"))
         #expect(try term.screen(colors: true) != before)
+        // The command line's history is the REPL's: ↑ brings the last line back.
+        try term.type(":")
+        try term.send("Up")
+        try term.wait { $0.split(separator: "\n").contains { $0.hasPrefix(":theme light") } }
+        try term.send("Escape")
         try term.resize(width: 90, height: 28)
         let resized = try term.wait { $0.split(separator: "\n").first?.count ?? 0 <= 90 && $0.contains("Output") }
         #expect(resized.split(separator: "\n").allSatisfy { $0.count <= 90 })
@@ -65,6 +70,12 @@ import Testing
         let end = try term.wait { $0.contains("[exited]") }
         #expect(end.contains("[exited] 0"))
         #expect(!end.contains("Sandboxes ("), "the alternate screen is gone:\n\(end)")
+        // Entered command lines are in the history file the REPL reads (libedit writes a space as \040).
+        let history = try String(contentsOf: state.appendingPathComponent("sandbox/history"), encoding: .utf8)
+            .replacingOccurrences(of: "\\040", with: " ")
+        for line in ["new \(CLITests.python)", "open /workspace/app.py", "theme light"] {
+            #expect(history.split(separator: "\n").contains { $0 == line }, "\(line) in the history:\n\(history)")
+        }
     }
 
     @Test func daemonDownAtStartIsShownNotFatal() throws {
@@ -99,9 +110,10 @@ import Testing
     func aSignalRestoresTheTerminal(signal: Int32, status: String) throws {
         let term = try Tmux(sandboxBinary.path + " --ascii", width: 100, height: 30, environment: ["TERM": "xterm-256color"])
         try term.wait { $0.contains("+- Sandboxes") }
-        // libedit installs its handlers a moment after the first frame: signalled earlier, a
-        // test passes by luck.
-        Thread.sleep(forTimeInterval: 2)
+        // Signalled while libedit edits the command line: its own handling, were it on, would
+        // have the signal (signalled before libedit was set up, the test once passed by luck).
+        try term.type(":signalled")
+        try term.wait { $0.split(separator: "\n").contains { $0.hasPrefix(":signalled") } }
         kill(try term.programPID(), signal)
         let end = try term.wait { $0.contains("[exited]") }
         #expect(end.contains(status) && !end.contains("+- Sandboxes"), "\(end)")
@@ -227,14 +239,13 @@ import Testing
         defer { _ = try? run(["rm", agentSandbox]) }
 
         let term = try Tmux(sandboxBinary.path, width: 120, height: 40, environment: ["XDG_STATE_HOME": state.path, "TERM": "xterm-256color"])
-        try term.wait { $0.contains(agentSandbox) }
-        // Select it (it may not be the first row).
-        var screen = ""
-        for _ in 0..<10 {
-            screen = try term.screen()
-            if screen.contains("following agent journal of \(agentSandbox)") { break }
+        // Select it (it may not be the first row): each j makes the next sandbox the current one
+        // (marked `*`); the next j waits for that, or two could pass it.
+        var screen = try term.wait { $0.contains(agentSandbox) }
+        while !screen.contains("following agent journal of \(agentSandbox)") {
+            let before = Self.current(in: screen)
             try term.send("j")
-            Thread.sleep(forTimeInterval: 0.3)
+            screen = try term.wait { Self.current(in: $0) != before }
         }
         screen = try term.wait { $0.contains("agent mcp ▸ write_file") && $0.contains("Wrote 14 bytes") && $0.contains("agent:mcp") }
         #expect(screen.contains("agent:mcp"), "marked as an agent's in the list:\n\(screen)")
@@ -242,5 +253,10 @@ import Testing
         #expect(screen.contains("Wrote 14 bytes to notes.txt"))
         try term.type("q")
         try term.wait { $0.contains("[exited]") }
+    }
+
+    /// The name the list marks as the current sandbox.
+    static func current(in screen: String) -> String? {
+        screen.firstMatch(of: /([A-Za-z0-9][A-Za-z0-9_.-]*)\*/).map { String($0.1) }
     }
 }

@@ -3,20 +3,20 @@ import Testing
 @testable import DockerEngine
 
 @Suite struct DockerHostTests {
-    @Test func defaultsToTheStandardSocket() throws {
-        #expect(try DockerHost.fromEnvironment([:]) == .unix(path: "/var/run/docker.sock"))
-        #expect(try DockerHost.fromEnvironment(["DOCKER_HOST": ""]) == .unix(path: "/var/run/docker.sock"))
-    }
-
-    @Test func parsesUnixAndTCP() throws {
+    @Test func parsesUnixTCPAndSSH() throws {
         #expect(try DockerHost.parse("unix:///run/user/1000/docker.sock") == .unix(path: "/run/user/1000/docker.sock"))
         #expect(try DockerHost.parse("tcp://127.0.0.1:2375") == .tcp(host: "127.0.0.1", port: 2375))
-        #expect(DockerHost.unix(path: "/var/run/docker.sock").baseURL == "http+unix://%2Fvar%2Frun%2Fdocker.sock")
+        #expect(try DockerHost.parse("ssh://me@build-host") == .ssh(user: "me", host: "build-host", port: nil, socket: nil))
+        #expect(try DockerHost.parse("ssh://root@127.0.0.1:2222/run/podman/podman.sock")
+                == .ssh(user: "root", host: "127.0.0.1", port: 2222, socket: "/run/podman/podman.sock"))
+        #expect(DockerClient.baseURL(.init(host: .unix(path: "/var/run/docker.sock")), bridgeSocket: nil) == "http+unix://%2Fvar%2Frun%2Fdocker.sock")
     }
 
     @Test func rejectsWhatItCannotUse() {
-        for bad in ["ssh://me@host", "tcp://nohost", "unix://relative.sock", "tcp://h:99999"] {
-            #expect(throws: DockerError.self) { try DockerHost.parse(bad) }
+        // An ssh host or user that ssh would read as an option is refused, never passed on.
+        for bad in ["tcp://nohost", "unix://relative.sock", "tcp://h:99999", "ssh://-oProxyCommand=x", "ssh://-l@host",
+                    "ssh://host:0", "ssh://", "ftp://host"] {
+            #expect(throws: DockerError.self, "\(bad)") { try DockerHost.parse(bad) }
         }
     }
 

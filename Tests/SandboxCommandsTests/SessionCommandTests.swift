@@ -11,7 +11,7 @@ extension SessionTests {
 
     @Test(arguments: CommandTable.all.map { $0.name })
     func everyRow(_ row: String) async throws {
-        let check = try #require(Self.checks[row], "no session check for the '\(row)' row of CommandTable")
+        let check = try #require(Self.checks[row] ?? Self.jobChecks[row] ?? Self.demoChecks[row], "no session check for the '\(row)' row of CommandTable")
         try await withSession(check)
     }
 
@@ -126,6 +126,19 @@ extension SessionTests {
             #expect(await session.perform(.theme("light"), output: out) == 1)
             guard case .needsEditor(let spec)? = out.take().last else { Issue.record("no .needsEditor"); return }
             #expect(spec.name == "theme")
+        },
+        "shell": { session, out in
+            // Without a terminal to hand over the session refuses; with one, the front end opens it here.
+            #expect(await session.perform(.shell(nil), output: out) == 1)
+            guard case .needsTerminal(let spec)? = out.take().last else { Issue.record("no .needsTerminal"); return }
+            #expect(spec.name == "shell")
+            let name = try await new(session, out)
+            let (sandbox, shell) = try await session.openShell("echo on-$((40+2)); exit 7", rows: 24, columns: 80, term: "xterm", output: out)
+            #expect(sandbox.name == name)
+            var text = ""
+            for await chunk in shell.output { text += String(decoding: chunk, as: UTF8.self) }
+            #expect(text.contains("on-42"), "\(text)")
+            #expect(try await shell.exitCode() == 7)
         },
         "help": { session, out in
             #expect(await session.perform(.help(nil), output: out) == 0)

@@ -130,7 +130,7 @@ import Testing
         var state = Self.state()
         _ = Reducer.reduce(&state, .key(.escape))
         _ = Reducer.reduce(&state, .key(.char(":")))
-        #expect(Reducer.reduce(&state, .lineEntered("open /workspace/b.txt")) == [.clearLine])
+        #expect(Reducer.reduce(&state, .lineEntered("open /workspace/b.txt")) == [.clearLine, .remember("open /workspace/b.txt")])
         #expect(state.message?.text.contains("box-a:/workspace/a.txt has unsaved changes") == true, "\(String(describing: state.message))")
         #expect(Reducer.reduce(&state, .key(.char("n"))).isEmpty)
         #expect(state.editorPath == "/workspace/a.txt" && state.editor?.text == "!keep me\n")

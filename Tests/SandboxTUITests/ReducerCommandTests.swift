@@ -8,12 +8,13 @@ import Testing
 /// Every command of the table as the command line enters it, and what comes back from the
 /// effects it asks for, through the reducer.
 @Suite struct ReducerCommandTests {
-    /// The effects of entering `line` on the command line (leaving it clears libedit's line).
+    /// The effects of entering `line` on the command line (leaving it clears libedit's line, and
+    /// the line goes into the history shared with the REPL).
     static func enter(_ line: String, in state: inout UIState) -> [Effect] {
         Fixture.reduce(&state, .key(.char(":")))
         let effects = Fixture.reduce(&state, .lineEntered(line))
-        #expect(effects.first == .clearLine && state.focus != .command, "\(line)")
-        return Array(effects.dropFirst())
+        #expect(effects.prefix(2) == [.clearLine, .remember(line)] && state.focus != .command, "\(line)")
+        return Array(effects.dropFirst(2))
     }
 
     @Test(arguments: [
@@ -44,7 +45,7 @@ import Testing
     @Test func aSearchLineSearchesInsteadOfRunning() {
         var state = Fixture.state(focus: .output)
         Fixture.reduce(&state, .key(.char("/")))
-        #expect(Fixture.reduce(&state, .lineEntered("line 12")) == [.clearLine])
+        #expect(Fixture.reduce(&state, .lineEntered("line 12")) == [.clearLine], "a search stays out of the history")
         #expect(state.output.search == "line 12" && !state.output.following && state.focus == .output)
         #expect(state.message?.text == "/line 12  (n for the next)")
     }

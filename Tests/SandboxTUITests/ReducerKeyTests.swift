@@ -257,6 +257,13 @@ import Testing
             #expect(Fixture.reduce(&state, .key(key)) == [.quit])
         },
 
+        "Shell pane/Ctrl-]": { key in
+            var state = Fixture.state()
+            Fixture.reduce(&state, .shellOpened(sandbox: Fixture.owner, screen: TerminalScreen(rows: 2, columns: 4)))
+            #expect(Fixture.reduce(&state, .key(key)).isEmpty)
+            #expect(state.focus == .list && state.shellShown == nil && state.shells[Fixture.owner] != nil, "left, still open")
+        },
+
         "Command line/Enter": { key in
             var state = Fixture.state(focus: .command)
             #expect(Fixture.reduce(&state, .key(key)) == [.submitLine])

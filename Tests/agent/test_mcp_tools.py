@@ -1,6 +1,5 @@
 """The MCP server driven by the official MCP Python SDK over stdio."""
 import json
-import statistics
 import time
 
 import anyio
@@ -158,22 +157,6 @@ async def test_keep_leaves_the_sandbox(server_env):
     import subprocess
     for s in kept:
         subprocess.run([BINARY, "rm", s["name"]], check=True, capture_output=True)
-
-
-async def test_a_tool_call_adds_little_to_the_engine_call(server_env, state_dir):
-    async with Connection(server_env) as c:
-        await c.call("execute", command="true")
-        overheads = []
-        for _ in range(15):
-            started = time.perf_counter()
-            await c.call("ls", path="/")
-            overheads.append((time.perf_counter() - started) * 1000)
-        journal = next((state_dir / "sandbox" / "journals").glob("*.jsonl"))
-        server_ms = [json.loads(l)["milliseconds"] for l in journal.read_text().splitlines()][-15:]
-        added = statistics.median(o - s for o, s in zip(overheads, server_ms))
-        # This counts the Python client's own JSON-RPC work and the journal's rounding down to whole
-        # milliseconds on top of ours (about 1-3 ms when warm; a cold debug build under CI load more).
-        assert added < 15, f"median overhead {added:.2f} ms"
 
 
 async def test_warm_starts_the_sandbox_before_the_first_call(server_env):

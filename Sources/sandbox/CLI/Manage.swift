@@ -7,7 +7,7 @@ struct Stop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stop a sandbox (it stays listed until rm or prune).")
     @Argument(help: "The sandbox.") var name: String
     func run() async throws {
-        try await SandboxEngine().stop(named: name)
+        try await SandboxEngine().stop(named: EngineChoice.sandboxName(name))
         Terminal.out("stopped \(name)\n")
     }
 }
@@ -16,7 +16,7 @@ struct Remove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a sandbox (killing it if it runs).")
     @Argument(help: "The sandbox.") var name: String
     func run() async throws {
-        try await SandboxEngine().remove(named: name)
+        try await SandboxEngine().remove(named: EngineChoice.sandboxName(name))
         Terminal.out("removed \(name)\n")
     }
 }
@@ -57,6 +57,7 @@ struct Doctor: AsyncParsableCommand {
                          "daemon:  \(diagnosis.address) — " + (diagnosis.reachable ? "reachable" : "NOT reachable")]
             if let problem = diagnosis.problem { lines.append("problem: \(problem)") }
             if let engineVersion = diagnosis.engineVersion { lines.append("engine:  \(engineVersion), API \(diagnosis.apiVersion ?? "?")") }
+            if !diagnosis.runtimes.isEmpty { lines.append("OCI runtimes: \(diagnosis.runtimes.joined(separator: ", "))") }
             lines.append("runner:  \(diagnosis.runner)")
             for (image, present) in diagnosis.images.sorted(by: { $0.key < $1.key }) {
                 lines.append("image:   \(image) — " + (present ? "present" : "missing"))

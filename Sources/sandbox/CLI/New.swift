@@ -12,6 +12,9 @@ struct New: AsyncParsableCommand {
     @Option(name: .customLong("env"), help: "K=V environment variable (repeatable).") var env: [String] = []
     @Option(help: "Memory limit such as 512m or 2g.") var memory = "2g"
     @Flag(help: "No network.") var noNetwork = false
+    @Option(help: "The OCI runtime to start it with (sandbox doctor lists the daemon's), e.g. runsc for gVisor's own kernel.")
+    var ociRuntime: String?
+    @Option(help: "The Docker context (docker context ls) to make it on, over --context and DOCKER_CONTEXT.") var on: String?
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -24,15 +27,18 @@ struct New: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let on { try EngineChoice.use(context: on) }
         let volumeMap = Dictionary(volumes.map { v in let p = v.split(separator: ":"); return (String(p[0]), String(p[1])) }) { $1 }
         let environment = Dictionary(env.map { pair -> (String, String) in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             return (String(parts[0]), String(parts[1]))
         }) { $1 }
+        var security = SecurityProfile.hardened
+        security.ociRuntime = ociRuntime
         let sandbox = DockerSandbox(
             image: runtime == nil ? (image ?? DockerSandbox.defaultImage) : nil, runtime: runtime.map { .named($0) },
             volumes: volumeMap, environment: environment, name: name, memoryLimit: memory,
-            network: noNetwork ? .none : .on, createdBy: .cli)
+            network: noNetwork ? .none : .on, security: security, createdBy: .cli)
         await sandbox.onBuildProgress { progress in Terminal.err("build \(progress.runtime): \(progress.line)\n") }
         try await sandbox.start()
         Terminal.out(json ? try JSON.string(["name": sandbox.name, "id": sandbox.sandboxID]) : sandbox.name + "\n")

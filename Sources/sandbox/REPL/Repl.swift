@@ -3,6 +3,7 @@ import Foundation
 import SandboxCommands
 import SandboxKit
 import LineEditing
+import Signals
 
 struct Repl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,12 +55,32 @@ struct ReplLoop {
                 command = .write(path: path, terminator: terminator, content: content)
             }
             if case .open(let path) = command { command = .cat(path) }
+            if case .shell(let line) = command, editor.interactive {
+                let status = await shell(line)
+                if status != 0 && stopOnError { return status }
+                continue
+            }
             let status = (try? await Interrupts.cancellable { [session, output, command] in
                 await session.perform(command, output: output)
             }) ?? 130
             if status != 0 && stopOnError { return status }
         }
         return 0
+    }
+
+    /// Hands the terminal to a shell in the current sandbox; its exit code is the command's.
+    private func shell(_ line: String?) async -> Int32 {
+        do {
+            switch try await TerminalShell.run({ [session, output] rows, columns, term in
+                try await session.openShell(line, rows: rows, columns: columns, term: term, output: output).shell
+            }) {
+            case .exited(let code): return code
+            case .signalled(let number): SignalSource.reraise(number)
+            }
+        } catch {
+            output.handle(.failed(error))
+            return 1
+        }
     }
 
     private func prompt() async -> String {

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import SandboxCommands
 import SandboxKit
+import Signals
 
 /// Writing to the process's own stdout and stderr, unbuffered so streamed output shows at once.
 enum Terminal {
@@ -29,24 +30,10 @@ struct ConsoleOutput: SessionOutput {
 }
 
 /// Ctrl-C cancels the command in flight (which kills it inside the container) instead of
-/// killing this process. The signal handler only writes to a pipe (all it may safely do); a
-/// thread reading that pipe does the cancelling.
+/// killing this process.
 enum Interrupts {
     private static let current = Mutex<Task<Void, Never>?>(nil)
-    nonisolated(unsafe) private static var pipeFDs: [Int32] = [-1, -1]
-    private static let installed: Void = {
-        _ = pipe(&pipeFDs)
-        signal(SIGINT) { _ in
-            var byte: UInt8 = 1
-            _ = write(Interrupts.pipeFDs[1], &byte, 1)
-        }
-        Thread.detachNewThread {
-            var byte: UInt8 = 0
-            while read(Interrupts.pipeFDs[0], &byte, 1) == 1 {
-                Interrupts.current.withLock { $0?.cancel() }
-            }
-        }
-    }()
+    private static let installed = SignalSource.watch([SIGINT]) { _ in current.withLock { $0?.cancel() } }
 
     static func cancellable<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         _ = installed

@@ -1,0 +1,23 @@
+import ArgumentParser
+import DockerEngine
+
+/// Which engine a command talks to when it names one: `NAME@CONTEXT` for a sandbox, or `new --on CONTEXT`.
+/// The context replaces what `--host`/`--context` and the environment chose, for this process.
+enum EngineChoice {
+    /// The sandbox's own name, after switching to CONTEXT when it is spelled `NAME@CONTEXT`
+    /// (container names cannot hold `@`, so the last one separates them).
+    static func sandboxName(_ text: String) throws -> String {
+        guard let at = text.lastIndex(of: "@") else { return text }
+        let name = String(text[..<at]), context = String(text[text.index(after: at)...])
+        guard !name.isEmpty, !context.isEmpty else { throw ValidationError("expected NAME or NAME@CONTEXT, got '\(text)'") }
+        try use(context: context)
+        return name
+    }
+
+    static func use(context: String) throws {
+        try DockerEndpoint.commandLine.withLock { flags in
+            if flags.host != nil { throw ValidationError("give --host or a context (NAME@CONTEXT, --on), not both") }
+            flags.context = context
+        }
+    }
+}
