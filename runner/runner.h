@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#define RUNNER_VERSION "3"
+#define RUNNER_VERSION "4"
 
 // tree.c: the processes below a root, and ending them.
 void say(const char *message);

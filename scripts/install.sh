@@ -29,6 +29,10 @@ put 755 "$bin_dir/sandbox-runner" libexec/sandbox/sandbox-runner
 for theme in "$root"/themes/*.theme; do
   put 644 "$theme" "share/sandbox/themes/$(basename "$theme")"
 done
+# Where `sandbox demo` looks for the runtimes' samples beside an installed binary (../share/sandbox/examples/).
+for sample in "$root"/examples/*/*; do
+  put 644 "$sample" "share/sandbox/examples/${sample#"$root"/examples/}"
+done
 put 644 "$man_dir/sandbox.1" share/man/man1/sandbox.1
 put 644 "$man_dir/sandbox-console.7" share/man/man7/sandbox-console.7
 

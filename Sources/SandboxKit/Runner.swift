@@ -28,7 +28,7 @@ enum RunnerBinary {
     /// Where it goes inside a sandbox.
     static let containerPath = "/.sandbox/sandbox-runner"
     /// What `sandbox-runner version` prints, and its greeting says; runner/runner.h's RUNNER_VERSION.
-    static let version = "3"
+    static let version = "4"
     /// Where it goes when the root filesystem is read-only: a writable directory that lets it run.
     static let fallbackName = ".sandbox-runner"
     static func fallbackDirectories(workDir: String) -> [String] {

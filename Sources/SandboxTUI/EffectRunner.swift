@@ -43,9 +43,13 @@ import SandboxKit
         guard !finished else { return }
         let (session, engine, inbox) = (session, engine, inbox)
         let output = InboxOutput(inbox: inbox)
+        // What acts on the current sandbox waits for a pick of it still under way (a typed `use`,
+        // a list selection), so it runs where the screen says it does.
+        let selection = slots[.selection]
         switch effect {
         case .perform(let command):
             let work: @MainActor @Sendable () async -> Void = {
+                if case .use = command {} else { await selection?.value }
                 await session.perform(command, output: output)
                 inbox.yield(.performed(current: await session.currentName))
             }
@@ -60,13 +64,17 @@ import SandboxKit
             }
         case .run(let command):
             start(.running) {
+                await selection?.value
                 await session.perform(command, output: output)
                 inbox.yield(.commandEnded)
             }
         case .cancelRunning:
             slots[.running]?.cancel()
         case .open(let path, let replacing):
-            spawn { await Self.open(path, replacing: replacing, session: session, output: output) }
+            spawn {
+                await selection?.value
+                await Self.open(path, replacing: replacing, session: session, output: output)
+            }
         case .save(let save):
             spawn {
                 do {

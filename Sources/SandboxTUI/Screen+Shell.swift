@@ -1,4 +1,4 @@
-/// The shell pane: over the editor and the output while a shell is shown, the list beside it.
+/// The shell pane: over the editor and the output while the shell has the keys, the list beside it.
 extension Screen {
     static func shellPane(width: Int, height: Int) -> Rect {
         let layout = layout(width: width, height: height)
@@ -7,8 +7,7 @@ extension Screen {
 
     static func drawShell(_ canvas: inout Canvas, _ state: UIState, name: String, _ screen: TerminalScreen, _ g: Glyphs) {
         let rect = shellPane(width: canvas.width, height: canvas.height)
-        let focused = state.focus == .shell
-        box(&canvas, rect, title: "shell: \(name)" + (focused ? " (Ctrl-] leaves)" : ""), focused: focused, g)
+        box(&canvas, rect, title: "shell: \(name) (Ctrl-] leaves)", focused: true, g)
         let inner = rect.inner
         canvas.fill(inner, role: .text)
         for row in 0..<min(inner.height, screen.rows) {
@@ -18,7 +17,7 @@ extension Screen {
                            Cell(char: CharWidth.printable(cell.char), role: .text, continuation: cell.continuation, ink: cell.ink))
             }
         }
-        if focused, let cursor = screen.cursor, cursor.row < inner.height, cursor.column < inner.width {
+        if let cursor = screen.cursor, cursor.row < inner.height, cursor.column < inner.width {
             canvas.cursor = (inner.x + cursor.column, inner.y + cursor.row)
         }
     }

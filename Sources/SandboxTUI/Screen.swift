@@ -34,7 +34,7 @@ public enum Screen {
         let layout = layout(width: width, height: height)
         let glyphs = Glyphs(ascii: state.ascii)
         drawList(&canvas, state, layout.list, glyphs)
-        if let name = state.shellShown, let shell = state.shells[name] {
+        if state.focus == .shell, let name = state.shellShown, let shell = state.shells[name] {
             drawShell(&canvas, state, name: name, shell, glyphs)
         } else {
             drawEditor(&canvas, &state, layout.editor, glyphs)

@@ -36,6 +36,16 @@ import Testing
         #expect(try DockerEndpoint.resolve(context: "remote", environment: env).context == "remote")
     }
 
+    @Test func everyContextIsListedWithDefaultFirst() throws {
+        let config = try Self.configWithContexts()
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let contexts = DockerEndpoint.contexts(environment: ["DOCKER_CONFIG": config])
+        #expect(contexts.map(\.name) == ["default", "insecure", "over-ssh", "remote"])
+        #expect(try contexts[0].endpoint.get() == DockerEndpoint(host: .unix(path: "/var/run/docker.sock"), context: "default"))
+        #expect(try contexts[3].endpoint.get() == DockerEndpoint(host: .tcp(host: "10.1.2.3", port: 2376), context: "remote"))
+        #expect(DockerEndpoint.contexts(environment: ["DOCKER_CONFIG": config + "/none"]).map(\.name) == ["default"])
+    }
+
     @Test func contextTLSFilesAndSkipVerify() throws {
         let config = try Self.configWithContexts()
         defer { try? FileManager.default.removeItem(atPath: config) }

@@ -22,7 +22,8 @@ extension SessionTests {
         try FileManager.default.createDirectory(at: sample, withIntermediateDirectories: true)
         try "from helper import greeting\nprint(greeting('team'))\n".write(to: sample.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
         try "def greeting(who):\n    return f'hello, {who}'\n".write(to: sample.appendingPathComponent("helper.py"), atomically: true, encoding: .utf8)
-        let toml = "[team-demo]\nimage = \"\(image)\"\nsample = \"team-sample\"\n"
+        let python = ProcessInfo.processInfo.environment["SANDBOX_TEST_PYTHON_IMAGE"] ?? "sandbox-test/python:3.11"
+        let toml = "[team-demo]\nimage = \"\(python)\"\nsample = \"team-sample\"\n"
         let file = config.appendingPathComponent("runtimes.toml").path
         let configs = try RuntimesFile.parse(toml, file: file, base: RuntimeRegistry(RuntimeRegistry.builtIn))
         #expect(configs.first?.sample == sample.path, "relative to the runtimes file's directory")

@@ -67,7 +67,8 @@ import Testing
             console.command("open /workspace/app.py")
             try await console.until("the new file") { _, screen in screen.contains("app.py is a new file") }
             #expect(console.state.focus == .editor)
-            for line in ["a, b = 0, 1", "for _ in range(10):", "    print(a, end=\" \")", "a, b = b, a + b"] {
+            // Enter after the colon indents the loop's body; the next line keeps that indent.
+            for line in ["a, b = 0, 1", "for _ in range(10):", "print(a, end=\" \")", "a, b = b, a + b"] {
                 console.driver.type(line)
                 if !line.hasPrefix("a, b = b") { console.driver.press(.enter) }
             }

@@ -16,9 +16,9 @@ struct Copy: AsyncParsableCommand {
         let summary: CopySummary
         switch (SandboxPath(source), SandboxPath(destination)) {
         case (nil, let to?):
-            summary = try await SandboxEngine().sandbox(named: EngineChoice.sandboxName(to.name)).copyIn(hostPath: source, to: to.path, followLink: followLink)
+            summary = try await EngineChoice.sandbox(to.name).copyIn(hostPath: source, to: to.path, followLink: followLink)
         case (let from?, nil):
-            summary = try await SandboxEngine().sandbox(named: EngineChoice.sandboxName(from.name)).copyOut(from.path, toHost: destination)
+            summary = try await EngineChoice.sandbox(from.name).copyOut(from.path, toHost: destination)
         case (_?, _?):
             throw ValidationError("copying between two sandboxes is not supported; copy through the host")
         case (nil, nil):
@@ -48,7 +48,7 @@ struct Cat: AsyncParsableCommand {
 
     func run() async throws {
         guard let location = SandboxPath(target) else { throw ValidationError("expected NAME:PATH, got '\(target)'") }
-        let data = try await SandboxEngine().sandbox(named: EngineChoice.sandboxName(location.name)).readData(location.path)
+        let data = try await EngineChoice.sandbox(location.name).readData(location.path)
         FileHandle.standardOutput.write(data)
     }
 }

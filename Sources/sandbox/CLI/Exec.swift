@@ -21,7 +21,7 @@ struct Exec: AsyncParsableCommand {
         let words = command
         guard !words.isEmpty else { throw ValidationError("missing command; usage: sandbox exec NAME -- CMD...") }
         let shell = words.count == 1 ? words[0] : ShellQuote.join(words)
-        let sandbox = try await SandboxEngine().sandbox(named: EngineChoice.sandboxName(name))
+        let sandbox = try await EngineChoice.sandbox(name)
         if detach {
             Terminal.out("\(try await sandbox.startJob(shell))\n")
             return

@@ -13,7 +13,7 @@ struct Logs: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Keep printing as the job prints, until it ends or Ctrl-C (without JOB: the newest job).") var follow = false
 
     func run() async throws {
-        let sandbox = try await SandboxEngine().sandbox(named: EngineChoice.sandboxName(name))
+        let sandbox = try await EngineChoice.sandbox(name)
         let jobs = try await sandbox.jobs()
         guard let chosen = job ?? (follow ? jobs.last?.id : nil) else {
             if jobs.isEmpty { Terminal.err("no background jobs in \(name); start one with `sandbox exec --detach \(name) -- CMD`\n") }
@@ -63,7 +63,7 @@ struct Port: AsyncParsableCommand {
 
     func run() async throws {
         let (host, localPort) = try listenAddress()
-        let sandbox = try await SandboxEngine().sandbox(named: EngineChoice.sandboxName(name))
+        let sandbox = try await EngineChoice.sandbox(name)
         let forward = try await PortForward.open(sandbox, port: port, localHost: host, localPort: localPort) { problem in
             Terminal.error(problem)
         }

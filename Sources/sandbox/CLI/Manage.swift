@@ -7,7 +7,8 @@ struct Stop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stop a sandbox (it stays listed until rm or prune).")
     @Argument(help: "The sandbox.") var name: String
     func run() async throws {
-        try await SandboxEngine().stop(named: EngineChoice.sandboxName(name))
+        let (engine, sandbox) = try EngineChoice.engine(naming: name)
+        try await engine.stop(named: sandbox)
         Terminal.out("stopped \(name)\n")
     }
 }
@@ -16,7 +17,8 @@ struct Remove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a sandbox (killing it if it runs).")
     @Argument(help: "The sandbox.") var name: String
     func run() async throws {
-        try await SandboxEngine().remove(named: EngineChoice.sandboxName(name))
+        let (engine, sandbox) = try EngineChoice.engine(naming: name)
+        try await engine.remove(named: sandbox)
         Terminal.out("removed \(name)\n")
     }
 }

@@ -14,7 +14,7 @@ struct Shell: AsyncParsableCommand {
     func run() async throws {
         let words = command
         let line: String? = words.isEmpty ? nil : words.count == 1 ? words[0] : ShellQuote.join(words)
-        let sandbox = try await SandboxEngine().sandbox(named: EngineChoice.sandboxName(name))
+        let sandbox = try await EngineChoice.sandbox(name)
         switch try await TerminalShell.run({ rows, columns, term in
             try await sandbox.openShell(line, rows: rows, columns: columns, term: term)
         }) {
