@@ -53,6 +53,8 @@ import Testing
         await pool.prepare(like: template())
         try await waitUntil { await pool.waitingCount == 1 }
         let sandbox = try await pool.take(like: template())
+        let container = try await client.inspectContainer(sandbox.name).id
+        // Only this container's: the pool's refill starts another (with its own runner exec) meanwhile.
         let events = client.events(actions: ["exec_create"], labels: ["sandbox.test=true"])
         var iterator = events.makeAsyncIterator()
         // A marker exec of our own, made until its event is seen (the daemon subscribes late).
@@ -65,6 +67,7 @@ import Testing
             }
             defer { probe.cancel() }
             while let event = try await iterator.next() {
+                guard event.id == container else { continue }
                 if event.action?.hasSuffix(word) == true { return }
                 // A late "before" marker is ours too; anything else is the sandbox's own exec.
                 if word == "after", event.action?.hasSuffix("before") != true { Issue.record("an exec besides the markers: \(event.action ?? "")") }
