@@ -102,12 +102,3 @@ extension DockerClient {
         }
     }
 }
-
-extension DockerClient {
-    /// The number of processes in a container, from `GET /containers/{id}/stats`.
-    public func processCount(_ id: String) async throws -> Int {
-        struct Stats: Decodable { struct Pids: Decodable { var current: Int? }; var pids_stats: Pids? }
-        return try await json(Stats.self, .GET, "/containers/\(id)/stats", query: [("stream", "false"), ("one-shot", "true")])
-            .pids_stats?.current ?? 0
-    }
-}
