@@ -18,8 +18,9 @@ import Testing
         #expect(first.contains("30 100") && host != nil && first.contains("shell=\(host ?? "?") sum"), "\(first)")
 
         try term.resize(width: 90, height: 25)
-        try term.type("clear; stty size"); try term.send("Enter")
-        try term.wait { $0.contains("25 90") }
+        // SIGWINCH reaches us, then the daemon, then the shell: wait in the sandbox until it has.
+        try term.type("clear; until [ \"$(stty size)\" = '25 90' ]; do sleep 0.1; done; stty size"); try term.send("Enter")
+        try term.wait { $0.contains("25 90\n") }
 
         // Raw mode: Ctrl-C reaches the shell in the sandbox (it ends `sleep`, not us).
         try term.type("sleep 100; echo after-$((1+1))"); try term.send("Enter")
