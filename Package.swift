@@ -83,7 +83,7 @@ let package = Package(
         // Writes `sandbox --version` (scripts/version.sh) before each build.
         .plugin(name: "VersionStamp", capability: .buildTool()),
         // `make bench`: the engine's side of scripts/bench/bench.py.
-        .executableTarget(name: "sandbox-bench", dependencies: ["SandboxKit"]),
+        .executableTarget(name: "sandbox-bench", dependencies: ["SandboxKit", "DockerEngine"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
         .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "DockerEngine"]),
         .testTarget(name: "SandboxCommandsTests", dependencies: ["SandboxCommands", "SandboxKit", "DockerEngine"]),

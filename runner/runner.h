@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#define RUNNER_VERSION "4"
+#define RUNNER_VERSION "6"
 
 // tree.c: the processes below a root, and ending them.
 void say(const char *message);
@@ -21,6 +21,10 @@ int end_runner(const char *token);
 // serve.c: `serve`, the resident mode speaking frames on stdin and stdout.
 int serve(void);
 
+// idle.c: `idle [serve]`, the container's own command.
+#define SESSION_OVER "sandbox-runner: the container's session is over"
+int idle(const char *self, int serving);
+
 // job.c: background jobs (`job -- ARGV`, `jobs`, `logs ID [-f]`).
 int start_job(char **argv);
 int list_jobs(void);
@@ -33,6 +37,7 @@ int connect_port(const char *port);
 #define ERR_NOT_REGULAR 1000
 #define ERR_TOO_LARGE 1001
 #define ERR_MALFORMED 1002
+#define ERR_NO_PROGRAM 1003  // an exec's program (argv[0]) is nowhere on PATH: an image with no shell
 #define KEEP_MODE 0xFFFFFFFFu  // a write's mode: the existing file's permission bits, else 0644
 int file_write_open(const char *path, uint32_t *mode, int *fd, char *temp, size_t temp_size, char *target, size_t target_size);
 int file_write_finish(int fd, const char *temp, const char *target, uint32_t mode);

@@ -12,7 +12,8 @@
 //                  PING → PONG
 //   runner → host (answers, A_*): HELLO (id 0, the version, " no-subreaper" on a kernel without) first; STARTED u32 pid; STDOUT / STDERR bytes;
 //                  EXIT i32 status, u8 truncated, u64 bytes dropped past the cap; ERROR u32
-//                  code (errno or ERR_*), message
+//                  code (errno or ERR_*), message (an EXEC whose program is not on PATH, an image
+//                  with no shell: ERR_NO_PROGRAM, and no STARTED)
 // Each command runs under `sandbox-runner exec` (supervise.c: the subreaper of all it starts,
 // which enforces the timeout, even while we are blocked writing to a slow client); one that has
 // not ended a second past its timeout (stopped by what it runs) we kill ourselves, and report
@@ -122,6 +123,26 @@ static char *take_string(uint8_t **at, uint8_t *end) {
     return s;
 }
 
+// Whether execvp would find `program` (in the PATH the command gets: its own, else ours), so a
+// missing one (an image with no shell) is told apart from a command that exits 127 itself. A
+// name with a slash, or a PATH with a relative entry, is left to the exec; so is a candidate that
+// cannot be run (no execute bit): execvp then fails with EACCES, not ENOENT, and the exec says so (126).
+static int findable(const char *program, char **env, unsigned envc) {
+    if (strchr(program, '/')) return 1;
+    const char *path = getenv("PATH");
+    for (unsigned i = 0; i < envc; i++) if (strncmp(env[i], "PATH=", 5) == 0) path = env[i] + 5;
+    if (!path) path = "/usr/local/bin:/bin:/usr/bin";  // musl's execvp default
+    char candidate[4096];
+    for (const char *at = path;; at++) {
+        const char *end = strchrnul(at, ':');
+        if (*at != '/') return 1;  // empty or relative: the work directory's, looked at by the exec
+        int length = snprintf(candidate, sizeof candidate, "%.*s/%s", (int)(end - at), at, program);
+        if (length > 0 && (size_t)length < sizeof candidate && (access(candidate, X_OK) == 0 || (errno != ENOENT && errno != ENOTDIR))) return 1;
+        if (!*end) return 0;
+        at = end;
+    }
+}
+
 static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
     if (find_command(id)) return send_error(id, ERR_MALFORMED, "a request with this id runs already");
     if (end - payload < 12) return send_error(id, ERR_MALFORMED, "short exec request");
@@ -138,6 +159,11 @@ static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
     for (unsigned i = 0; i < argc; i++) if (!(argv[5 + i] = take_string(&at, end))) return send_error(id, ERR_MALFORMED, "malformed exec request");
     argv[5 + argc] = NULL;
 
+    if (!findable(argv[5], env, envc)) {
+        char message[256];
+        snprintf(message, sizeof message, "%.200s: not found", argv[5]);
+        return send_error(id, ERR_NO_PROGRAM, message);
+    }
     struct command *command = NULL;
     for (int i = 0; i < MAX_COMMANDS && !command; i++) if (!commands[i].used) command = &commands[i];
     if (!command) return send_error(id, EAGAIN, "too many commands at once");

@@ -8,11 +8,16 @@ public struct ContainerConfig: Encodable, Sendable {
     public var env: [String] = []
     public var labels: [String: String] = [:]
     public var hostConfig = HostConfig()
+    /// The command's stdin stays open for an attach (``DockerClient/withAttachedContainer(_:answerWithin:_:)``);
+    /// `stdinOnce`: closed for good when that attach ends.
+    public var openStdin = false
+    public var stdinOnce = false
 
     public init(image: String, cmd: [String]) { (self.image, self.cmd) = (image, cmd) }
 
     enum CodingKeys: String, CodingKey {
         case image = "Image", cmd = "Cmd", workingDir = "WorkingDir", env = "Env", labels = "Labels", hostConfig = "HostConfig"
+        case openStdin = "OpenStdin", stdinOnce = "StdinOnce"
     }
 
     public struct HostConfig: Encodable, Sendable {
@@ -31,12 +36,21 @@ public struct ContainerConfig: Encodable, Sendable {
         public var readonlyRootfs = false
         /// Mount point → options (`"exec,mode=1777"`).
         public var tmpfs: [String: String] = [:]
+        /// The log driver (`"none"`: what the container prints is kept nowhere); nil: the daemon's default.
+        public var logConfig: LogConfig?
         public init() {}
+
+        public struct LogConfig: Encodable, Sendable {
+            public var type: String
+            public init(type: String) { self.type = type }
+            enum CodingKeys: String, CodingKey { case type = "Type" }
+        }
 
         enum CodingKeys: String, CodingKey {
             case initProcess = "Init", binds = "Binds", mounts = "Mounts", memory = "Memory", memorySwap = "MemorySwap", nanoCPUs = "NanoCpus"
             case pidsLimit = "PidsLimit", networkMode = "NetworkMode", securityOpt = "SecurityOpt"
             case capDrop = "CapDrop", capAdd = "CapAdd", runtime = "Runtime", readonlyRootfs = "ReadonlyRootfs", tmpfs = "Tmpfs"
+            case logConfig = "LogConfig"
         }
     }
 
@@ -65,8 +79,12 @@ public struct ContainerInspect: Decodable, Sendable {
     public var created: String
     public var state: State
     public var config: Config
+    /// The container's execs that still run (nil: none).
+    public var execIDs: [String]?
 
-    enum CodingKeys: String, CodingKey { case id = "Id", name = "Name", created = "Created", state = "State", config = "Config" }
+    enum CodingKeys: String, CodingKey {
+        case id = "Id", name = "Name", created = "Created", state = "State", config = "Config", execIDs = "ExecIDs"
+    }
 
     public struct State: Decodable, Sendable {
         public var status: String

@@ -3,15 +3,34 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// An exec with its stdin attached: `POST /exec/{id}/start` with the connection hijacked
-/// (`Upgrade: tcp`), after which the socket carries the process's stdin one way and its
+/// An exec (or a container) with its stdin attached: `POST /exec/{id}/start` with the connection
+/// hijacked (`Upgrade: tcp`), after which the socket carries the process's stdin one way and its
 /// multiplexed output the other. AsyncHTTPClient cannot hand a connection over, so this speaks
 /// HTTP/1.1 itself on a SwiftNIO channel of its own.
 extension DockerClient {
+    /// How long the daemon may take to answer an exec's start on a hijacked connection: one that
+    /// accepts and never answers (a stuck daemon, a proxy holding the connection) is given up.
+    public static let attachAnswerDeadline = Duration.seconds(10)
+
     /// Starts exec `id` attached and runs `body` with its output and its input; the connection
     /// is closed when `body` returns or throws (the daemon then closes the process's stdin).
-    public func withAttachedExec<T>(_ id: String, _ body: (inout AttachedExecOutput, AttachedExecInput) async throws -> T) async throws -> T {
-        try await hijackExec(id, tty: false) { iterator, leftover, outbound in
+    /// `answerWithin`: the most the daemon may take to answer the start.
+    public func withAttachedExec<T>(_ id: String, answerWithin deadline: Duration = attachAnswerDeadline,
+                                    _ body: (inout AttachedExecOutput, AttachedExecInput) async throws -> T) async throws -> T {
+        try await hijackExec(id, tty: false, answerWithin: deadline) { iterator, leftover, outbound in
+            var output = AttachedExecOutput(iterator: iterator, pending: leftover, client: self)
+            return try await body(&output, AttachedExecInput(writer: outbound))
+        }
+    }
+
+    /// Attaches to container `id`'s stdin, stdout and stderr (`POST /containers/{id}/attach`,
+    /// hijacked) and runs `body` as ``withAttachedExec(_:answerWithin:_:)`` does. Attached before
+    /// the container starts, nothing it prints is missed. It must have been created with
+    /// `OpenStdin` and no TTY; with `StdinOnce`, `finish()` closes its stdin for good.
+    public func withAttachedContainer<T>(_ id: String, answerWithin deadline: Duration = attachAnswerDeadline,
+                                         _ body: (inout AttachedExecOutput, AttachedExecInput) async throws -> T) async throws -> T {
+        try await hijack("/containers/\(id)/attach?stream=1&stdin=1&stdout=1&stderr=1", json: "",
+                         what: "the attach to container \(id.prefix(12))", answerWithin: deadline) { iterator, leftover, outbound in
             var output = AttachedExecOutput(iterator: iterator, pending: leftover, client: self)
             return try await body(&output, AttachedExecInput(writer: outbound))
         }
@@ -19,22 +38,52 @@ extension DockerClient {
 
     /// Starts exec `id` on a hijacked connection (`tty` must match how it was created) and runs
     /// `body` with the inbound stream, the bytes already read past the answer's head, and the writer.
-    func hijackExec<T>(_ id: String, tty: Bool, _ body: (NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, ByteBuffer,
+    /// A head that does not come within `deadline` closes the connection and throws.
+    func hijackExec<T>(_ id: String, tty: Bool, answerWithin deadline: Duration = attachAnswerDeadline, _ body: (NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, ByteBuffer,
                                                           NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> T) async throws -> T {
+        try await hijack("/exec/\(id)/start", json: #"{"Detach":false,"Tty":"# + (tty ? "true" : "false") + "}",
+                         what: "the start of exec \(id.prefix(12))", answerWithin: deadline, body)
+    }
+
+    /// POSTs to `path` (under the API version) asking for the connection (`Upgrade: tcp`), then
+    /// runs `body` on it as ``hijackExec(_:tty:answerWithin:_:)`` says; `what` names the request in errors.
+    private func hijack<T>(_ path: String, json: String, what: String, answerWithin deadline: Duration,
+                           _ body: (NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, ByteBuffer,
+                                    NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> T) async throws -> T {
         let version = try await apiVersion()
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do { channel = try await connectRaw() } catch {
             throw DockerError.daemonUnreachable(host, detail: "\(error)")
         }
         return try await channel.executeThenClose { inbound, outbound in
-            let json = #"{"Detach":false,"Tty":"# + (tty ? "true" : "false") + "}"
-            let head = "POST /v\(version)/exec/\(id)/start HTTP/1.1\r\nHost: docker\r\nUser-Agent: sandbox\r\n"
+            let head = "POST /v\(version)\(path) HTTP/1.1\r\nHost: docker\r\nUser-Agent: sandbox\r\n"
                 + "Content-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: \(json.utf8.count)\r\n\r\n"
             try await outbound.write(ByteBuffer(string: head + json))
             var iterator = inbound.makeAsyncIterator()
-            let leftover = try await readResponseHead(&iterator)
+            let timer = channel.channel.eventLoop.scheduleTask(in: Self.timeAmount(deadline)) {
+                channel.channel.close(promise: nil)
+            }
+            let leftover: ByteBuffer
+            do {
+                leftover = try await readResponseHead(&iterator)
+                timer.cancel()
+            } catch {
+                timer.cancel()
+                // The timer ran (its future succeeded): the close it made is why the read ended.
+                if (try? await timer.futureResult.get()) != nil {
+                    throw DockerError.daemonUnreachable(host, detail: "it accepted the connection but did not answer \(what) within \(deadline)")
+                }
+                throw error
+            }
             return try await body(iterator, leftover, outbound)
         }
+    }
+
+    /// `duration` for NIO's scheduler, clamped (no overflow for any Duration).
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        let (whole, overflow) = max(0, seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        return .nanoseconds(overflow ? Int64.max / 2 : min(Int64.max / 2, whole) + max(0, attoseconds) / 1_000_000_000)
     }
 
     private func connectRaw() async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {

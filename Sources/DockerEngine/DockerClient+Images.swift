@@ -94,8 +94,12 @@ extension DockerClient {
             case version = "Version", apiVersion = "ApiVersion", os = "Os", arch = "Arch", components = "Components"
         }
 
-        /// "Docker Engine", "Podman Engine", …: the first component's name, as `docker version` shows it.
-        public var product: String { components?.first?.Name ?? "Docker Engine" }
+        /// "Docker Engine", "Podman Engine", …: the first component's name; dockerd calls its own
+        /// just "Engine" (`docker version` prints it under "Server: Docker Engine").
+        public var product: String {
+            guard let name = components?.first?.Name, name != "Engine" else { return "Docker Engine" }
+            return name
+        }
     }
 
     /// `GET /version`: the daemon's release and the newest API it speaks.
@@ -107,11 +111,13 @@ extension DockerClient {
         /// The OCI runtimes the daemon can run containers with (runc, runsc, crun, …).
         public var runtimes: [String: AnyRuntime]?
         public var defaultRuntime: String?
+        /// The daemon's clock when it answered (RFC 3339), for comparing with the times it reports.
+        public var systemTime: String?
         public struct AnyRuntime: Decodable, Sendable {}
-        enum CodingKeys: String, CodingKey { case runtimes = "Runtimes", defaultRuntime = "DefaultRuntime" }
+        enum CodingKeys: String, CodingKey { case runtimes = "Runtimes", defaultRuntime = "DefaultRuntime", systemTime = "SystemTime" }
     }
 
-    /// `GET /info`, trimmed to the runtimes.
+    /// `GET /info`, trimmed to the runtimes and the clock.
     public func info() async throws -> Info {
         try await json(Info.self, .GET, "/info")
     }

@@ -70,7 +70,10 @@ public final class DockerClient: Sendable {
     }
 
     /// Closes the connection pool; only needed for clients that are not ``shared()``.
-    public func shutdown() async throws { try await http.shutdown() }
+    public func shutdown() async throws {
+        bridge?.stop()
+        try await http.shutdown()
+    }
 
     // MARK: Version negotiation
 

@@ -1,6 +1,7 @@
 /// A parsed command line.
 public enum Command: Sendable, Equatable {
-    case new(String?)
+    /// A sandbox from a runtime or an image, on a context's engine (`--on`), under an OCI runtime (`--oci-runtime`).
+    case new(String?, on: String? = nil, ociRuntime: String? = nil)
     case use(String)
     case open(String)
     case save
@@ -70,6 +71,7 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case usage(CommandSpec)
     case unterminatedQuote
     case tooManyArguments(CommandSpec)
+    case unknownOption(String, CommandSpec)
 
     public var description: String {
         switch self {
@@ -78,6 +80,7 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .usage(let spec): "usage: \(spec.usageLine)"
         case .unterminatedQuote: "unterminated quote"
         case .tooManyArguments(let spec): "too many arguments; usage: \(spec.usageLine)"
+        case .unknownOption(let word, let spec): "unknown option \(word); usage: \(spec.usageLine)"
         }
     }
 }
@@ -101,12 +104,43 @@ public enum CommandParser {
             if spec.required && remainder.isEmpty { throw .usage(spec) }
             return try spec.build(CommandInput(words: [], rest: remainder))
         }
-        let args = try tokenize(remainder)
+        var args = try tokenize(remainder)
+        let options = try takeOptions(of: spec, from: &args)
         if spec.argument != .heredoc {  // a heredoc's row checks its own words
             if args.count > (spec.argument == nil ? 0 : 1) { throw .tooManyArguments(spec) }
             if spec.required && args.isEmpty { throw .usage(spec) }
         }
-        return try spec.build(CommandInput(words: args, rest: remainder))
+        return try spec.build(CommandInput(words: args, rest: remainder, options: options))
+    }
+
+    /// Takes the row's `--NAME VALUE` (or `--NAME=VALUE`) options out of `args`, spelled as the
+    /// CLI's flags; any other word starting with `--` is an error.
+    static func takeOptions(of spec: CommandSpec, from args: inout [String]) throws(CommandError) -> [String: String] {
+        guard !spec.options.isEmpty else { return [:] }
+        var options: [String: String] = [:]
+        var rest: [String] = []
+        var index = 0
+        while index < args.count {
+            let word = args[index]
+            index += 1
+            guard word.hasPrefix("--") else {
+                rest.append(word)
+                continue
+            }
+            let parts = word.dropFirst(2).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            guard spec.options.contains(name) else { throw .unknownOption(word, spec) }
+            if parts.count == 2 {
+                options[name] = String(parts[1])
+            } else {
+                guard index < args.count else { throw .usage(spec) }
+                options[name] = args[index]
+                index += 1
+            }
+            if options[name]?.isEmpty != false { throw .usage(spec) }
+        }
+        args = rest
+        return options
     }
 
     /// `write PATH <<EOF` or `write PATH << EOF`; the front end collects the body.

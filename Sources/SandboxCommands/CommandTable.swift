@@ -21,6 +21,8 @@ public struct CommandSpec: Sendable, Equatable {
     public var usage: String
     public var argument: Argument?
     public var required: Bool = false
+    /// Options taking a value (`--on CONTEXT`), named as the CLI's flags of the same command.
+    public var options: [String] = []
     public var summary: String
     /// Only meaningful with an editor buffer and themes (the full-screen TUI).
     public var tuiOnly: Bool = false
@@ -37,6 +39,8 @@ public struct CommandSpec: Sendable, Equatable {
 public struct CommandInput: Sendable {
     public var words: [String]
     public var rest: String
+    /// The row's options given, by name.
+    public var options: [String: String] = [:]
 
     /// The optional single argument.
     public var word: String? { words.first }
@@ -46,8 +50,10 @@ public struct CommandInput: Sendable {
 
 public enum CommandTable {
     public static let all: [CommandSpec] = [
-        CommandSpec(name: "new", usage: "[RUNTIME|IMAGE]", argument: .runtimeOrImage,
-                    summary: "create a sandbox from a runtime or an image and make it current", build: { .new($0.word) }),
+        CommandSpec(name: "new", usage: "[--on CONTEXT] [--oci-runtime RUNTIME] [RUNTIME|IMAGE]", argument: .runtimeOrImage,
+                    options: ["on", "oci-runtime"],
+                    summary: "create a sandbox from a runtime or an image and make it current; --on: on that Docker context's engine, --oci-runtime: under that OCI runtime (runsc: gVisor)",
+                    build: { .new($0.word, on: $0.options["on"], ociRuntime: $0.options["oci-runtime"]) }),
         CommandSpec(name: "use", usage: "NAME", argument: .sandbox, required: true, summary: "make an existing sandbox current", build: { .use($0.required) }),
         CommandSpec(name: "open", usage: "PATH", argument: .path, required: true,
                     summary: "open a file of the current sandbox (in the REPL: print it)", build: { .open($0.required) }),

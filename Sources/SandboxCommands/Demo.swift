@@ -8,6 +8,8 @@ public struct Demo: Sendable, Equatable {
     public var text: String
     /// The shell command that runs it.
     public var command: String
+    /// The port it serves on, when it is a server: it then runs as a job with the port forwarded.
+    public var port: Int?
 
     /// The runtime `demo` uses when none is named.
     public static let defaultRuntime = "python-minimal"

@@ -1,23 +1,35 @@
+import DockerEngine
 import Foundation
 import SandboxKit
 
 /// The state behind a command line: the engine, the current sandbox, the sandboxes made here.
-/// Both the REPL and the TUI run their commands through one of these.
+/// Both the REPL and the TUI run their commands through one of these. A sandbox on another
+/// Docker context's engine is named `NAME@CONTEXT` (``engines``).
 public actor Session {
     public nonisolated let engine: SandboxEngine
+    /// Every context's engine, ``engine`` first; the session shuts it down.
+    public nonisolated let engines: EngineSet
     public nonisolated let creator: Creator
     public private(set) var current: DockerSandbox?
+    /// The context of the current sandbox's engine; nil for ``engine``'s.
+    private var currentContext: String?
     /// The file last opened or written, which `run` with no argument runs.
     public private(set) var currentFile: String?
-    private var created: [DockerSandbox] = []
+    /// With their full names (``EngineSet/qualified(_:context:)``): `rm` drops one by it.
+    private var created: [(sandbox: DockerSandbox, name: String)] = []
     /// Forwarded ports (`port`), by sandbox and port in it; they live until `port -d` or shutdown.
     var forwards: [ForwardKey: PortForward] = [:]
     private var runtimes: RuntimeRegistry
     /// Started sandboxes kept ready for `new`, when the front end was asked for a pool.
     private let pool: SandboxPool?
+    /// Pools of the same size for the other engines, made at their first `new --on` (a pool
+    /// hands out what it started on its own engine).
+    private var otherPools: [String: SandboxPool] = [:]
 
-    public init(engine: SandboxEngine, creator: Creator, runtimes: RuntimeRegistry = .standard, pool: SandboxPool? = nil) {
+    public init(engine: SandboxEngine, creator: Creator, runtimes: RuntimeRegistry = .standard, pool: SandboxPool? = nil,
+                engines: EngineSet? = nil) {
         self.engine = engine
+        self.engines = engines ?? EngineSet(primary: engine)
         self.creator = creator
         self.runtimes = runtimes
         self.pool = pool
@@ -28,7 +40,8 @@ public actor Session {
         await pool?.prepare(like: template(nil))
     }
 
-    public var currentName: String? { current?.name }
+    /// The current sandbox's name, `NAME@CONTEXT` when it is on another engine.
+    public var currentName: String? { current.map { EngineSet.qualified($0.name, context: currentContext) } }
 
     /// Runs a command that does not need a front end's own state. Errors are reported to
     /// `output`; the result is the exit status (the command's, for `exec` and `run`).
@@ -47,18 +60,19 @@ public actor Session {
 
     private func dispatch(_ command: Command, output: some SessionOutput) async throws -> Int32 {
         switch command {
-        case .new(let what):
-            try await create(what, output: output)
+        case .new(let what, let context, let ociRuntime):
+            try await create(what, on: context, ociRuntime: ociRuntime, output: output)
         case .use(let name):
-            current = try await engine.sandbox(named: name)
+            let found = try await engines.sandbox(named: name)
+            select(found.sandbox, context: found.context)
             output.handle(.using(name))
         case .open(let path), .cat(let path):
-            let sandbox = try await currentSandbox(output)
+            let sandbox = try await currentSandbox(output).sandbox
             let text = try await sandbox.readText(path)
             currentFile = path
             output.handle(.fileShown(path: path, text: text))
         case .write(let path, _, let content):
-            let sandbox = try await currentSandbox(output)
+            let sandbox = try await currentSandbox(output).sandbox
             try await sandbox.write(path, content)
             currentFile = path
             output.handle(.wrote(path: path, bytes: content.utf8.count))
@@ -70,19 +84,24 @@ public actor Session {
         case .exec(let shell):
             return try await exec(shell, output: output)
         case .ls(let path):
-            let sandbox = try await currentSandbox(output)
+            let sandbox = try await currentSandbox(output).sandbox
             output.handle(.listing(Format.listing(try await sandbox.ls(path ?? "."))))
         case .ps:
-            output.handle(.listing(Format.sandboxes(try await engine.list(), current: current?.name)))
+            // The primary engine's sandboxes, named bare: NAME@CONTEXT marks none of them.
+            output.handle(.listing(Format.sandboxes(try await engine.list(), current: currentName)))
         case .stop(let name):
             let target = try targetName(name)
-            try await engine.stop(named: target)
+            let located = try engines.locate(target)
+            try await located.engine.stop(named: located.name)
             output.handle(.stopped(target))
         case .rm(let name):
             let target = try targetName(name)
-            try await engine.remove(named: target)
-            if target == current?.name { current = nil }
-            created.removeAll { $0.name == target }
+            let located = try engines.locate(target)
+            try await located.engine.remove(named: located.name)
+            // By full name: a sandbox of the same name on another engine is not this one.
+            let removed = EngineSet.qualified(located.name, context: located.context)
+            if removed == currentName { current = nil }
+            created.removeAll { $0.name == removed }
             output.handle(.removed(target))
         case .runtimes:
             output.handle(.listing(Format.runtimes(try await RuntimeCatalog.entries(registry: runtimes, engine: engine))))
@@ -91,6 +110,10 @@ public actor Session {
         case .demo(let runtime):
             let demo = try await prepareDemo(runtime, output: output)
             output.handle(.fileShown(path: demo.path, text: demo.text))
+            guard demo.port == nil else {
+                try await serve(demo, output: output)
+                return 0
+            }
             return try await exec(demo.command, output: output)
         case .save, .theme, .record:
             // Rows marked tuiOnly act on the console's editor or screen, which a session has not.
@@ -110,15 +133,15 @@ public actor Session {
 
     /// Opens `shell`'s terminal in the current sandbox (made from the default image if there is none).
     public func openShell(_ command: String?, rows: Int, columns: Int, term: String,
-                          output: some SessionOutput) async throws -> (sandbox: DockerSandbox, shell: ShellSession) {
-        let sandbox = try await currentSandbox(output)
-        return (sandbox, try await sandbox.openShell(command, rows: rows, columns: columns, term: term))
+                          output: some SessionOutput) async throws -> (sandbox: DockerSandbox, name: String, shell: ShellSession) {
+        let (sandbox, name) = try await currentSandbox(output)
+        return (sandbox, name, try await sandbox.openShell(command, rows: rows, columns: columns, term: term))
     }
 
     /// Streams a shell command's output; cancelling the calling task kills it in the container.
     private func exec(_ shell: String, output: some SessionOutput) async throws -> Int32 {
-        let sandbox = try await currentSandbox(output)
-        output.handle(.execStarted(command: shell, sandbox: sandbox.name))
+        let (sandbox, name) = try await currentSandbox(output)
+        output.handle(.execStarted(command: shell, sandbox: name))
         let exit = try await sandbox.execute(shell) { event in
             switch event {
             case .stdout(let text): output.handle(.stdout(text))
@@ -147,30 +170,39 @@ public actor Session {
         }
     }
 
-    /// Creates a sandbox from a runtime name or an image and makes it current; `warm` when the
-    /// pool had one ready.
+    /// Creates a sandbox from a runtime name or an image, on a context's engine (nil: ``engine``)
+    /// under an OCI runtime (nil: the daemon's default), and makes it current; with its full name
+    /// (`NAME@CONTEXT` on another engine), and `warm` when the pool had one ready.
     @discardableResult
-    public func create(_ what: String?, output: some SessionOutput) async throws -> (sandbox: DockerSandbox, warm: Bool) {
-        let template = template(what)
+    public func create(_ what: String?, on context: String? = nil, ociRuntime: String? = nil,
+                       output: some SessionOutput) async throws -> (sandbox: DockerSandbox, name: String, warm: Bool) {
+        let target = try engines.engine(on: context)
+        let onOther = target !== engine
+        var security = SecurityProfile.hardened
+        security.ociRuntime = ociRuntime
+        let template = template(what, security: security, client: onOther ? target.client : nil)
         await template.onBuildProgress { progress in output.handle(.buildProgress(progress)) }
         let sandbox: DockerSandbox
-        if let pool {
+        if let pool = onOther ? otherPool(for: context) : pool {
             sandbox = try await pool.take(like: template)
         } else {
             try await template.start()
             sandbox = template
         }
-        created.append(sandbox)
+        let name = EngineSet.qualified(sandbox.name, context: onOther ? context : nil)
+        created.append((sandbox, name))
         current = sandbox
-        output.handle(.created(name: sandbox.name, from: what ?? DockerSandbox.defaultImage, fromPool: sandbox !== template))
-        return (sandbox, sandbox !== template)
+        currentContext = onOther ? context : nil
+        output.handle(.created(name: name, from: what ?? DockerSandbox.defaultImage, fromPool: sandbox !== template))
+        return (sandbox, name, sandbox !== template)
     }
 
     /// Creates a sandbox of `runtime` (python-minimal) and writes its sample into the work
     /// directory; the sample is read, and its entry checked, before anything is created.
     public func prepareDemo(_ runtime: String?, output: some SessionOutput) async throws -> Demo {
         let name = runtime ?? Demo.defaultRuntime
-        let sample = try RuntimeSample.load(for: try runtimes.lookup(name))
+        let config = try runtimes.lookup(name)
+        let sample = try RuntimeSample.load(for: config)
         guard Self.runner(for: sample.entry) != nil, let entry = sample.files.first(where: { $0.name == sample.entry }) else {
             throw SandboxError.pathError(sample.source, "\(sample.entry) cannot be run by its extension (.py, .js, .mjs, .sh)")
         }
@@ -178,32 +210,48 @@ public actor Session {
         for file in sample.files { try await sandbox.write(sandbox.workDir + "/" + file.name, file.data) }
         let path = sandbox.workDir + "/" + sample.entry
         currentFile = path
-        return Demo(sandbox: sandbox.name, path: path, text: String(decoding: entry.data, as: UTF8.self), command: Self.runner(for: path) ?? path)
+        return Demo(sandbox: sandbox.name, path: path, text: String(decoding: entry.data, as: UTF8.self), command: Self.runner(for: path) ?? path,
+                    port: config.samplePort)
     }
 
-    private func template(_ what: String?) -> DockerSandbox {
+    private func template(_ what: String?, security: SecurityProfile = .hardened, client: DockerClient? = nil) -> DockerSandbox {
         if let what, runtimes.runtimes[what] != nil {
-            return DockerSandbox(runtime: .named(what), createdBy: creator, runtimes: runtimes)
+            return DockerSandbox(runtime: .named(what), security: security, createdBy: creator, client: client, runtimes: runtimes)
         }
-        return DockerSandbox(image: what ?? DockerSandbox.defaultImage, createdBy: creator)
+        return DockerSandbox(image: what ?? DockerSandbox.defaultImage, security: security, createdBy: creator, client: client)
     }
 
-    /// Makes `sandbox` current (the TUI's list selection).
-    public func select(_ sandbox: DockerSandbox?) { current = sandbox }
+    /// The pool for another engine, when this session pools at all: made at its first `new`.
+    private func otherPool(for context: String?) -> SandboxPool? {
+        guard let pool, let context else { return nil }
+        if let existing = otherPools[context] { return existing }
+        let made = SandboxPool(size: pool.size)
+        otherPools[context] = made
+        return made
+    }
+
+    /// Makes `sandbox` current (the TUI's list selection); `context` is its engine's, nil for ``engine``'s.
+    public func select(_ sandbox: DockerSandbox?, context: String? = nil) {
+        current = sandbox
+        currentContext = context
+    }
 
     public func setCurrentFile(_ path: String?) { currentFile = path }
 
-    /// The current sandbox; the first command that needs one creates it from the default image.
-    public func currentSandbox(_ output: some SessionOutput) async throws -> DockerSandbox {
-        if let current { return current }
+    /// The current sandbox and its full name, read together: a caller that labels what it does
+    /// with the name after awaiting the sandbox could name the next selection instead. The first
+    /// command that needs one creates it from the default image.
+    public func currentSandbox(_ output: some SessionOutput) async throws -> (sandbox: DockerSandbox, name: String) {
+        if let current { return (current, EngineSet.qualified(current.name, context: currentContext)) }
         output.handle(.creatingDefault(image: DockerSandbox.defaultImage))
-        return try await create(nil, output: output).sandbox
+        let made = try await create(nil, output: output)
+        return (made.sandbox, made.name)
     }
 
     private func targetName(_ name: String?) throws -> String {
         if let name { return name }
-        guard let current else { throw SandboxError.invalidArgument("no current sandbox; name one (see ps)") }
-        return current.name
+        guard let currentName else { throw SandboxError.invalidArgument("no current sandbox; name one (see ps)") }
+        return currentName
     }
 
     /// On quit: closes the forwarded ports, removes the pool's waiting sandboxes and, unless
@@ -211,10 +259,13 @@ public actor Session {
     public func shutdown(keepCreated: Bool = false) async {
         await closeForwards()
         await pool?.drain()
-        guard !keepCreated else { return }
-        for sandbox in created { try? await sandbox.stop() }
-        created.removeAll()
-        current = nil
+        for other in otherPools.values { await other.drain() }
+        if !keepCreated {
+            for (sandbox, _) in created { try? await sandbox.stop() }
+            created.removeAll()
+            current = nil
+        }
+        await engines.shutdown()
     }
 
     // MARK: Completion

@@ -35,6 +35,8 @@ public enum SessionEvent: Sendable {
     case forwardOpened(sandbox: String, port: Int, local: String)
     case forwardClosed(sandbox: String, port: Int)
     case forwardProblem(sandbox: String, port: Int, message: String)
+    /// A demo's server (job `job`) answers at `url` here.
+    case serving(sandbox: String, job: Int, url: String)
     case cancelled
     case failed(any Error)
 
@@ -71,6 +73,7 @@ public enum SessionEvent: Sendable {
         case .forwardOpened(let sandbox, let port, let local): ("forwarding \(local) to port \(port) in \(sandbox) (port -d \(port) stops)\n", .out)
         case .forwardClosed(let sandbox, let port): ("stopped forwarding port \(port) of \(sandbox)\n", .out)
         case .forwardProblem(_, let port, let message): ("port \(port): \(message)\n", .err)
+        case .serving(let sandbox, let job, let url): ("demo: \(url) serves the sample (job \(job) in \(sandbox): logs \(job) shows its output, kill \(job) stops it)\n", .out)
         case .cancelled: ("error: cancelled\n", .err)
         case .failed(let error): ("error: \(error)\n", .err)
         }

@@ -86,19 +86,16 @@ extension DockerSandbox {
         let token = UUID().uuidString
         let started = ContinuousClock.now
         let exit = Mutex<(status: Int32, truncated: Bool)?>(nil)
-        let failure = Mutex<String?>(nil)
-        let noShell = Mutex(false)
+        let failure = Mutex<(code: UInt32, message: String)?>(nil)
         let id = try session.send(.exec(
             token: token, workDir: workDir, environment: ["\(ProcessMarker.variable)=\(token)"], argv: ["sh", "-c", command],
             timeoutMilliseconds: UInt32(clamping: timeout.map(Self.milliseconds) ?? 0), cap: UInt32(clamping: cap))
         ) { answer in
             switch answer {
             case .stdout(let bytes): onFrame(OutputFrame(stream: .stdout, bytes: bytes))
-            case .stderr(let bytes) where bytes.readableBytesView.elementsEqual(Self.noShellMessage.utf8):
-                noShell.withLock { $0 = true }  // the runner's own words: exec of sh failed
             case .stderr(let bytes): onFrame(OutputFrame(stream: .stderr, bytes: bytes))
             case .exit(let status, let truncated): exit.withLock { $0 = (status, truncated) }
-            case .error(_, let message): failure.withLock { $0 = message }
+            case .error(let code, let message): failure.withLock { $0 = (code, message) }
             default: break
             }
         }
@@ -134,13 +131,13 @@ extension DockerSandbox {
             if let timeout, duration >= timeout { return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration) }
             throw lost
         }
-        if let message = failure.withLock({ $0 }) { throw SandboxError.commandFailed("the runner could not start the command: \(message)") }
+        if let failure = failure.withLock({ $0 }) {
+            if failure.code == RunnerAnswer.noProgram { throw noShellError }
+            throw SandboxError.commandFailed("the runner could not start the command: \(failure.message)")
+        }
         guard let exit = exit.withLock({ $0 }) else { throw RunnerSessionLost(reason: "the runner answered the command without its exit") }
         if let timeout, exit.status == timeoutExitCode, duration >= timeout {
             return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration, truncatedAtSource: exit.truncated)
-        }
-        if exit.status == 127, noShell.withLock({ $0 }) {
-            throw SandboxError.commandFailed("\(name)'s image has no shell (sh), so it cannot run commands; its files can still be written and read")
         }
         let oom = exit.status == 137 ? await oomKillsRose(container, client: client) : false
         return ExecExit(exitCode: exit.status, timedOut: false, duration: duration, outOfMemory: oom, truncatedAtSource: exit.truncated)
@@ -197,8 +194,10 @@ extension DockerSandbox {
         }
     }
 
-    /// What the runner prints when the image has no `sh` to run the command with.
-    static let noShellMessage = "sandbox-runner: sh: not found\n"
+    /// What `execute` throws when the image has no `sh` to run commands with (the runner says so).
+    nonisolated var noShellError: SandboxError {
+        .commandFailed("\(name)'s image has no shell (sh), so it cannot run commands; its files can still be written and read")
+    }
 
     /// How long past a timeout we wait for the runner to report it before killing from outside.
     static let runnerGrace = Duration.seconds(2)

@@ -270,11 +270,16 @@ public actor DockerSandbox {
         // On a daemon on this machine the runner is bind-mounted, read-only: nothing to copy at
         // start, and nothing in the sandbox can replace it. A daemon that cannot see our file
         // (in a VM, say) refuses the mount; then the runner is copied in after the start.
-        // It is then the container's own command too, so an image needs no `sleep` (distroless).
+        // It is then the container's own command too, so an image needs no `sleep` (distroless),
+        // and it serves this process's first session on the container's stdin and stdout,
+        // attached before the start: the first command goes out at its greeting, with no exec.
+        // Its frames must not pile up in the container's log, hence no log at all.
         let idle = config
         if case .unix = client.host, case .success(let runner) = RunnerBinary.located {
             config.hostConfig.mounts.append(.init(source: runner.path, target: RunnerBinary.containerPath, readOnly: true))
-            config.cmd = [RunnerBinary.containerPath, "idle"]
+            config.cmd = [RunnerBinary.containerPath, "idle", "serve"]
+            (config.openStdin, config.stdinOnce) = (true, true)  // our attach ending closes it: the session ends
+            config.hostConfig.logConfig = .init(type: "none")
         }
         let id: String
         var mounted = !config.hostConfig.mounts.isEmpty
@@ -285,13 +290,16 @@ public actor DockerSandbox {
             mounted = false
         }
         runnerMounted = mounted ? id : nil
+        let attached = mounted ? await attachRunner(to: id, client: client) : nil
         do {
             try await client.startContainer(id)
         } catch {
+            attached?.close()
             try? await client.removeContainer(id)
             throw SandboxError.commandFailed("could not start \(name) from \(resolved.image): \(SandboxError.wrap(error))")
         }
-        _ = runnerSlot(for: id)  // the runner's session opens while the caller gets on
+        // The runner's session opens while the caller gets on.
+        if let attached { adoptAttachedRunner(attached, container: id, client: client) } else { _ = runnerSlot(for: id) }
         return id
     }
 
@@ -303,7 +311,15 @@ public actor DockerSandbox {
             return try await client.createContainer(config, name: name)
         } catch DockerError.conflict(let message) where message.contains("already in use") {
             throw SandboxError.invalidArgument("a container named \(name) already exists; pick another name")
+        } catch DockerError.api(_, let message) where Self.lacksInit(message) {
+            throw SandboxError.initUnavailable(engine: client.host.description, detail: message)
         }
+    }
+
+    /// Podman's refusal of `Init: true` without catatonit: "container-init binary not found on
+    /// the host" (4.x, init_path missing), "lookup init binary" (later releases, none on the path).
+    static func lacksInit(_ message: String) -> Bool {
+        message.contains("container-init binary not found") || message.contains("lookup init binary")
     }
 
     private func hostConfig() throws -> ContainerConfig.HostConfig {

@@ -20,16 +20,8 @@ enum PoolHeartbeat {
         guard let stat = try? await client.statPath(container.id, path: path) else {
             return now.timeIntervalSince(created) > staleAfter
         }
-        guard let beat = parse(stat.mtime) else { return true }
+        guard let beat = DaemonClock.parse(stat.mtime) else { return true }
         return now.timeIntervalSince(beat) > staleAfter
-    }
-
-    /// Docker reports mtimes as RFC 3339, with or without fractional seconds.
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
     }
 }
 

@@ -18,6 +18,15 @@ public enum ExecutionPath: Sendable, Equatable, CustomStringConvertible {
         case .exec(let reason): "docker exec only (\(reason)); a command that clears its environment can outlive a timeout"
         }
     }
+
+    /// One line for `sandbox doctor` and the debug log: "runner", "runner: no-subreaper (gVisor)",
+    /// "exec: turned off (SANDBOX_RUNNER=off)", "exec: the runner could not start: …".
+    static func summary(_ opened: Result<RunnerSession, RunnerUnavailable>) -> String {
+        switch opened {
+        case .success(let session): session.noSubreaper ? "runner: no-subreaper (gVisor)" : "runner"
+        case .failure(let unavailable): "exec: \(unavailable.reason)"
+        }
+    }
 }
 
 /// The supervisor's host-side file. It is a static executable (no libc or packages needed in
@@ -28,7 +37,9 @@ enum RunnerBinary {
     /// Where it goes inside a sandbox.
     static let containerPath = "/.sandbox/sandbox-runner"
     /// What `sandbox-runner version` prints, and its greeting says; runner/runner.h's RUNNER_VERSION.
-    static let version = "4"
+    static let version = "6"
+    /// What `idle serve` says on stderr when the container's session is over (runner.h's SESSION_OVER).
+    static let sessionOver = "sandbox-runner: the container's session is over"
     /// Where it goes when the root filesystem is read-only: a writable directory that lets it run.
     static let fallbackName = ".sandbox-runner"
     static func fallbackDirectories(workDir: String) -> [String] {
@@ -60,6 +71,17 @@ enum RunnerBinary {
         }
     }
 
+    /// The architecture of the daemon's containers, asked once per endpoint (`GET /version`), not
+    /// at every placement; nil when the daemon does not say (then the runner is tried).
+    static func daemonArchitecture(_ client: DockerClient) async -> String? {
+        let key = client.host.description
+        if let known = architectures.withLock({ $0[key] }) { return known }
+        guard let arch = try? await client.version().arch else { return nil }
+        architectures.withLock { $0[key] = arch }
+        return arch
+    }
+    private static let architectures = Mutex<[String: String]>([:])
+
     /// Docker's name (`GET /version` Arch) for the architecture the binary was built for.
     static var architecture: String {
         #if arch(x86_64)
@@ -87,7 +109,7 @@ extension DockerSandbox {
         case .success(let found): binary = found.data
         case .failure(let unavailable): return .failure(unavailable)
         }
-        if let arch = try? await client.version().arch, arch != RunnerBinary.architecture {
+        if let arch = await RunnerBinary.daemonArchitecture(client), arch != RunnerBinary.architecture {
             return .failure(RunnerUnavailable(reason: "the daemon runs \(arch) containers and the runner is built for \(RunnerBinary.architecture)"))
         }
         // Placed already (mounted, or by another process of ours: each `sandbox exec` is a new
@@ -200,6 +222,7 @@ extension DockerSandbox {
         if let runner, runner.container == container { return runner }
         let (client, name, workDir, mounted) = (self.client, self.name, self.workDir, runnerMounted == container)
         let logger = Self.logger(client)
+        let sessionLog = sessionLogger(container)
         let session = Task { () -> Result<RunnerSession, RunnerUnavailable> in
             let result: Result<RunnerSession, RunnerUnavailable>
             do {
@@ -207,21 +230,51 @@ extension DockerSandbox {
                 let placed = mounted ? .success(RunnerBinary.containerPath) : await Self.placeRunner(in: container, workDir: workDir, client: client)
                 switch placed {
                 case .failure(let unavailable): result = .failure(unavailable)
-                case .success(let path):
-                    result = await RunnerSession.open(path: path, container: container, client: client) { reason in
-                        logger.info("sandbox \(name) (container \(container.prefix(12))): runner session over: \(reason)")
-                    }
+                case .success(let path): result = await RunnerSession.open(path: path, container: container, client: client, logger: sessionLog)
                 }
             } catch {
                 result = .failure(RunnerUnavailable(reason: "\(SandboxError.wrap(error))"))
             }
-            let path: ExecutionPath = switch result { case .success: .runner; case .failure(let why): .exec(reason: why.reason) }
-            logger.info("sandbox \(name) (container \(container.prefix(12))): commands run by \(path)")
+            logger.info("sandbox \(name) (container \(container.prefix(12))): commands run by \(ExecutionPath.summary(result))")
             return result
         }
         let slot = RunnerSlot(container: container, session: session)
         runner = slot
         return slot
+    }
+
+    /// Where a session of `container` says why it ended: the debug log.
+    private func sessionLogger(_ container: String) -> @Sendable (String) -> Void {
+        let (logger, name) = (Self.logger(client), self.name)
+        return { reason in logger.info("sandbox \(name) (container \(container.prefix(12))): runner session over: \(reason)") }
+    }
+
+    /// Attaches to `container`, created with the runner as its own command serving its stdin
+    /// (`idle serve`) and not started yet: this process's first session, with no exec on the
+    /// cold path. Nil (the session then opens by exec after the start) when the engine refuses.
+    func attachRunner(to container: String, client: DockerClient) async -> RunnerSession? {
+        switch await RunnerSession.attach(path: RunnerBinary.containerPath, container: container, client: client, logger: sessionLogger(container)) {
+        case .success(let session): return session
+        case .failure(let unavailable):
+            Self.logger(client).info("sandbox \(name) (container \(container.prefix(12))): no attach to the runner (\(unavailable.reason)); its session opens by exec")
+            return nil
+        }
+    }
+
+    /// The slot of a session ``attachRunner(to:client:)`` made, once `container` started: it
+    /// greets, or the session opens by exec as for any other container. The attach is this
+    /// process's alone and used once: a session lost later opens by exec (``openSession(for:)``).
+    func adoptAttachedRunner(_ attached: RunnerSession, container: String, client: DockerClient) {
+        let (name, logger, sessionLog) = (self.name, Self.logger(client), sessionLogger(container))
+        runner = RunnerSlot(container: container, session: Task {
+            var result = await attached.greeting()
+            if case .failure(let unavailable) = result {
+                logger.info("sandbox \(name) (container \(container.prefix(12))): the runner it was started with did not greet (\(unavailable.reason)); opening one by exec")
+                result = await RunnerSession.open(path: RunnerBinary.containerPath, container: container, client: client, logger: sessionLog)
+            }
+            logger.info("sandbox \(name) (container \(container.prefix(12))): commands run by \(ExecutionPath.summary(result))")
+            return result
+        })
     }
 
     /// The open runner session of `container`, or nil: plain `docker exec`. A session something
@@ -259,5 +312,13 @@ extension DockerSandbox {
         if await openSession(for: container) != nil { return .runner }
         guard case .failure(let unavailable) = await runnerSlot(for: container).session.value else { return .runner }
         return .exec(reason: unavailable.reason)
+    }
+
+    /// ``executionPath()`` in one line, with what the runner's kernel lacks: what `sandbox
+    /// doctor` shows for each sandbox (see ``ExecutionPath/summary(_:)``).
+    public func executionSummary() async throws -> String {
+        let container = try await containerID()
+        if let session = await openSession(for: container) { return ExecutionPath.summary(.success(session)) }
+        return ExecutionPath.summary(await runnerSlot(for: container).session.value)
     }
 }

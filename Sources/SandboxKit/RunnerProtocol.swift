@@ -6,9 +6,10 @@ import NIOCore
 enum RunnerRequest {
     case exec(token: String, workDir: String, environment: [String], argv: [String], timeoutMilliseconds: UInt32, cap: UInt32)
     case cancel
-    /// `mode` nil: the existing file's permission bits, else 0644.
-    case write(path: String, mode: UInt32?, first: ByteBuffer)
-    case writeData(ByteBuffer)
+    /// `mode` nil: the existing file's permission bits, else 0644. The content goes as slices of
+    /// the caller's `Data` (which share its storage), copied once: into the frame.
+    case write(path: String, mode: UInt32?, first: Data)
+    case writeData(Data)
     case writeEnd
     case read(path: String, limit: UInt64)
     /// Answered at once by a runner that reads its requests: how a silent session is told from a dead one.
@@ -31,34 +32,39 @@ enum RunnerRequest {
         }
     }
 
+    /// The frame, its payload written in place after the header (no intermediate buffer).
     func encoded(id: UInt32) throws -> ByteBuffer {
-        var payload = ByteBuffer()
+        var frame = ByteBuffer()
+        switch self {  // a file's chunk is copied once, into room made for it
+        case .write(let path, _, let first): frame.reserveCapacity(14 + path.utf8.count + first.count)
+        case .writeData(let data): frame.reserveCapacity(9 + data.count)
+        default: break
+        }
+        frame.writeMultipleIntegers(UInt32(0), type, id)  // the length, set below
         switch self {
         case .exec(let token, let workDir, let environment, let argv, let timeout, let cap):
             guard let envCount = UInt16(exactly: environment.count), let argCount = UInt16(exactly: argv.count) else {
                 throw SandboxError.invalidArgument("too many environment variables or arguments for one command")
             }
-            payload.writeMultipleIntegers(timeout, cap, envCount, argCount)
-            for string in [token, workDir] + environment + argv { try payload.writeNulTerminated(string) }
+            frame.writeMultipleIntegers(timeout, cap, envCount, argCount)
+            for string in [token, workDir] + environment + argv { try frame.writeNulTerminated(string) }
         case .cancel, .writeEnd, .ping:
             break
-        case .write(let path, let mode, var first):
-            payload.writeInteger(mode ?? 0xFFFF_FFFF)
-            try payload.writeNulTerminated(path)
-            payload.writeBuffer(&first)
-        case .writeData(var data):
-            payload.writeBuffer(&data)
+        case .write(let path, let mode, let first):
+            frame.writeInteger(mode ?? 0xFFFF_FFFF)
+            try frame.writeNulTerminated(path)
+            frame.writeBytes(first)
+        case .writeData(let data):
+            frame.writeBytes(data)
         case .read(let path, let limit):
-            payload.writeInteger(limit)
-            try payload.writeNulTerminated(path)
+            frame.writeInteger(limit)
+            try frame.writeNulTerminated(path)
         }
-        guard payload.readableBytes <= Self.maxFrame else {
+        let length = frame.readableBytes - 4
+        guard length - 5 <= Self.maxFrame else {
             throw SandboxError.invalidArgument("the command is too long (over \(Self.maxFrame / 1024) KiB with its environment)")
         }
-        var frame = ByteBuffer()
-        frame.reserveCapacity(9 + payload.readableBytes)
-        frame.writeMultipleIntegers(UInt32(5 + payload.readableBytes), type, id)
-        frame.writeBuffer(&payload)
+        frame.setInteger(UInt32(length), at: frame.readerIndex)
         return frame
     }
 }
@@ -75,6 +81,9 @@ enum RunnerAnswer: Equatable {
     case data(ByteBuffer)
     case end(size: UInt64)
     case pong
+
+    /// An error's code for an exec whose program (`sh`) is nowhere on PATH: runner.h's ERR_NO_PROGRAM.
+    static let noProgram: UInt32 = 1003
 }
 
 /// The runner is inside the sandbox, so what it sends is checked like any outside input: a

@@ -4,7 +4,8 @@ import NIOCore
 import Synchronization
 
 /// A connection to `sandbox-runner serve` in one container, over the stdin and stdout of one
-/// attached exec: commands and file requests go as frames with ids, so many run at once, each
+/// attached exec (or of the container's own command, attached by the process that created it):
+/// commands and file requests go as frames with ids, so many run at once, each
 /// answered without a `docker exec` of its own. One per sandbox object, so separate programs on
 /// one sandbox (a console, an MCP server, a one-shot `sandbox exec`) never see each other's output.
 final class RunnerSession: Sendable {
@@ -12,12 +13,21 @@ final class RunnerSession: Sendable {
         var nextID: UInt32 = 1
         var requests: [UInt32: Request] = [:]
         var hello: CheckedContinuation<Result<Void, RunnerUnavailable>, Never>?
+        /// Waits for the connection (``attach(path:container:client:logger:)``).
+        var attaching: CheckedContinuation<Result<Void, RunnerUnavailable>, Never>?
+        var attached = false
         var greeted = false
+        /// The greeting said the kernel has no subreapers (gVisor's, before 2023).
+        var noSubreaper = false
         var ended: String?
         /// Whether a whole answer came since the watchdog last looked.
         var heard = false
         /// The task running the connection, cancelled to drop a runner that does not answer.
         var connection: Task<Void, Never>?
+        /// Frames whose sender waits until they are handed to the connection (a file's chunks),
+        /// resumed with false when the session ends first.
+        var handOffs: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+        var nextHandOff: UInt64 = 0
     }
     /// A request's answers go to `onAnswer` as they come, on the connection's task; `wait`
     /// returns after its last one.
@@ -27,9 +37,10 @@ final class RunnerSession: Sendable {
         var outcome: Result<Void, RunnerSessionLost>?
     }
     private let state = Mutex(State())
-    /// Frames to the runner, written in this order by one task (a cancel never overtakes its exec).
-    private let outgoing: AsyncStream<ByteBuffer>.Continuation
-    private let outgoingFrames: AsyncStream<ByteBuffer>
+    /// Frames to the runner, written in this order by one task (a cancel never overtakes its exec);
+    /// `handOff`: the sender waiting for it (``enqueueHandedOff(_:id:)``).
+    private let outgoing: AsyncStream<(frame: ByteBuffer, handOff: UInt64?)>.Continuation
+    private let outgoingFrames: AsyncStream<(frame: ByteBuffer, handOff: UInt64?)>
     let logger: @Sendable (String) -> Void
 
     private init(path: String, logger: @escaping @Sendable (String) -> Void) {
@@ -39,6 +50,16 @@ final class RunnerSession: Sendable {
 
     /// The runner's path in the container (for a kill from outside, when it stops answering).
     let path: String
+
+    /// How a session reaches its runner.
+    private enum Transport {
+        /// `sandbox-runner serve`, started by an exec of its own.
+        case exec(String)
+        /// The container's own command (`sandbox-runner idle serve`), attached before it started:
+        /// its stdout stays open after the session (Docker's init holds it), so the runner's
+        /// ``RunnerBinary/sessionOver`` on stderr is what ends it.
+        case container(String)
+    }
 
     /// Starts the runner at `path` in `container` and waits (at most ``DockerSandbox/helperDeadline``)
     /// for its greeting.
@@ -51,8 +72,38 @@ final class RunnerSession: Sendable {
             return .failure(RunnerUnavailable(reason: "the runner could not be started: \(SandboxError.wrap(error))"))
         }
         let session = RunnerSession(path: path, logger: logger)
-        let connection = Task { await session.pump(exec, client: client) }
-        session.state.withLock { $0.connection = connection }
+        session.connect(.exec(exec), client: client)
+        return await session.greeting()
+    }
+
+    /// Attaches to `container`, created and not started, whose own command is the runner at
+    /// `path` serving its stdin and stdout (`idle serve`); returns once attached, so that nothing
+    /// it says is missed. Start the container, then wait for ``greeting()``.
+    static func attach(path: String, container: String, client: DockerClient,
+                       logger: @escaping @Sendable (String) -> Void) async -> Result<RunnerSession, RunnerUnavailable> {
+        let session = RunnerSession(path: path, logger: logger)
+        session.connect(.container(container), client: client)
+        let attached = await withCheckedContinuation { continuation in
+            let now: Result<Void, RunnerUnavailable>? = session.state.withLock { state in
+                if state.attached { return .success(()) }
+                if let ended = state.ended { return .failure(RunnerUnavailable(reason: ended)) }
+                state.attaching = continuation
+                return nil
+            }
+            if let now { continuation.resume(returning: now) }
+        }
+        return attached.map { session }
+    }
+
+    private func connect(_ transport: Transport, client: DockerClient) {
+        let connection = Task { await pump(transport, client: client) }
+        state.withLock { $0.connection = connection }
+    }
+
+    /// Waits (at most ``DockerSandbox/helperDeadline``) for the runner's greeting; closes the
+    /// session when it does not come.
+    func greeting() async -> Result<RunnerSession, RunnerUnavailable> {
+        let session = self
         // The deadline cancels the wait, which must then end: a task group waits for its children.
         let greeted = await withDeadline(DockerSandbox.helperDeadline) {
             await withTaskCancellationHandler {
@@ -87,6 +138,9 @@ final class RunnerSession: Sendable {
     /// Whether the session still runs; a lost one is replaced by the sandbox.
     var isOpen: Bool { state.withLock { $0.ended == nil } }
 
+    /// Whether the runner's kernel has no subreapers, so a double fork can outlive a timeout.
+    var noSubreaper: Bool { state.withLock { $0.noSubreaper } }
+
     /// Ends the session: the runner reads end of file and ends every command it runs.
     func close() { outgoing.finish() }
 
@@ -109,7 +163,31 @@ final class RunnerSession: Sendable {
 
     /// One more frame of a request already sent (a write's data, a cancel).
     func enqueue(_ request: RunnerRequest, id: UInt32) throws {
-        outgoing.yield(try request.encoded(id: id))
+        outgoing.yield((try request.encoded(id: id), nil))
+    }
+
+    /// ``enqueue(_:id:)``, returning once the frame is handed to the connection: a file goes one
+    /// chunk at a time, each copied from the caller's buffer when its turn comes, not all at once.
+    func enqueueHandedOff(_ request: RunnerRequest, id: UInt32) async throws {
+        let frame = try request.encoded(id: id)
+        let handedOff = await withCheckedContinuation { continuation in
+            let ticket = state.withLock { state -> UInt64? in
+                guard state.ended == nil else { return nil }
+                state.nextHandOff += 1
+                state.handOffs[state.nextHandOff] = continuation
+                return state.nextHandOff
+            }
+            guard let ticket else { return continuation.resume(returning: false) }
+            // After ``close()`` the stream takes nothing more: that frame will never be handed over.
+            if case .terminated = outgoing.yield((frame, ticket)) {
+                state.withLock { $0.handOffs.removeValue(forKey: ticket) }?.resume(returning: false)
+            }
+        }
+        if !handedOff { throw RunnerSessionLost(reason: state.withLock { $0.ended } ?? "the session ended") }
+    }
+
+    private func handedOff(_ ticket: UInt64) {
+        state.withLock { $0.handOffs.removeValue(forKey: ticket) }?.resume(returning: true)
     }
 
     /// Waits for the last answer to `id`, the end of the session, or ``abandon(_:)``. Not ended
@@ -154,29 +232,48 @@ final class RunnerSession: Sendable {
 
     /// Runs the connection: writes what is queued, reads and routes answers, and at the end
     /// fails whatever is still waiting.
-    private func pump(_ exec: String, client: DockerClient) async {
+    private func pump(_ transport: Transport, client: DockerClient) async {
         var reason = "the runner ended"
-        do {
-            try await client.withAttachedExec(exec) { output, input in
-                let writer = Task {
-                    for await frame in outgoingFrames { try await input.write(frame) }
-                    input.finish()
-                }
-                defer { writer.cancel() }
-                var decoder = RunnerAnswerDecoder()
-                var diagnostics = ""
-                while let frame = try await output.next() {
-                    if frame.stream == .stderr {
-                        // The runner's own complaints (bounded: what runs beside it may write there too).
-                        if diagnostics.utf8.count < 4096 { diagnostics += String(buffer: frame.bytes) }
-                        continue
-                    }
-                    let answers = try decoder.feed(frame.bytes)
-                    if !answers.isEmpty { state.withLock { $0.heard = true } }
-                    for (id, answer) in answers { route(answer, to: id) }
-                }
-                if !diagnostics.isEmpty { reason += ": " + diagnostics.trimmingCharacters(in: .whitespacesAndNewlines) }
+        /// Talks to the runner until the connection ends; returns what it said on stderr.
+        func talk(_ output: inout AttachedExecOutput, _ input: AttachedExecInput) async throws -> String {
+            let attaching = state.withLock { state in
+                state.attached = true
+                defer { state.attaching = nil }
+                return state.attaching
             }
+            attaching?.resume(returning: .success(()))
+            let writer = Task {
+                for await (frame, handOff) in outgoingFrames {
+                    try await input.write(frame)
+                    if let handOff { handedOff(handOff) }
+                }
+                input.finish()
+            }
+            defer { writer.cancel() }
+            var decoder = RunnerAnswerDecoder()
+            var diagnostics = "", tail = ""
+            while let frame = try await output.next() {
+                if frame.stream == .stderr {
+                    // The runner's own complaints (bounded: what runs beside it may write there too).
+                    let text = String(buffer: frame.bytes)
+                    if diagnostics.utf8.count < 4096 { diagnostics += text }
+                    guard case .container = transport else { continue }
+                    tail = String((tail + text).suffix(2 * RunnerBinary.sessionOver.count))
+                    if tail.contains(RunnerBinary.sessionOver) { break }
+                    continue
+                }
+                let answers = try decoder.feed(frame.bytes)
+                if !answers.isEmpty { state.withLock { $0.heard = true } }
+                for (id, answer) in answers { route(answer, to: id) }
+            }
+            return diagnostics.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        do {
+            let diagnostics = switch transport {
+            case .exec(let exec): try await client.withAttachedExec(exec, talk)
+            case .container(let container): try await client.withAttachedContainer(container, talk)
+            }
+            if !diagnostics.isEmpty { reason += ": " + diagnostics }
         } catch let error as RunnerProtocolError {
             reason = state.withLock { $0.greeted } ? "the runner broke the protocol (\(error))" : "the runner could not start: \(error)"
         } catch {
@@ -187,18 +284,19 @@ final class RunnerSession: Sendable {
 
     private func route(_ answer: RunnerAnswer, to id: UInt32) {
         if case .hello(let version) = answer {
+            let words = version.split(separator: " ")
             let waiter = state.withLock { state in
                 state.greeted = true
+                state.noSubreaper = words.contains("no-subreaper")
                 defer { state.hello = nil }
                 return state.hello
             }
-            // Another build's runner (left in a container by an older sandbox) speaks another protocol.
-            let words = version.split(separator: " ")
             if words.contains("no-subreaper") {
                 logger("this kernel (gVisor's?) has no subreapers: a process that double-forks can outlive a timeout")
             }
+            // Another build's runner (left in a container by an older sandbox) speaks another protocol.
             waiter?.resume(returning: words.first.map(String.init) == RunnerBinary.version ? .success(())
-                : .failure(RunnerUnavailable(reason: "the runner in the container is version \(version.prefix(20)), this program needs \(RunnerBinary.version)")))
+                : .failure(RunnerUnavailable(reason: "the runner in the container is version \(TerminalText.oneLine(version.prefix(20))), this program needs \(RunnerBinary.version)")))
             return
         }
         let final: Bool = switch answer {
@@ -214,15 +312,17 @@ final class RunnerSession: Sendable {
     /// Ends the session once (later calls change nothing); `close`: the runner is given up, so
     /// its connection is dropped rather than waited on, and the caller tells why.
     private func end(_ reason: String, close: Bool = false) {
-        let (first, waiting, hello, connection) = state.withLock { state in
+        let (first, waiting, hello, attaching, connection, handOffs) = state.withLock { state in
             let first = state.ended == nil
             if first { state.ended = reason }
-            defer { state.hello = nil }
-            return (first, Array(state.requests.keys), state.hello, state.connection)
+            defer { (state.hello, state.attaching, state.handOffs) = (nil, nil, [:]) }
+            return (first, Array(state.requests.keys), state.hello, state.attaching, state.connection, state.handOffs.values)
         }
         outgoing.finish()
+        for handOff in handOffs { handOff.resume(returning: false) }
         if close { connection?.cancel() }
         hello?.resume(returning: .failure(RunnerUnavailable(reason: reason)))
+        attaching?.resume(returning: .failure(RunnerUnavailable(reason: reason)))
         for id in waiting { complete(id, .failure(RunnerSessionLost(reason: reason))) }
         if first && !close { logger(reason) }
     }
@@ -275,13 +375,13 @@ extension RunnerSession {
         let failure = Mutex<(code: UInt32, message: String)?>(nil)
         let chunk = RunnerRequest.chunk
         let first = content.prefix(chunk)
-        let id = try send(.write(path: path, mode: nil, first: ByteBuffer(bytes: first))) { answer in
+        let id = try send(.write(path: path, mode: nil, first: first)) { answer in
             if case .error(let code, let message) = answer { failure.withLock { $0 = (code, message) } }
         }
         var offset = content.startIndex + first.count
         while offset < content.endIndex {
             let end = min(content.endIndex, offset + chunk)
-            try enqueue(.writeData(ByteBuffer(bytes: content[offset..<end])), id: id)
+            try await enqueueHandedOff(.writeData(content[offset..<end]), id: id)
             offset = end
         }
         try enqueue(.writeEnd, id: id)

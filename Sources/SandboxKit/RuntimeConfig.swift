@@ -14,10 +14,13 @@ public struct RuntimeConfig: Sendable, Equatable, Hashable, Codable {
     /// The sample `sandbox demo` opens and runs: a file or a directory on this machine (absolute);
     /// nil for the shipped `examples/NAME/`.
     public var sample: String?
+    /// The port the sample serves on, when it is a server: `demo` runs it as a job and forwards it.
+    public var samplePort: Int?
 
     public init(name: String, description: String = "", image: String? = nil, baseImage: String? = nil,
                 packages: [String] = [], packageManager: PackageManager = .pip, setupCommands: [String] = [],
-                envVars: [String: String] = [:], workDir: String = "/workspace", sample: String? = nil) {
+                envVars: [String: String] = [:], workDir: String = "/workspace", sample: String? = nil,
+                samplePort: Int? = nil) {
         self.name = name
         self.description = description
         self.image = image
@@ -28,6 +31,7 @@ public struct RuntimeConfig: Sendable, Equatable, Hashable, Codable {
         self.envVars = envVars
         self.workDir = workDir
         self.sample = sample
+        self.samplePort = samplePort
     }
 
     /// True when the runtime needs an image built from `baseImage`.

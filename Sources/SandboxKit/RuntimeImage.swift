@@ -14,7 +14,7 @@ struct ResolvedImage: Sendable {
 /// A step of a runtime image build, for progress bars and output panes.
 public struct BuildProgress: Sendable, Equatable {
     public var runtime: String
-    /// "Step n/m" as the daemon numbers them, when known.
+    /// "Step n/m" (Podman: "STEP n/m") as the daemon numbers them, when known.
     public var step: Int?
     public var totalSteps: Int?
     public var line: String
@@ -56,7 +56,7 @@ enum RuntimeImage {
                        progress: @escaping @Sendable (BuildProgress) -> Void) async throws -> String {
         let tag = tag(for: config)
         if !rebuild, try await client.inspectImage(tag) != nil { return tag }
-        return try await BuildCoordinator.shared.build(tag: tag) {
+        return try await BuildCoordinator.shared.build(tag: tag, on: client.host.description) {
             try await build(config, tag: tag, client: client, noCache: rebuild, progress: progress)
         }
     }
@@ -104,7 +104,8 @@ private final class BuildLog: Sendable {
         guard let text = message.stream ?? message.status else { return }
         for line in text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) {
             var step: Int?, total: Int?
-            if line.hasPrefix("Step "), let slash = line.firstIndex(of: "/") {
+            // Docker's classic builder says "Step 2/4 : RUN …"; Podman's (Buildah) "STEP 2/4: RUN …".
+            if line.hasPrefix("Step ") || line.hasPrefix("STEP "), let slash = line.firstIndex(of: "/") {
                 step = Int(line.dropFirst(5).prefix { $0.isNumber })
                 total = Int(line[line.index(after: slash)...].prefix { $0.isNumber })
                 state.withLock { $0.step = line }
@@ -122,16 +123,23 @@ private final class BuildLog: Sendable {
     }
 }
 
-/// Makes two sandboxes that need the same runtime image at once wait for a single build.
+/// Makes two sandboxes that need the same runtime image on one daemon at once wait for a single
+/// build; the same tag on another daemon is another build (the image is made there too).
 actor BuildCoordinator {
     static let shared = BuildCoordinator()
-    private var inFlight: [String: Task<String, any Error>] = [:]
+    private struct Key: Hashable {
+        var tag: String
+        var daemon: String
+    }
+    private var inFlight: [Key: Task<String, any Error>] = [:]
 
-    func build(tag: String, _ work: @escaping @Sendable () async throws -> String) async throws -> String {
-        if let running = inFlight[tag] { return try await running.value }
+    /// `daemon` says which engine builds (its address).
+    func build(tag: String, on daemon: String, _ work: @escaping @Sendable () async throws -> String) async throws -> String {
+        let key = Key(tag: tag, daemon: daemon)
+        if let running = inFlight[key] { return try await running.value }
         let task = Task { try await work() }
-        inFlight[tag] = task
-        defer { inFlight[tag] = nil }
+        inFlight[key] = task
+        defer { inFlight[key] = nil }
         return try await task.value
     }
 }

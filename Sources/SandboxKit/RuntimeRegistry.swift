@@ -15,7 +15,7 @@ public struct RuntimeRegistry: Sendable {
         RuntimeConfig(name: "python-datascience", description: "Python 3.12 with pandas, numpy, matplotlib, scikit-learn, seaborn",
                       baseImage: "python:3.12-slim", packages: ["pandas", "numpy", "matplotlib", "scikit-learn", "seaborn"]),
         RuntimeConfig(name: "python-web", description: "Python 3.12 with fastapi, uvicorn, sqlalchemy, httpx",
-                      baseImage: "python:3.12-slim", packages: ["fastapi", "uvicorn", "sqlalchemy", "httpx"]),
+                      baseImage: "python:3.12-slim", packages: ["fastapi", "uvicorn", "sqlalchemy", "httpx"], samplePort: 8000),
         RuntimeConfig(name: "node-minimal", description: "Node.js 20, nothing else", image: "node:20-slim", workDir: "/app"),
         RuntimeConfig(name: "node-react", description: "Node.js 20 with typescript, vite, react, react-dom, @types/react",
                       baseImage: "node:20-slim", packages: ["typescript", "vite", "react", "react-dom", "@types/react"],

@@ -16,6 +16,8 @@ import Foundation
 /// work_dir = "/workspace"
 /// sample = "demo/"              # what `sandbox demo team-ml` opens and runs: a file, or a
 ///                               # directory with main.* (relative to this file's directory)
+/// port = 8000                   # the sample is a server on this port: demo runs it as a job
+///                               # and forwards the port (a sample without port is not a server)
 /// ```
 public enum RuntimesFile {
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -66,6 +68,11 @@ public enum RuntimesFile {
                     let expanded = (value as NSString).expandingTildeInPath
                     config.sample = expanded.hasPrefix("/") ? expanded
                         : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(expanded).standardizedFileURL.path
+                case ("port", .integer(let value)):
+                    guard (1...65535).contains(value) else { throw fail(key, "must be a port from 1 to 65535", line: entry.line) }
+                    config.samplePort = value
+                case ("port", _):
+                    throw fail(key, "must be a whole number: the port the sample serves on", line: entry.line)
                 case ("package_manager", .string(let value)):
                     guard let manager = RuntimeConfig.PackageManager(rawValue: value) else {
                         throw fail(key, "must be pip, npm or apt", line: entry.line)
@@ -78,9 +85,12 @@ public enum RuntimesFile {
                 case ("env", _):
                     throw fail(key, "must be a table of strings", line: entry.line)
                 default:
-                    throw fail(key, "unknown key (known: description, image, base_image, packages, package_manager, setup_commands, env, work_dir, sample)", line: entry.line)
+                    throw fail(key, "unknown key (known: description, image, base_image, packages, package_manager, setup_commands, env, work_dir, sample, port)", line: entry.line)
                 }
             }
+            // A sample of its own is a server only if this table says so (not a built-in's port).
+            let keys = Set(table.values.map(\.0))
+            if keys.contains("sample") && !keys.contains("port") { config.samplePort = nil }
             if config.image == nil && config.baseImage == nil {
                 throw fail(nil, "needs image or base_image")
             }
@@ -90,12 +100,12 @@ public enum RuntimesFile {
 }
 
 /// The part of TOML the runtimes file needs: `[table]` and `[table.sub]` headers, and keys whose
-/// values are strings, arrays of strings, or inline tables of strings. Errors carry the line.
+/// values are strings, whole numbers, arrays of strings, or inline tables of strings. Errors carry the line.
 /// Not LebJe/TOMLKit (0.6.0, in the mirror): its values carry no source position (only its parse
 /// errors do), so "packages must be an array of strings" could no longer name the key's line,
 /// and it would add toml++ (C++) to every build.
 enum MiniTOML {
-    enum Value: Equatable { case string(String), array([String]), table([String: String]) }
+    enum Value: Equatable { case string(String), integer(Int), array([String]), table([String: String]) }
     struct Entry { var value: Value; var line: Int }
     struct Table { var name: String; var line: Int; var values: [(String, Entry)] }
 
@@ -197,8 +207,13 @@ enum MiniTOML {
             }
             scanner.advance()
             value = .table(table)
+        case let c? where c.isASCII && (c.isNumber || c == "-" || c == "+"):
+            var digits = ""
+            while let c = scanner.peek, c.isASCII, c.isNumber || c == "-" || c == "+" || c == "_" { digits.append(c); scanner.advance() }
+            guard let number = Int(digits.replacingOccurrences(of: "_", with: "")) else { throw ValueError(text: "\(digits) is not a whole number") }
+            value = .integer(number)
         default:
-            throw ValueError(text: "expected a \"string\", an [array] or an { inline table }")
+            throw ValueError(text: "expected a \"string\", a number, an [array] or an { inline table }")
         }
         scanner.skipSpace()
         guard scanner.atEnd else { throw ValueError(text: "unexpected text after the value") }

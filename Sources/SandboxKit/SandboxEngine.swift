@@ -52,6 +52,18 @@ public struct SandboxInfo: Sendable, Codable, Equatable {
     }
 
     public var isRunning: Bool { state == .running }
+    /// How long a sandbox may sit in `created` before prune treats it as a failed create rather than
+    /// one another process is starting (a runtime build happens before the create, so this is ample).
+    public static let startGrace: TimeInterval = 120
+    /// Whether it sits in `created`, maybe another process's create on its way to start. `now` is
+    /// the daemon's clock, which `created` is on (a remote daemon's can be minutes off ours, and
+    /// one behind would make a fresh create look old); nil when the daemon did not tell its time:
+    /// the age is then unknown and the sandbox spared, as removing a create under way is the harm.
+    public func isBeingStarted(now: Date?) -> Bool {
+        guard state == .created else { return false }
+        guard let now else { return true }
+        return now.timeIntervalSince(created) < Self.startGrace
+    }
     /// The runtime's name, else the image.
     public var kind: String { runtime ?? image }
 }
@@ -114,10 +126,18 @@ public final class SandboxEngine: Sendable {
     /// Removes our sandboxes that are not running; other containers are never touched.
     /// Also removes the waiting sandboxes of a pool that is gone: their heartbeat, which the
     /// daemon keeps, went stale (this works from any host, whatever pid namespace the pool had).
+    /// A sandbox in `created` for less than ``SandboxInfo/startGrace`` is spared: it is another
+    /// process's create on its way to start, and removing it would pull it out from under that process.
     public func prune() async throws -> [String] {
         var removed: [String] = []
         do {
+            let now = await DaemonClock.now(client)
             for info in try await list() where info.managed && !info.isRunning {
+                if info.isBeingStarted(now: now) {
+                    let age = now.map { "created \(Int($0.timeIntervalSince(info.created))) s ago" } ?? "the daemon did not tell its time"
+                    client.logger.info("prune: keeping \(info.name), not yet started (\(age))")
+                    continue
+                }
                 client.logger.info("prune: removing \(info.name), a sandbox that is \(info.state)")
                 try await client.removeContainer(info.containerID)
                 removed.append(info.name)
@@ -173,6 +193,8 @@ extension SandboxEngine {
         public var runner = RunnerBinary.status
         /// The OCI runtimes the daemon offers (`--oci-runtime`), its default marked.
         public var runtimes: [String] = []
+        /// How each running sandbox runs commands, and why: "runner", "exec: turned off (SANDBOX_RUNNER=off)", …
+        public var paths: [String: String] = [:]
     }
 
     public func diagnose(images wanted: [String]) async -> Diagnosis {
@@ -197,7 +219,35 @@ extension SandboxEngine {
                 diagnosis.advice.append("\(image) is missing: pull or load it, or set SANDBOX_DEFAULT_IMAGE / a runtimes.toml entry to a local image")
             }
         }
+        diagnosis.paths = await executionPaths(of: ((try? await list()) ?? []).filter { $0.state == .running }.map(\.name))
         return diagnosis
+    }
+
+    /// How long doctor waits for one sandbox's answer: placing the runner and its greeting have
+    /// ``DockerSandbox/helperDeadline`` each.
+    static let pathDeadline = DockerSandbox.helperDeadline * 2
+    /// How many sandboxes are asked at once (each ask is a few requests to the daemon).
+    static let pathsAtOnce = 16
+
+    /// ``DockerSandbox/executionSummary()`` of each sandbox, asked of several at once: each opens
+    /// (and may place) that sandbox's runner, and one that never greets costs its whole wait, which
+    /// one sandbox after another added up. The answers carry text from the sandbox (its runner's
+    /// version and stderr), made safe to print.
+    func executionPaths(of names: [String]) async -> [String: String] {
+        await withTaskGroup(of: (String, String).self) { group in
+            var paths: [String: String] = [:]
+            for (index, name) in names.enumerated() {
+                if index >= Self.pathsAtOnce, let (done, path) = await group.next() { paths[done] = path }
+                group.addTask {
+                    let summary = await withDeadline(Self.pathDeadline) { () -> String in
+                        do { return try await self.sandbox(named: name).executionSummary() } catch { return "unknown: \(error)" }
+                    }
+                    return (name, TerminalText.oneLine(summary ?? "unknown: no answer within \(Self.pathDeadline)"))
+                }
+            }
+            for await (done, path) in group { paths[done] = path }
+            return paths
+        }
     }
 }
 
@@ -205,7 +255,8 @@ extension SandboxEngine {
     /// Fires whenever one of our containers is created, starts, stops, dies or goes away
     /// (from Docker's event stream). Ends, or throws, when the daemon connection drops.
     public func changes() -> AsyncThrowingStream<String, any Error> {
-        // Podman's compatible API calls a container's end "died".
+        // Podman (4.3) filters a container's end by its own name, "died" (a filter of "die" alone
+        // matches nothing there), and reports it as "die", with "containerExitCode" beside "exitCode".
         let events = client.events(actions: ["create", "start", "die", "died", "kill", "stop", "destroy", "pause", "unpause", "oom", "rename"],
                                    labels: ["\(SandboxLabel.managed)=true"])
         return AsyncThrowingStream { continuation in

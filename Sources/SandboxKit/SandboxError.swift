@@ -20,6 +20,8 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible, L
     case unknownRuntime(String, known: [String])
     case buildFailed(runtime: String, step: String, output: String)
     case unknownSandbox(String, known: [String])
+    /// The engine has no init binary for `Init: true` (Podman without `catatonit`).
+    case initUnavailable(engine: String, detail: String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,11 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible, L
             "building runtime \(runtime) failed at \(step)" + (output.isEmpty ? "" : ":\n\(output)")
         case .unknownSandbox(let name, let known):
             "no sandbox named '\(name)'" + (known.isEmpty ? " (there are none; create one with `new`)" : "; known: \(known.joined(separator: ", "))")
+        case .initUnavailable(let engine, let detail):
+            "the engine at \(engine) has no init process for containers (\(detail)). Install catatonit on the engine's host "
+                + "(Debian/Ubuntu: apt-get install catatonit; Fedora: dnf install catatonit), then restart its service "
+                + "(podman system service). Sandboxes are not started without it: their init reaps orphaned processes "
+                + "and makes stop take a moment instead of a 10 s grace period."
         }
     }
 

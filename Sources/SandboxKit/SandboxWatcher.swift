@@ -16,7 +16,7 @@ public final class SandboxWatcher: Sendable {
     private let output: AsyncStream<Update>.Continuation
     private let requests: AsyncStream<Void>
     private let request: AsyncStream<Void>.Continuation
-    private let engine: SandboxEngine
+    public let engine: SandboxEngine
     private let pollInterval: Duration
     private let showAll = Atomic<Bool>(false)
     private let tasks = Mutex<[Task<Void, Never>]>([])

@@ -1,4 +1,5 @@
 import CNcurses
+import SandboxKit
 
 /// What a cell means; a theme decides how each looks.
 public enum Role: String, CaseIterable, Sendable {
@@ -113,7 +114,7 @@ public struct Rect: Equatable, Sendable {
 public enum CharWidth {
     public static func of(_ char: Character) -> Int {
         guard let scalar = char.unicodeScalars.first else { return 0 }
-        if scalar.value < 0x20 || scalar.value == 0x7F { return 1 }  // shown as a placeholder
+        if TerminalText.isControl(scalar) { return 1 }  // shown as a placeholder
         if scalar.value < 0x7F { return 1 }
         let width = Int(wcwidth(wchar_t(bitPattern: scalar.value)))
         return width >= 0 ? width : (isWide(scalar.value) ? 2 : 1)
@@ -129,8 +130,10 @@ public enum CharWidth {
 
     public static func of(_ text: some StringProtocol) -> Int { text.reduce(0) { $0 + of($1) } }
 
+    /// Text from sandboxes is drawn: what a terminal (or a recording's player) would act on rather
+    /// than show becomes "?" (a control is a grapheme cluster of its own: the first scalar tells).
     static func printable(_ char: Character) -> Character {
-        guard let scalar = char.unicodeScalars.first, scalar.value < 0x20 || scalar.value == 0x7F else { return char }
+        guard let scalar = char.unicodeScalars.first, TerminalText.isControl(scalar) else { return char }
         return "?"
     }
 }

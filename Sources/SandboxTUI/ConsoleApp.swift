@@ -7,7 +7,8 @@ import SandboxKit
 public struct ConsoleOptions: Sendable {
     public var theme = "dark"
     public var ascii = false
-    public var pollInterval: Double = 2
+    /// Between the watchers' polls; under 0.1 s counts as 0.1 s (less would busy-poll the daemons).
+    public var pollInterval = Duration.seconds(2)
     public var scrollback = 10_000
     /// Records the screen from the start (`--record FILE`).
     public var record: String?
@@ -17,27 +18,39 @@ public struct ConsoleOptions: Sendable {
 }
 
 /// The full-screen console: a ``ConsoleStore`` on a terminal, with the session it sends
-/// commands to and the watcher that keeps its list.
+/// commands to and the watchers that keep its list, one per engine (every Docker context).
 @MainActor public final class ConsoleApp {
     public let store: ConsoleStore
     let session: Session
     private let options: ConsoleOptions
 
-    /// `recovery` is where unsaved buffers are kept (tests give their own directory).
+    /// `recovery` is where unsaved buffers are kept (tests give their own directory); the other
+    /// engines are the Docker contexts `environment` leads to (`DOCKER_CONFIG`).
     public init(engine: SandboxEngine, options: ConsoleOptions, driver: any TerminalDriver, pool: SandboxPool? = nil,
-                recovery: RecoveryStore = .standard) {
+                recovery: RecoveryStore = .standard, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.options = options
-        let session = Session(engine: engine, creator: .tui, pool: pool)
+        let engines = EngineSet(primary: engine, environment: environment)
+        let session = Session(engine: engine, creator: .tui, pool: pool, engines: engines)
         self.session = session
-        let watcher = SandboxWatcher(engine: engine, pollInterval: .milliseconds(Int64((options.pollInterval * 1000).rounded())))
+        let pollInterval = max(options.pollInterval, .milliseconds(100))
         var state = UIState()
+        var watchers: [(engine: String, watcher: SandboxWatcher)] = []
+        state.engines = engines.members.map { member in
+            var view = EngineView(name: member.name, endpoint: (try? member.endpoint.get().kind) ?? "?")
+            do {
+                watchers.append((member.name, SandboxWatcher(engine: try engines.engine(on: member.name), pollInterval: pollInterval)))
+            } catch {
+                view.connection = .down(Reducer.shortReason(error))  // a context that cannot be read: no watcher
+            }
+            return view
+        }
         state.output = OutputLog(limit: options.scrollback)
         state.ascii = options.ascii
         state.address = engine.address
         if let problem = RuntimeRegistry.standardProblem { state.message = ("\(problem); using the built-in runtimes", true) }
         Self.installCompletion(session: session)
         store = ConsoleStore(state: state, driver: driver) { inbox, send, state in
-            EffectRunner(session: session, engine: engine, watcher: watcher, driver: driver, themes: .standard,
+            EffectRunner(session: session, engine: engine, watchers: watchers, driver: driver, themes: .standard,
                          recovery: recovery, inbox: inbox, send: send, state: state)
         }
     }

@@ -12,7 +12,10 @@ public enum ConsoleEvent: Sendable {
     case ended
     /// Running sandboxes show their age; the clock ticks once a second while any runs.
     case tick(Date)
-    case watcher(SandboxWatcher.Update)
+    /// An engine's watcher (by its name in ``UIState/engines``): a list or a change of connection.
+    case watcher(engine: String, SandboxWatcher.Update)
+    /// An engine's round of CPU and memory samples, by container id (its running sandboxes only).
+    case stats(engine: String, [String: SandboxStats])
     case session(SessionEvent)
     /// The command line after a key: its text, cursor, and the candidates Tab offered.
     case lineEdited(text: String, cursor: Int, candidates: [String])
@@ -43,6 +46,12 @@ public enum ConsoleEvent: Sendable {
     case recording(String?, stopped: String?)
     /// A demo's sandbox holds its sample: open it and run it.
     case demoReady(Demo)
+    /// A sandbox's background jobs, looked for when it first became current: each gets a tab.
+    case jobsFound(sandbox: String, [SandboxJob])
+    /// A followed job printed this.
+    case jobOutput(sandbox: String, id: Int, text: String)
+    /// Following a job stopped: how it ended, or why it could not be followed.
+    case jobEnded(sandbox: String, id: Int, outcome: String)
     /// An effect failed; the status line says why.
     case failed(String)
 }

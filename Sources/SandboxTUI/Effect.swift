@@ -6,7 +6,8 @@ import SandboxKit
 public enum Effect: Sendable, Equatable {
     /// A session command (ps, use, ls, cat, stop, rm, runtimes, help).
     case perform(Command)
-    case create(String?)
+    /// `new`: a runtime or image, on a context's engine (nil: the primary), under an OCI runtime.
+    case create(String?, on: String? = nil, ociRuntime: String? = nil)
     /// `run` or `exec`: the one running command, which Ctrl-C cancels.
     case run(Command)
     case cancelRunning
@@ -18,6 +19,8 @@ public enum Effect: Sendable, Equatable {
     case stopJournal
     case watchSandboxes
     case refreshList
+    /// Samples CPU and memory of these containers of an engine (slot `.stats(engine)`), no others.
+    case trackStats(engine: String, Set<String>)
     case setShowAll(Bool)
     case warmUp
     case loadTheme(String, announce: Bool)
@@ -39,6 +42,14 @@ public enum Effect: Sendable, Equatable {
     case record(String?)
     /// Creates a sandbox of a runtime and puts its sample in it (``ConsoleEvent/demoReady(_:)``).
     case demo(String?)
+    /// A demo whose sample is a server: started as a job, its port forwarded, its URL reported.
+    case serve(Demo)
+    /// Looks for a sandbox's background jobs (``ConsoleEvent/jobsFound(sandbox:_:)``).
+    case findJobs(String)
+    /// Follows a job into its tab (slot `.job`): the output its sandbox kept, then as it prints.
+    case followJob(sandbox: String, id: Int)
+    /// Stops following a job whose tab went (the job runs on).
+    case unfollowJob(sandbox: String, id: Int)
     /// A shell in the current sandbox, in a pane of `rows` × `columns`.
     case openShell(String?, rows: Int, columns: Int)
     /// A key for the shell of this sandbox.
@@ -49,5 +60,5 @@ public enum Effect: Sendable, Equatable {
 
     /// Long-running effects by the work they do: starting one cancels the one it replaces.
     /// The store's own: `inbox` reads what tasks send back, `frame` draws the next frame.
-    enum Slot: Hashable { case running, selection, journal, watch, clock, recovery, inbox, frame, shell(String) }
+    enum Slot: Hashable { case running, selection, journal, watch(String), stats(String), clock, recovery, inbox, frame, shell(String), job(String, Int) }
 }

@@ -15,13 +15,14 @@ extension EffectRunner {
         spawn { [weak self] in
             do {
                 // TERM as libvterm emulates it: xterm's keys, colours and alternate screen.
-                let (sandbox, shell) = try await session.openShell(command, rows: rows, columns: columns, term: "xterm-256color",
+                // Named as the list names it (NAME@CONTEXT on another engine), with the sandbox it opened in.
+                let (_, name, shell) = try await session.openShell(command, rows: rows, columns: columns, term: "xterm-256color",
                                                                    output: InboxOutput(inbox: inbox))
                 guard let self, !finished else { return await shell.close() }
-                if let open = shells[sandbox.name] {
+                if let open = shells[name] {
                     // One opened meanwhile for the same sandbox: keep that one.
                     await shell.close()
-                    inbox.yield(.shellOpened(sandbox: sandbox.name, screen: open.terminal.screen))
+                    inbox.yield(.shellOpened(sandbox: name, screen: open.terminal.screen))
                     return
                 }
                 guard let terminal = ShellTerminal(rows: rows, columns: columns) else {
@@ -29,7 +30,7 @@ extension EffectRunner {
                     inbox.yield(.failed("the terminal emulator could not be made (out of memory)"))
                     return
                 }
-                follow(sandbox.name, OpenShell(session: shell, terminal: terminal))
+                follow(name, OpenShell(session: shell, terminal: terminal))
             } catch {
                 inbox.yield(.failed("shell: \(error)"))
             }

@@ -9,7 +9,8 @@ import SandboxKit
 @MainActor final class EffectRunner {
     let session: Session
     let engine: SandboxEngine
-    let watcher: SandboxWatcher
+    /// One per engine the list shows, each with its own connection and backoff (slot `.watch(engine)`).
+    let watchers: [(engine: String, watcher: SandboxWatcher)]
     let driver: any TerminalDriver
     let themes: ThemeStore
     private let lineEditor: any LineEditor
@@ -29,11 +30,16 @@ import SandboxKit
     private(set) var finished = false
     /// Open shells by sandbox name: the exec and its terminal emulator.
     var shells: [String: OpenShell] = [:]
+    /// CPU and memory samplers by engine name, started by the first ``Effect/trackStats(engine:_:)``.
+    var statsWatchers: [String: StatsWatcher] = [:]
+    /// Output of followed jobs not yet in an event, by slot `.job`: present while the job's
+    /// last event waits in the inbox (``queueJobOutput(_:_:_:)``).
+    var jobBacklog: [Effect.Slot: String] = [:]
 
-    init(session: Session, engine: SandboxEngine, watcher: SandboxWatcher, driver: any TerminalDriver, themes: ThemeStore,
+    init(session: Session, engine: SandboxEngine, watchers: [(engine: String, watcher: SandboxWatcher)], driver: any TerminalDriver, themes: ThemeStore,
          recovery: RecoveryStore, inbox: AsyncStream<ConsoleEvent>.Continuation,
          send: @escaping (ConsoleEvent) -> Void, state: @escaping () -> UIState) {
-        (self.session, self.engine, self.watcher, self.driver, self.themes) = (session, engine, watcher, driver, themes)
+        (self.session, self.engine, self.watchers, self.driver, self.themes) = (session, engine, watchers, driver, themes)
         self.recovery = RecoveryKeeper(store: recovery)
         (self.inbox, self.send, self.state) = (inbox, send, state)
         lineEditor = driver.makeLineEditor()
@@ -57,9 +63,9 @@ import SandboxKit
             // later one wins (else the list's first pick, still looking its sandbox up, could
             // land after a typed `use`).
             if case .use = command { start(.selection, work) } else { spawn(work) }
-        case .create(let what):
+        case .create(let what, let context, let ociRuntime):
             spawn {
-                let status = await session.perform(.new(what), output: output)
+                let status = await session.perform(.new(what, on: context, ociRuntime: ociRuntime), output: output)
                 inbox.yield(.created(status: status, current: await session.currentName))
             }
         case .run(let command):
@@ -78,7 +84,7 @@ import SandboxKit
         case .save(let save):
             spawn {
                 do {
-                    try await engine.sandbox(named: save.sandbox).write(save.path, Data(save.text.utf8))
+                    try await session.engines.sandbox(named: save.sandbox).sandbox.write(save.path, Data(save.text.utf8))
                     inbox.yield(.saved(save))
                 } catch {
                     inbox.yield(.saveFailed(save, error))
@@ -87,9 +93,9 @@ import SandboxKit
         case .select(let name, let then):
             start(.selection) {
                 do {
-                    let sandbox = try await engine.sandbox(named: name)
+                    let found = try await session.engines.sandbox(named: name)
                     guard !Task.isCancelled else { return }
-                    await session.select(sandbox)
+                    await session.select(found.sandbox, context: found.context)
                     if let then { inbox.yield(.selected(name, then: then)) }
                 } catch {
                     if then != nil { inbox.yield(.failed("\(error)")) }  // a list selection fails quietly: the list shows why
@@ -109,15 +115,19 @@ import SandboxKit
         case .stopJournal:
             stop(.journal)
         case .watchSandboxes:
-            watcher.start()
-            let updates = watcher.updates
-            start(.watch) {
-                for await update in updates { inbox.yield(.watcher(update)) }
+            for (name, watcher) in watchers {
+                watcher.start()
+                let updates = watcher.updates
+                start(.watch(name)) {
+                    for await update in updates { inbox.yield(.watcher(engine: name, update)) }
+                }
             }
         case .refreshList:
-            watcher.refresh()
+            for (_, watcher) in watchers { watcher.refresh() }
+        case .trackStats(let engine, let ids):
+            trackStats(engine: engine, ids)
         case .setShowAll(let all):
-            watcher.setShowAll(all)
+            for (_, watcher) in watchers { watcher.setShowAll(all) }
         case .warmUp:
             spawn { await session.warmUp() }
         case .loadTheme(let name, let announce):
@@ -177,6 +187,16 @@ import SandboxKit
                     output.handle(.failed(error))
                 }
             }
+        case .serve(let demo):
+            spawn {
+                do { try await session.serve(demo, output: output) } catch { output.handle(.failed(error)) }
+            }
+        case .findJobs(let name):
+            findJobs(name)
+        case .followJob(let name, let id):
+            followJob(name, id)
+        case .unfollowJob(let name, let id):
+            unfollowJob(name, id)
         case .openShell(let command, let rows, let columns):
             openShell(command, rows: rows, columns: columns)
         case .shellKey(let name, let key):
@@ -227,7 +247,8 @@ import SandboxKit
     /// that asked first), and gives the terminal back.
     private func finish() {
         finished = true
-        watcher.stop()
+        for (_, watcher) in watchers { watcher.stop() }
+        for watcher in statsWatchers.values { watcher.stop() }
         slots.removeValue(forKey: .inbox)  // it ends with the inbox, after the events already in it
         for task in slots.values { task.cancel() }
         for task in tasks.values { task.cancel() }
@@ -244,7 +265,10 @@ import SandboxKit
     /// Reads the inbox on the main actor: each event goes to the store in the order it was sent.
     func readInbox(_ events: AsyncStream<ConsoleEvent>) {
         start(.inbox) { [weak self] in
-            for await event in events { self?.send(event) }
+            for await event in events {
+                self?.send(event)
+                if case .jobOutput(let name, let id, _) = event { self?.jobOutputTaken(name, id) }
+            }
         }
     }
 
@@ -264,7 +288,7 @@ import SandboxKit
         slots[slot] = Task { await work() }
     }
 
-    private func stop(_ slot: Effect.Slot) {
+    func stop(_ slot: Effect.Slot) {
         slots.removeValue(forKey: slot)?.cancel()
     }
 
@@ -282,7 +306,8 @@ import SandboxKit
     /// Reads a file of the current sandbox for the editor; a missing one is a new file.
     private static func open(_ path: String, replacing: Int?, session: Session, output: InboxOutput) async {
         do {
-            let sandbox = try await session.currentSandbox(output)
+            // NAME@CONTEXT on another engine, read with the sandbox: a save goes where the file came from.
+            let (sandbox, name) = try await session.currentSandbox(output)
             let resolved = path.hasPrefix("/") ? path : sandbox.workDir + "/" + path
             let buffer: EditorBuffer
             let note: String
@@ -294,7 +319,7 @@ import SandboxKit
                 note = "\(resolved) is a new file: Ctrl-S creates it"
             }
             await session.setCurrentFile(resolved)
-            output.inbox.yield(.fileOpened(OpenedFile(buffer: buffer, path: resolved, sandbox: sandbox.name, note: note, replacing: replacing)))
+            output.inbox.yield(.fileOpened(OpenedFile(buffer: buffer, path: resolved, sandbox: name, note: note, replacing: replacing)))
         } catch {
             output.inbox.yield(.failed("\(error)"))
         }

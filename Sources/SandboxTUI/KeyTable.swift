@@ -32,6 +32,7 @@ public enum KeyTable {
         KeyBinding([.function(1)], "F1", .global, "this help", R.showHelp),
         KeyBinding([.function(6)], "F6", .global, "reopen edits kept when a console ended unsaved (signal, crash)", R.restoreKept),
         KeyBinding([.function(7)], "F7", .global, "discard those kept edits", R.discardKept),
+        KeyBinding([.function(8)], "F8", .global, "next output tab (the commands', then each background job's)", R.nextTab),
         KeyBinding([.function(9)], "F9", .global, "mouse capture on/off (off lets you select text)", R.toggleMouse),
         KeyBinding([.ctrl("l")], "Ctrl-L", .global, "redraw the screen") { _ in [] },
         KeyBinding([.ctrl("z")], "Ctrl-Z", .global, "suspend to the shell (fg to return)") { _ in [.suspend] },

@@ -11,9 +11,17 @@ public struct OutputLog: Sendable {
     public typealias Line = [Segment]
 
     public private(set) var lines: [Line] = []
-    /// Lines dropped from the top to keep within `limit`.
+    /// Lines dropped from the top to keep within `limit` and `byteLimit`.
     public private(set) var dropped = 0
     public let limit: Int
+    /// The most bytes of text kept, whatever the lines' count.
+    public let byteLimit: Int
+    /// A line grows to this many bytes at most; more is continued on the next line (a program
+    /// printing without newlines would otherwise make one line that every frame and search reads whole).
+    static let lineBytes = 4096
+    private var bytes = 0
+    /// The bytes of the last line, which output without a newline extends.
+    private var openBytes = 0
     /// How many lines above the newest the view ends; 0 follows new output.
     public private(set) var scrollBack = 0
     /// The last line is still being written (no newline yet).
@@ -21,29 +29,64 @@ public struct OutputLog: Sendable {
     private var droppedAtCommandStart = 0
     public var search: String?
 
-    public init(limit: Int = 10_000) { self.limit = max(10, limit) }
+    public init(limit: Int = 10_000, byteLimit: Int = 8 << 20) {
+        self.limit = max(10, limit)
+        self.byteLimit = max(Self.lineBytes, byteLimit)
+    }
 
     public var following: Bool { scrollBack == 0 }
 
     /// Appends streamed text; partial lines are continued by the next call.
     public mutating func append(_ text: String, role: Role) {
         guard !text.isEmpty else { return }
-        let parts = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // `\r` goes first: "\r\n" is one Character, which splitting at "\n" would not split.
+        let parts = text.replacingOccurrences(of: "\r", with: "").split(separator: "\n", omittingEmptySubsequences: false)
         for (index, part) in parts.enumerated() {
-            let piece = part.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\t", with: "    ")
+            let piece = part.replacingOccurrences(of: "\t", with: "    ")
             if index == 0 && lineOpen && !lines.isEmpty {
-                if !piece.isEmpty { lines[lines.count - 1].append(Segment(text: piece, role: role)) }
+                add(Substring(piece), role: role, fresh: false)
             } else if index < parts.count - 1 || !piece.isEmpty {
-                push([Segment(text: piece, role: role)])
+                add(Substring(piece), role: role, fresh: true)
             }
         }
         lineOpen = !(parts.last?.isEmpty ?? true)
+        trim()
+    }
+
+    /// Puts `piece` on a new line (`fresh`) or the last one, continuing on new lines past ``lineBytes``.
+    private mutating func add(_ piece: Substring, role: Role, fresh: Bool) {
+        var rest = piece
+        var fresh = fresh
+        repeat {
+            let chunk = Self.prefix(rest, bytes: fresh ? Self.lineBytes : Self.lineBytes - openBytes)
+            if fresh {
+                lines.append([Segment(text: String(chunk), role: role)])
+                openBytes = 0
+                if scrollBack > 0 { scrollBack += 1 }  // keep the view still while the user reads
+            } else if !chunk.isEmpty {
+                lines[lines.count - 1].append(Segment(text: String(chunk), role: role))
+            }
+            openBytes += chunk.utf8.count
+            bytes += chunk.utf8.count
+            rest = Substring(rest.unicodeScalars[chunk.endIndex...])
+            fresh = true
+        } while !rest.isEmpty
+    }
+
+    /// The longest start of `text` of at most `bytes` UTF-8 bytes, cut between scalars (a
+    /// grapheme cluster can be any length).
+    private static func prefix(_ text: Substring, bytes: Int) -> Substring {
+        guard text.utf8.count > bytes else { return text }
+        var end = text.utf8.index(text.startIndex, offsetBy: max(0, bytes))
+        while end > text.startIndex, text.utf8[end] & 0xC0 == 0x80 { end = text.utf8.index(before: end) }
+        return Substring(text.unicodeScalars[..<end])
     }
 
     /// A line of our own (headers, footers, notes), always on a fresh line.
     public mutating func note(_ text: String, role: Role) {
         lineOpen = false
-        push([Segment(text: text, role: role)])
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) { add(line, role: role, fresh: true) }
+        trim()
     }
 
     public mutating func commandStarted(_ command: String, sandbox: String) {
@@ -59,15 +102,20 @@ public struct OutputLog: Sendable {
         note(footer, role: exitCode == 0 ? .header : .error)
     }
 
-    private mutating func push(_ line: Line) {
-        lines.append(line)
-        if scrollBack > 0 { scrollBack += 1 }  // keep the view still while the user reads
-        if lines.count > limit {
-            let excess = lines.count - limit
-            lines.removeFirst(excess)
-            dropped += excess
-            scrollBack = min(scrollBack, max(0, lines.count - 1))
+    /// Drops the oldest lines past `limit`, and past `byteLimit` (the newest line stays).
+    private mutating func trim() {
+        var excess = max(0, lines.count - limit)
+        var kept = bytes
+        for line in lines[..<excess] { kept -= line.reduce(0) { $0 + $1.text.utf8.count } }
+        while kept > byteLimit, excess < lines.count - 1 {
+            kept -= lines[excess].reduce(0) { $0 + $1.text.utf8.count }
+            excess += 1
         }
+        guard excess > 0 else { return }
+        lines.removeFirst(excess)
+        bytes = kept
+        dropped += excess
+        scrollBack = min(scrollBack, max(0, lines.count - 1))
     }
 
     // MARK: Scrolling

@@ -29,9 +29,10 @@ extension Reducer {
         case .write:
             say(&state, "in the console, :open a file and edit it; write PATH <<EOF is for the REPL", error: true)
             return []
-        case .new(let what):
-            say(&state, "creating a sandbox from \(what ?? DockerSandbox.defaultImage)...")
-            return [.create(what)]
+        case .new(let what, let context, let ociRuntime):
+            state.pendingEngine = context == state.engines.first?.name ? nil : context
+            say(&state, "creating a sandbox from \(what ?? DockerSandbox.defaultImage)\(context.map { " on \($0)" } ?? "")...")
+            return [.create(what, on: context, ociRuntime: ociRuntime)]
         case .run, .exec: return startCommand(&state, command)
         case .shell(let command): return openShell(&state, command)
         case .use, .ls, .cat, .ps, .stop, .rm, .runtimes, .bg, .jobs, .kill, .logs, .port: return [.perform(command)]
@@ -119,6 +120,7 @@ extension Reducer {
         case .run(let what): what ?? "run"
         default: "command"
         }
+        state.tab = 0  // its output shows, not a job's
         state.output.follow()
         return [.run(command)]
     }
@@ -145,12 +147,13 @@ extension Reducer {
         return [.record(path)]
     }
 
-    /// The sample opens in the editor and runs.
+    /// The sample opens in the editor and runs (a server as a job, its port forwarded).
     static func demoReady(_ state: inout UIState, _ demo: Demo) -> [Effect] {
         state.pending[newRow] = nil
         show(&state, EditorBuffer(text: demo.text), path: demo.path, sandbox: demo.sandbox)
         state.current = demo.sandbox
         selectCurrentRow(&state)
+        guard demo.port == nil else { return [.refreshList] + serveDemo(&state, demo) }
         say(&state, "demo: \(demo.path) in \(demo.sandbox) (F5 runs it again)")
         return [.refreshList] + startCommand(&state, .exec(demo.command))
     }

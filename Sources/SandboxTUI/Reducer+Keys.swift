@@ -81,7 +81,7 @@ extension Reducer {
     static func page(_ state: inout UIState, by direction: Int) -> [Effect] {
         switch state.focus {
         case .list: return moveSelection(&state, by: 5 * direction)
-        case .output: state.output.scroll(by: (state.outputHeight - 1) * direction, viewHeight: state.outputHeight)
+        case .output: state.shownLog.scroll(by: (state.outputHeight - 1) * direction, viewHeight: state.outputHeight)
         case .editor: state.editor?.move(direction < 0 ? .pageUp : .pageDown, page: max(1, state.height / 2))
         case .command, .shell: break
         }
@@ -92,7 +92,7 @@ extension Reducer {
     static func toEnd(_ state: inout UIState, last: Bool) -> [Effect] {
         switch state.focus {
         case .list: return moveSelection(&state, by: last ? state.rows.count : -state.rows.count)
-        case .output: if last { state.output.follow() } else { state.output.scrollToTop(viewHeight: state.outputHeight) }
+        case .output: if last { state.shownLog.follow() } else { state.shownLog.scrollToTop(viewHeight: state.outputHeight) }
         case .editor: state.editor?.move(last ? .end : .home)
         case .command, .shell: break
         }
@@ -114,9 +114,9 @@ extension Reducer {
     static func selectionChanged(_ state: inout UIState) -> [Effect] {
         guard let info = state.selectedSandbox, info.managed, !info.containerID.isEmpty else { return [] }
         state.current = info.name
-        guard info.createdBy == .agent else { return [.select(info.name, then: nil), .stopJournal] }
+        guard info.createdBy == .agent else { return [.select(info.name, then: nil), .stopJournal] + lookForJobs(&state) }
         state.output.note("-- following agent journal of \(info.name)", role: .agent)
-        return [.select(info.name, then: nil), .followJournal(info.name)]
+        return [.select(info.name, then: nil), .followJournal(info.name)] + lookForJobs(&state)
     }
 
     // MARK: The editor
@@ -154,7 +154,7 @@ extension Reducer {
     // MARK: The output
 
     static func scroll(_ state: inout UIState, by lines: Int) -> [Effect] {
-        state.output.scroll(by: lines, viewHeight: state.outputHeight)
+        state.shownLog.scroll(by: lines, viewHeight: state.outputHeight)
         return []
     }
 
@@ -170,7 +170,7 @@ extension Reducer {
         state.output.search = query
         let found = target == .editor
             ? state.editor?.find(query, fromNext: false) ?? false
-            : state.output.find(query, viewHeight: state.outputHeight, next: false)
+            : state.shownLog.find(query, viewHeight: state.outputHeight, next: false)
         say(&state, found ? "/\(query)  (\(target == .editor ? "F3" : "n") for the next)" : "not found: \(query)", error: !found)
         return []
     }
@@ -181,7 +181,7 @@ extension Reducer {
     }
 
     static func searchNextInOutput(_ state: inout UIState) -> [Effect] {
-        if let query = state.output.search, !state.output.find(query, viewHeight: state.outputHeight, next: true) {
+        if let query = state.output.search, !state.shownLog.find(query, viewHeight: state.outputHeight, next: true) {
             say(&state, "not found: \(query)", error: true)
         }
         return []
@@ -214,8 +214,8 @@ extension Reducer {
         let layout = Screen.layout(width: state.width, height: state.height)
         if layout.list.contains(x, y) {
             state.focus = .list
-            let row = (y - layout.list.inner.y) / 2
-            if row >= 0, row < state.rows.count, row != state.selected {
+            let list = ListLayout(state, height: layout.list.inner.height)
+            if let row = list.row(at: y - layout.list.inner.y), row != state.selected {
                 state.selected = row
                 return selectionChanged(&state)
             }
@@ -229,7 +229,7 @@ extension Reducer {
 
     private static func wheel(_ state: inout UIState, up: Bool, x: Int, y: Int) -> [Effect] {
         let layout = Screen.layout(width: state.width, height: state.height)
-        if layout.output.contains(x, y) { state.output.scroll(by: up ? -3 : 3, viewHeight: state.outputHeight) }
+        if layout.output.contains(x, y) { state.shownLog.scroll(by: up ? -3 : 3, viewHeight: state.outputHeight) }
         if layout.editor.contains(x, y) { for _ in 0..<3 { state.editor?.move(up ? .up : .down) } }
         if layout.list.contains(x, y) { return moveSelection(&state, by: up ? -1 : 1) }
         return []

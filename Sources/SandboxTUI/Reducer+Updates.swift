@@ -28,29 +28,39 @@ extension Reducer {
             default: state.pending[newRow] = nil
             }
             if let text = event.lineText?.text { state.output.append(text, role: .info) }
-        case .using, .fileShown, .wrote, .listing, .stopped, .removed, .jobStarted, .jobKilled, .jobLog, .forwardOpened, .forwardClosed:
+        case .using, .fileShown, .wrote, .listing, .stopped, .removed, .jobStarted, .jobKilled, .jobLog, .forwardOpened, .forwardClosed,
+             .serving:
             if let text = event.lineText?.text { state.output.append(text, role: .info) }
         }
-        return []
+        return jobsAndForwards(&state, event)
     }
 
-    static func watcher(_ state: inout UIState, _ update: SandboxWatcher.Update) -> [Effect] {
+    /// Each engine has its own watcher: one engine's updates change only its own group.
+    static func watcher(_ state: inout UIState, engine name: String, _ update: SandboxWatcher.Update) -> [Effect] {
+        guard let engine = state.engineIndex(named: name) else { return [] }
         switch update {
         case .connected(let api):
-            state.connection = .connected(api: api)
+            state.engines[engine].connection = .connected(api: api)
             return []
         case .down(let error):
-            state.connection = .down(shortReason(error))
+            state.engines[engine].connection = .down(shortReason(error))
             return []
         case .sandboxes(let list):
-            return updateList(&state, list)
+            // Sandboxes of other engines than the primary go by NAME@CONTEXT, as they are typed.
+            let named = engine == 0 ? list : list.map { info in
+                var info = info
+                info.name = EngineSet.qualified(info.name, context: name)
+                return info
+            }
+            return updateList(&state, engine: engine, named)
         }
     }
 
-    private static func updateList(_ state: inout UIState, _ list: [SandboxInfo]) -> [Effect] {
+    private static func updateList(_ state: inout UIState, engine: Int, _ list: [SandboxInfo]) -> [Effect] {
         let selectedName = state.selectedSandbox?.name
-        if case .down = state.connection { state.connection = .connecting }
-        state.sandboxes = list
+        if case .down = state.engines[engine].connection { state.engines[engine].connection = .connecting }
+        let ended = Set(state.engines[engine].sandboxes.filter(\.isRunning).map(\.name)).subtracting(list.filter(\.isRunning).map(\.name))
+        state.engines[engine].sandboxes = list
         for name in state.pending.keys where list.contains(where: { $0.name == name && $0.isRunning }) {
             state.pending[name] = nil
         }
@@ -60,11 +70,12 @@ extension Reducer {
             state.selected = min(state.selected, max(0, state.rows.count - 1))
         }
         // Running sandboxes show their age: the clock ticks while there are any.
-        var effects: [Effect] = [.clock(list.contains { $0.isRunning })]
+        dropStoppedStats(&state)
+        var effects: [Effect] = [.clock(state.engines.contains { $0.sandboxes.contains { $0.isRunning } }), statsToTrack(state, engine: engine)]
         if state.current == nil, let first = state.selectedSandbox, first.isRunning, first.managed {
             effects += selectionChanged(&state)
         }
-        return effects
+        return effects + sandboxesEnded(&state, ended) + lookForJobs(&state)
     }
 
     /// The status line's word for a lost connection, from the error's case, not its wording.

@@ -17,7 +17,8 @@ public enum Reducer {
         case .tick(let date):
             state.now = date
             return []
-        case .watcher(let update): return watcher(&state, update)
+        case .watcher(let engine, let update): return watcher(&state, engine: engine, update)
+        case .stats(let engine, let stats): return statsArrived(&state, engine: engine, stats)
         case .session(let event): return session(&state, event)
         case .lineEdited(let text, let cursor, let candidates):
             (state.commandText, state.commandCursor) = (text, cursor)
@@ -31,9 +32,10 @@ public enum Reducer {
         case .performed(let current):
             state.current = current
             selectCurrentRow(&state)
-            return [.refreshList]
+            return [.refreshList] + lookForJobs(&state)
         case .created(let status, let current):
             if let current { state.pending[current] = nil }
+            state.pendingEngine = nil
             state.current = current
             selectCurrentRow(&state)
             if status == 0 { say(&state, "\(current ?? "sandbox") is ready: :open PATH to edit a file, !CMD to run one") }
@@ -75,6 +77,13 @@ public enum Reducer {
             if let stopped { say(&state, "recorded \(stopped) (asciinema play \(stopped) replays it)") }
             return []
         case .demoReady(let demo): return demoReady(&state, demo)
+        case .jobsFound(let name, let jobs): return jobsFound(&state, name, jobs)
+        case .jobOutput(let name, let id, let text):
+            jobOutput(&state, name, id, text)
+            return []
+        case .jobEnded(let name, let id, let outcome):
+            jobEnded(&state, name, id, outcome)
+            return []
         case .failed(let text):
             say(&state, text, error: true)
             return []

@@ -71,17 +71,19 @@ public enum Screen {
         box(&canvas, rect, title: "\(title) (\(state.rows.count))", focused: state.focus == .list, g)
         let inner = rect.inner
         let rows = state.rows
-        if rows.isEmpty {
+        if rows.isEmpty, !state.showsEngines {
             canvas.put("No sandboxes yet.", x: inner.x + 1, y: inner.y, role: .dim, limit: inner.width - 1)
             canvas.put(":new to create one", x: inner.x + 1, y: inner.y + 1, role: .dim, limit: inner.width - 1)
             return
         }
-        let perRow = 2
-        let visible = max(1, inner.height / perRow)
-        let first = max(0, min(state.selected - visible + 1, rows.count - visible))
-        for (offset, info) in rows.dropFirst(first).prefix(visible).enumerated() {
-            let index = first + offset
-            let y = inner.y + offset * perRow
+        let perRow = ListLayout.rowHeight
+        for (line, offset) in ListLayout(state, height: inner.height).lines {
+            guard case .row(let index) = line else {
+                drawEngineLine(&canvas, state, line, x: inner.x, y: inner.y + offset, width: inner.width, g)
+                continue
+            }
+            let info = rows[index]
+            let y = inner.y + offset
             let selected = index == state.selected
             if selected { canvas.fill(Rect(x: inner.x, y: y, width: inner.width, height: perRow), role: .selected) }
             let (glyph, role) = g.status(info.state)
@@ -93,9 +95,13 @@ public enum Screen {
             canvas.put(age, x: inner.x + inner.width - ageWidth, y: y, role: selected ? .selected : (info.isRunning ? .running : .dim))
             var by = info.createdBy?.rawValue ?? (info.managed ? "" : "not ours")
             if let client = info.client { by += ":\(client)" }
-            let detail = (state.shells[info.name] != nil ? "shell \(g.dot) " : "") + (by.isEmpty ? "" : "\(by) \(g.dot) ") + info.kind
-            canvas.put(detail, x: inner.x + 2, y: y + 1, role: selected ? .selected : (info.createdBy == .agent ? .agent : .dim), limit: inner.width - 2)
+            let detail = (state.shells[info.name] != nil ? "shell \(g.dot) " : "") + forwardMarker(state, info.name, g) + (by.isEmpty ? "" : "\(by) \(g.dot) ") + info.kind
+            let figures = info.isRunning ? statsColumns(state.stats[info.containerID], room: inner.width - 2) : ""
+            canvas.put(detail, x: inner.x + 2, y: y + 1, role: selected ? .selected : (info.createdBy == .agent ? .agent : .dim),
+                       limit: inner.width - 2 - (figures.isEmpty ? 0 : figures.count + 1))
+            canvas.put(figures, x: inner.x + inner.width - figures.count, y: y + 1, role: selected ? .selected : .text)
         }
+        drawSparklines(&canvas, state, rect)
     }
 
     static func drawEditor(_ canvas: inout Canvas, _ state: inout UIState, _ rect: Rect, _ g: Glyphs) {
@@ -147,11 +153,8 @@ public enum Screen {
     }
 
     static func drawOutput(_ canvas: inout Canvas, _ state: UIState, _ rect: Rect, _ g: Glyphs) {
-        let log = state.output
-        var title = "Output"
-        if let running = state.running { title += " - running: \(running)" }
-        if !log.following { title += " - scrolled (End follows)" }
-        box(&canvas, rect, title: title, focused: state.focus == .output, g)
+        let log = state.shownLog
+        box(&canvas, rect, title: outputTitle(state), focused: state.focus == .output, g)
         let inner = rect.inner
         for (row, line) in log.visible(height: inner.height).enumerated() {
             var x = inner.x
@@ -187,7 +190,8 @@ public enum Screen {
         case .connected(let api): "API \(api) \(glyphs.dot) connected"
         case .down(let why): "DISCONNECTED (\(why)) - retrying"
         }
-        let left = " \(state.address) \(glyphs.dot) \(connection)"
+        let forwards = forwardsStatus(state)
+        let left = " \(state.address) \(glyphs.dot) \(connection)" + (forwards.isEmpty ? "" : " \(glyphs.dot) \(forwards)")
         canvas.put(left, x: 0, y: row, role: .status, limit: width)
         // Key hints, as many as fit after the connection.
         var hints = (state.recording != nil ? ["[REC]"] : []) + ["F5 run", "^S save", "Tab pane", ": cmd", "? keys", "q quit"]

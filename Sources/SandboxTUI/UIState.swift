@@ -32,12 +32,18 @@ public enum Ending: Sendable, Equatable {
 
 /// Everything the console knows. Only ``Reducer`` changes it; ``Screen`` draws it.
 public struct UIState: Sendable {
-    public var sandboxes: [SandboxInfo] = []
+    /// Every engine the list shows, the primary (the one this console was started on) first;
+    /// ``sandboxes`` and ``connection`` are the primary's.
+    public var engines = [EngineView(name: "default", endpoint: "")]
     public var selected = 0
     public var showAll = false
     /// Sandboxes this console is creating, by name: "starting" or "building".
     public var pending: [String: SandboxState] = [:]
+    /// The engine those are being made on; nil: the primary.
+    public var pendingEngine: String?
     public var current: String?
+    /// Running sandboxes' CPU and memory by container id (ids are unique across engines).
+    public var stats: [String: SandboxStats] = [:]
 
     public var editor: EditorBuffer?
     public var editorPath: String?
@@ -49,6 +55,13 @@ public struct UIState: Sendable {
     public var highlight = HighlightCache()
 
     public var output = OutputLog()
+    /// Background jobs' tabs of the output pane, and the tab shown (0: the commands' output above).
+    public var jobTabs: [JobTab] = []
+    public var tab = 0
+    /// Sandboxes whose jobs this console has looked for (once each, when first current).
+    public var jobsLooked: Set<String> = []
+    /// Forwarded ports, for the list and the status line.
+    public var forwards: [ShownForward] = []
     public var focus: Focus = .list
     /// The focus to return to when the command line is left.
     public var previousFocus: Focus = .list
@@ -60,7 +73,6 @@ public struct UIState: Sendable {
     public var commandCursor = 0
 
     public var address = ""
-    public var connection: Connection = .connecting
     public var message: (text: String, isError: Bool)?
     public var running: String?
     public var question: Question?
@@ -84,16 +96,6 @@ public struct UIState: Sendable {
     public var height = 24
 
     public init() {}
-
-    /// The list's rows: pending sandboxes first, then what the daemon reports.
-    public var rows: [SandboxInfo] {
-        let listed = Set(sandboxes.map(\.name))
-        let waiting = pending.filter { !listed.contains($0.key) }.sorted { $0.key < $1.key }.map { name, state in
-            SandboxInfo(name: name, containerID: "", image: "", runtime: nil, state: state, status: state.rawValue, createdBy: .tui,
-                        client: nil, created: now, managed: true)
-        }
-        return waiting + sandboxes
-    }
 
     /// The output pane's rows.
     public var outputHeight: Int { max(1, Screen.layout(width: width, height: height).output.inner.height) }

@@ -1,18 +1,23 @@
+import DockerEngine
 import Foundation
 import SandboxKit
 
 // One benchmark scenario through SandboxKit, for scripts/bench/bench.py, which runs the same
 // scenarios with the docker CLI, pydantic-ai-backend and curl and compares them.
-// Usage: sandbox-bench SCENARIO IMAGE RUNS (SANDBOX_RUNNER=off in the environment: the exec path)
+// Usage: sandbox-bench [--oci-runtime NAME] SCENARIO IMAGE RUNS (SANDBOX_RUNNER=off in the
+// environment: the exec path; DOCKER_HOST and the rest: the daemon, as for `sandbox`)
 // Prints {"samples": [seconds...], "maxrss_kib": N, "paths": [how the sandboxes ran commands]};
 // a check that fails exits 1 with a message.
 
-let arguments = CommandLine.arguments
-guard arguments.count == 4, let runs = Int(arguments[3]), runs > 0 else {
-    FileHandle.standardError.write(Data("usage: sandbox-bench cold|pooled|exec|write|read|output|concurrent|stop IMAGE RUNS\n".utf8))
+var arguments = Array(CommandLine.arguments.dropFirst())
+/// Sandboxes under another OCI runtime (`runsc`: gVisor, which runs here only without a network).
+let ociRuntime = arguments.count > 1 && arguments[0] == "--oci-runtime" ? arguments[1] : nil
+if ociRuntime != nil { arguments.removeFirst(2) }
+guard arguments.count == 3, let runs = Int(arguments[2]), runs > 0 else {
+    FileHandle.standardError.write(Data("usage: sandbox-bench [--oci-runtime NAME] cold|pooled|exec|write|read|output|concurrent|stop|connect IMAGE RUNS\n".utf8))
     exit(2)
 }
-let (scenario, image) = (arguments[1], arguments[2])
+let (scenario, image) = (arguments[0], arguments[1])
 let script = "python3 -c 'print(sum(range(10)))'"
 let concurrentCommands = 50
 let bigOutput = "yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxy | head -c 104857600"
@@ -29,9 +34,16 @@ func timed(_ body: () async throws -> Void) async rethrows -> Double {
     return (ContinuousClock.now - start).seconds
 }
 
+/// A sandbox of the run's image (and OCI runtime), not started.
+func newSandbox() -> DockerSandbox {
+    var security = SecurityProfile.hardened
+    security.ociRuntime = ociRuntime
+    return DockerSandbox(image: image, labels: ["sandbox.bench": "true"], network: ociRuntime == nil ? .on : .none, security: security)
+}
+
 /// A started sandbox for the scenarios that measure one operation on a warm container.
 func warmSandbox() async throws -> DockerSandbox {
-    let sandbox = DockerSandbox(image: image, labels: ["sandbox.bench": "true"])
+    let sandbox = newSandbox()
     try await sandbox.start()
     _ = try await sandbox.execute("true")
     return sandbox
@@ -52,7 +64,7 @@ func run() async throws -> (samples: [Double], paths: Set<String>) {
     switch scenario {
     case "cold":
         for _ in 0..<runs {
-            let sandbox = DockerSandbox(image: image, labels: ["sandbox.bench": "true"])
+            let sandbox = newSandbox()
             var output = ""
             samples.append(try await timed { output = try await sandbox.execute(script).output })
             try check(output == "45\n", "cold: unexpected output \(output)")
@@ -61,7 +73,7 @@ func run() async throws -> (samples: [Double], paths: Set<String>) {
         }
     case "pooled":
         let pool = SandboxPool(size: 1)
-        let template = { DockerSandbox(image: image, labels: ["sandbox.bench": "true"]) }
+        let template = newSandbox
         await pool.prepare(like: template())
         for _ in 0..<runs {
             while await pool.waitingCount < 1 { try await Task.sleep(for: .milliseconds(20)) }
@@ -137,6 +149,20 @@ func run() async throws -> (samples: [Double], paths: Set<String>) {
             paths.insert(try await path(of: sandbox))
             samples.append(try await timed { try await sandbox.stop() })
             try check(await !sandbox.isAlive(), "stop: still alive")
+        }
+    case "connect":
+        // What every call would cost without reusing connections: a new client's first request
+        // (over ssh, a new ssh connection, its key exchange and `docker system dial-stdio`).
+        let endpoint = try DockerEndpoint.resolve()
+        for _ in 0..<runs {
+            let client = DockerClient(endpoint: endpoint)
+            do {
+                samples.append(try await timed { _ = try await client.version() })
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
         }
     default:
         throw BenchFailure(description: "unknown scenario \(scenario)")

@@ -12,19 +12,21 @@ struct ConsoleFlags: ParsableArguments {
     @Option(help: "Record the screen to FILE as asciicast v2 (asciinema play FILE replays it; :record stops).") var record: String?
 
     func validate() throws {
-        // The poll interval becomes whole milliseconds: below 0.1 s it would busy-poll the daemon.
+        // Below 0.1 s the watchers would busy-poll the daemons.
         if try CheckedOption.seconds(poll, "--poll") < .milliseconds(100) { throw ValidationError("--poll must be at least 0.1 seconds") }
         if !(10...1_000_000).contains(scrollback) { throw ValidationError("--scrollback must be between 10 and 1000000 lines") }
     }
 
     var options: ConsoleOptions {
-        var options = ConsoleOptions()
-        options.theme = theme
-        options.ascii = ascii
-        options.pollInterval = poll
-        options.scrollback = scrollback
-        options.record = record
-        return options
+        get throws {
+            var options = ConsoleOptions()
+            options.theme = theme
+            options.ascii = ascii
+            options.pollInterval = try CheckedOption.seconds(poll, "--poll")
+            options.scrollback = scrollback
+            options.record = record
+            return options
+        }
     }
 }
 
@@ -36,7 +38,7 @@ struct Console: AsyncParsableCommand {
     @OptionGroup var pool: PoolOption
 
     func run() async throws {
-        try await Self.run(options: flags.options, pool: pool.make())
+        try await Self.run(options: try flags.options, pool: pool.make())
     }
 
     /// The console lives on the main actor; curses is only called there.
@@ -65,7 +67,7 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var flags: ConsoleFlags
 
     func run() async throws {
-        var options = flags.options
+        var options = try flags.options
         options.demo = .some(runtime)
         try await Console.run(options: options, pool: nil)
     }

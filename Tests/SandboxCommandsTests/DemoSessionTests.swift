@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 @testable import SandboxCommands
 @testable import SandboxKit
@@ -38,6 +41,83 @@ extension SessionTests {
         #expect(shown == ["/workspace/main.py"])
         let printed = events.compactMap { event -> String? in if case .stdout(let text) = event { text } else { nil } }.joined()
         #expect(printed == "hello, team\n", "both files are in the work directory: \(events)")
+    }
+
+    /// A runtimes.toml runtime whose sample is a server (`port`): the demo starts it as a job,
+    /// forwards the port and reports the URL once it listens; the page answers there until the
+    /// session ends, which frees the port.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SANDBOX_RUNNER"] != "off"))
+    func aServerSampleRunsAsAJobWithItsPortForwarded() async throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: config) }
+        let session = try Self.serverDemoSession("web-demo", sample: try Self.serverSample(in: config), config: config)
+        let out = Recorder()
+        let status = await session.perform(.demo("web-demo"), output: out)
+        let events = out.take()
+        var url: URL?
+        if case .serving(_, 1, let address)? = events.last { url = URL(string: address) }
+        do {
+            #expect(status == 0, "\(events)")
+            #expect(events.contains { if case .jobStarted(1, "python /workspace/main.py", _) = $0 { true } else { false } }, "\(events)")
+            #expect(events.contains { if case .forwardOpened(_, 8000, _) = $0 { true } else { false } }, "\(events)")
+            let served = try #require(url, "the last event is the URL: \(events)")
+            #expect(events.last?.lineText?.text.hasPrefix("demo: \(served.absoluteString) serves the sample (job 1 in web-demo-") == true)
+            let (page, response) = try await URLSession(configuration: .ephemeral).data(from: served)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200 && String(decoding: page, as: UTF8.self) == "hello from the demo\n")
+        } catch {
+            Issue.record(error)
+        }
+        await session.shutdown()
+        if let url {
+            await #expect(throws: (any Error).self, "the forward closed with the session") {
+                _ = try await URLSession(configuration: .ephemeral).data(from: url)
+            }
+        }
+    }
+
+    /// A server sample that ends before it listens: the demo fails saying so, and the port
+    /// forward it opened is closed with it.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SANDBOX_RUNNER"] != "off"))
+    func aServerThatEndsFirstFailsAndClosesItsForward() async throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: config) }
+        let sample = config.appendingPathComponent("broken-sample")
+        try FileManager.default.createDirectory(at: sample, withIntermediateDirectories: true)
+        try "raise SystemExit(3)\n".write(to: sample.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
+        let session = try Self.serverDemoSession("broken-demo", sample: sample, config: config)
+        let out = Recorder()
+        let status = await session.perform(.demo("broken-demo"), output: out)
+        let events = out.take()
+        let forwards = await session.forwards.count
+        await session.shutdown()
+        #expect(status == 1, "\(events)")
+        #expect("\(events.last.map { "\($0)" } ?? "")".contains("ended before it listened on port 8000 (exited 3)"), "\(events)")
+        let opened = events.contains { if case .forwardOpened(_, 8000, _) = $0 { true } else { false } }
+        let closed = events.contains { if case .forwardClosed(_, 8000) = $0 { true } else { false } }
+        #expect(opened && closed && forwards == 0, "the forward closed before the session ended: \(events)")
+    }
+
+    /// A session whose runtimes file (in `config`) has `name`: the python image, `sample`, port 8000.
+    static func serverDemoSession(_ name: String, sample: URL, config: URL) throws -> Session {
+        let python = ProcessInfo.processInfo.environment["SANDBOX_TEST_PYTHON_IMAGE"] ?? "sandbox-test/python:3.11"
+        let configs = try RuntimesFile.parse("[\(name)]\nimage = \"\(python)\"\nsample = \"\(sample.path)\"\nport = 8000\n",
+                                             file: config.appendingPathComponent("runtimes.toml").path, base: RuntimeRegistry([]))
+        return Session(engine: try SandboxEngine(), creator: .repl, runtimes: RuntimeRegistry(configs))
+    }
+
+    /// A sample directory whose main.py serves its index.html on port 8000.
+    static func serverSample(in directory: URL) throws -> URL {
+        let sample = directory.appendingPathComponent("web-sample")
+        try FileManager.default.createDirectory(at: sample, withIntermediateDirectories: true)
+        try """
+        import http.server, os
+        os.chdir(os.path.dirname(os.path.abspath(__file__)))
+        print("serving on port 8000", flush=True)
+        http.server.ThreadingHTTPServer(("", 8000), http.server.SimpleHTTPRequestHandler).serve_forever()
+
+        """.write(to: sample.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
+        try "hello from the demo\n".write(to: sample.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        return sample
     }
 
     /// A runtime without a sample says where one goes, and creates no sandbox.

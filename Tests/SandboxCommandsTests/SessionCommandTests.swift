@@ -133,8 +133,8 @@ extension SessionTests {
             guard case .needsTerminal(let spec)? = out.take().last else { Issue.record("no .needsTerminal"); return }
             #expect(spec.name == "shell")
             let name = try await new(session, out)
-            let (sandbox, shell) = try await session.openShell("echo on-$((40+2)); exit 7", rows: 24, columns: 80, term: "xterm", output: out)
-            #expect(sandbox.name == name)
+            let (sandbox, shown, shell) = try await session.openShell("echo on-$((40+2)); exit 7", rows: 24, columns: 80, term: "xterm", output: out)
+            #expect(sandbox.name == name && shown == name)
             var text = ""
             for await chunk in shell.output { text += String(decoding: chunk, as: UTF8.self) }
             #expect(text.contains("on-42"), "\(text)")

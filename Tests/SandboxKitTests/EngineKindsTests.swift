@@ -25,19 +25,10 @@ import Testing
             var actions = engine.changes().makeAsyncIterator()
             // The daemon answers before it subscribes: create and remove a labelled container until
             // an event shows the subscription live, then kill the sandbox from outside.
-            let probe = Task {
-                var config = ContainerConfig(image: TestImages.busybox, cmd: ["true"])
-                config.labels = [SandboxLabel.managed: "true", "sandbox.test": "true"]
-                while !Task.isCancelled {
-                    if let id = try? await client.createContainer(config, name: "sandbox-probe-" + UUID().uuidString.prefix(8).lowercased()) {
-                        try? await client.removeContainer(id)
-                    }
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-            }
+            let probe = eventProbe(on: client)
             _ = try await actions.next()
             probe.cancel()
-            _ = await probe.value
+            _ = await probe.result
             try await client.killContainer(sandbox.name)
             var seen: [String] = []
             while let action = try await actions.next() {

@@ -25,6 +25,9 @@ import Testing
         return listing.output.split(separator: "\n").map(String.init).filter { $0.contains(marker) && !$0.contains("/proc/") }
     }
 
+    /// The escapes whose sleep is orphaned (its parent exits first), and that sleep.
+    static let orphaned = [escapes[3]: "sleep 100004", escapes[4]: "sleep 100006", escapes[5]: "sleep 100008"]
+
     @Test(arguments: TestImages.both, escapes)
     func aTimeoutKillsEveryEscape(image: String, escape: String) async throws {
         try await withSandbox(image: image) { (sandbox: DockerSandbox) async throws in
@@ -32,6 +35,26 @@ import Testing
             let result = try await sandbox.execute(escape, timeout: .seconds(1))
             #expect(result.exitCode == 124 && result.timedOut, "\(result)")
             #expect(try await Self.survivors(sandbox, "sleep 10000").isEmpty)
+        }
+    }
+
+    /// Under gVisor the sandbox's kernel is gVisor's: Debian's runsc (2022-12) has no subreapers,
+    /// so what is orphaned goes to the container's init and outlives the timeout, as the runner's
+    /// greeting (and `sandbox doctor`) says; what stays in the command's tree is killed. On a
+    /// runsc with subreapers every escape is killed.
+    @Test(arguments: escapes)
+    func aTimeoutUnderGVisorKillsWhatItsKernelLetsTheRunnerSee(escape: String) async throws {
+        try await withSandbox(kernel: .gVisor) { (sandbox: DockerSandbox) async throws in
+            let result = try await sandbox.execute(escape, timeout: .seconds(1))
+            #expect(result.exitCode == 124 && result.timedOut, "\(result)")
+            let summary = try await sandbox.executionSummary()
+            #expect(summary == "runner" || summary == "runner: no-subreaper (gVisor)", "\(summary)")
+            let survivors = try await Self.survivors(sandbox, "sleep 10000")
+            if summary.contains("no-subreaper"), let orphan = Self.orphaned[escape] {
+                #expect(survivors.count == 1 && survivors.first?.contains(orphan) == true, "\(survivors)")
+            } else {
+                #expect(survivors.isEmpty)
+            }
         }
     }
 

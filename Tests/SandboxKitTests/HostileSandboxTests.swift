@@ -4,7 +4,7 @@ import SandboxKit
 import Testing
 
 /// A sandbox that tries to reach the host through `copyOut`, and a host tree with links and
-/// fifos going in through `copyIn`, against the real daemon.
+/// fifos going in through `copyIn`, against the real daemon, on the host's kernel and on gVisor's.
 @Suite(.serialized) struct HostileSandboxTests {
     /// Runs `command` in the sandbox and fails the test unless it exits 0.
     func run(_ sandbox: DockerSandbox, _ command: String) async throws {
@@ -21,9 +21,10 @@ import Testing
     }
 
     /// The issue's reproduction: a link, copied out, then swapped for a directory and copied again.
-    @Test func aSymlinkSwappedForADirectoryBetweenCopiesDoesNotReachTheHost() async throws {
+    @Test(arguments: Kernel.allCases)
+    func aSymlinkSwappedForADirectoryBetweenCopiesDoesNotReachTheHost(kernel: Kernel) async throws {
         try await withDirectories { destination, victim in
-            try await withSandbox { sandbox in
+            try await withSandbox(kernel: kernel) { sandbox in
                 try await run(sandbox, "mkdir -p /workspace/p && ln -s \(victim.path) /workspace/p/link")
                 // Into an existing directory: both copies land in destination/p.
                 let first = try await sandbox.copyOut("/workspace/p", toHost: destination.path)
@@ -48,9 +49,10 @@ import Testing
 
     /// Two names that differ only in an invalid byte would decode to the same string: a link
     /// and a directory under one name.
-    @Test func namesThatAreNotValidUTF8AreRefused() async throws {
+    @Test(arguments: Kernel.allCases)
+    func namesThatAreNotValidUTF8AreRefused(kernel: Kernel) async throws {
         try await withDirectories { destination, victim in
-            try await withSandbox { sandbox in
+            try await withSandbox(kernel: kernel) { sandbox in
                 try await run(sandbox, """
                     mkdir -p /workspace/u && cd /workspace/u && ln -s \(victim.path) "$(printf 'a\\377')" \
                     && mkdir "$(printf 'a\\376')" && echo pwned > "$(printf 'a\\376')/f"
@@ -65,9 +67,10 @@ import Testing
         }
     }
 
-    @Test func hardLinksAreSkippedAndCounted() async throws {
+    @Test(arguments: Kernel.allCases)
+    func hardLinksAreSkippedAndCounted(kernel: Kernel) async throws {
         try await withDirectories { destination, _ in
-            try await withSandbox { sandbox in
+            try await withSandbox(kernel: kernel) { sandbox in
                 try await run(sandbox, "mkdir -p /workspace/h && echo x > /workspace/h/a && ln /workspace/h/a /workspace/h/b")
                 let summary = try await sandbox.copyOut("/workspace/h", toHost: destination.path)
                 #expect(summary.files == 1 && summary.skipped == 1, "\(summary)")
@@ -79,9 +82,10 @@ import Testing
 
     /// A 4 GiB sparse file costs the sandbox nothing; copying it out stops at the cap, leaves
     /// nothing behind and holds no more than a little of it in memory.
-    @Test func aFourGiBSparseFileHitsTheCapInBoundedMemory() async throws {
+    @Test(arguments: Kernel.allCases)
+    func aFourGiBSparseFileHitsTheCapInBoundedMemory(kernel: Kernel) async throws {
         try await withDirectories { destination, _ in
-            try await withSandbox { sandbox in
+            try await withSandbox(kernel: kernel) { sandbox in
                 try await run(sandbox, "truncate -s 4G /workspace/big && truncate -s 300M /workspace/mid")
                 let baseline = try Self.resetPeakMemory()
                 let refusal = await #expect(throws: SandboxError.self) {
@@ -117,7 +121,8 @@ import Testing
 
     /// Going in: links inside the tree stay links (never followed to the victim), a fifo is
     /// skipped without being opened, and `-L` copies what a linked source points to.
-    @Test func copyInKeepsLinksAndSkipsFifos() async throws {
+    @Test(arguments: Kernel.allCases)
+    func copyInKeepsLinksAndSkipsFifos(kernel: Kernel) async throws {
         try await withDirectories { host, victim in
             let tree = host.appendingPathComponent("tree")
             try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
@@ -126,7 +131,7 @@ import Testing
             #expect(mkfifo(tree.appendingPathComponent("fifo").path, 0o644) == 0)
             let linked = host.appendingPathComponent("linked")
             try FileManager.default.createSymbolicLink(atPath: linked.path, withDestinationPath: tree.appendingPathComponent("a").path)
-            try await withSandbox { sandbox in
+            try await withSandbox(kernel: kernel) { sandbox in
                 let summary = try await sandbox.copyIn(hostPath: tree.path, to: "/workspace/")
                 #expect(summary.files == 1 && summary.links == 1 && summary.directories == 1 && summary.skipped == 1, "\(summary)")
                 let listing = try await sandbox.execute("cd /workspace/tree && ls -A && readlink out && cat a")

@@ -6,14 +6,6 @@ import Testing
 /// The warm pool against the real daemon: sandboxes wait started, a take hands one over under the
 /// caller's name at once, the pool refills, and nothing is left behind.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct PoolTests {
-    private func waitUntil(_ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try await !condition() {
-            try #require(ContinuousClock.now < deadline, "timed out")
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
     private func template() -> DockerSandbox {
         DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"])
     }

@@ -15,7 +15,8 @@ import Testing
         }
     }
 
-    /// Two clients (each sandbox object has its own session, as each process does) on one container.
+    /// Two clients (each sandbox object has its own session, as each process does) on one container:
+    /// the creator's is attached to the container's own command, the other's a `serve` exec.
     @Test func twoClientsOnOneSandboxDoNotSeeEachOthersOutput() async throws {
         try await withSandbox { (first: DockerSandbox) async throws in
             try await first.start()
@@ -25,6 +26,7 @@ import Testing
             let (outA, outB) = try await (a.output, b.output)
             #expect(outA == (1...5).map { "first\($0)\n" }.joined())
             #expect(outB == (1...5).map { "second\($0)\n" }.joined())
+            if RunnerMode.on { #expect(try await RunnerAttachTests.runningExecs(first).count == 1, "the second's serve exec only") }
         }
     }
 

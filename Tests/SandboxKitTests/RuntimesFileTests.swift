@@ -51,6 +51,9 @@ import Testing
         ("[r\nimage = \"x\"\n", 1, nil),
         ("[r]\nimage = \"x\"\n[r]\n", 3, nil),
         ("[r]\nimage = \"x\"\nwork_dir = \"relative\"\n", 3, "r.work_dir"),
+        ("[r]\nimage = \"x\"\nport = 70000\n", 3, "r.port"),
+        ("[r]\nimage = \"x\"\nport = \"8000\"\n", 3, "r.port"),
+        ("[r]\nimage = \"x\"\nport = 80x\n", 3, "r.port"),
     ] as [(String, Int, String?)])
     func problemsNameTheFileLineAndKey(text: String, line: Int, key: String?) {
         #expect {
@@ -85,6 +88,27 @@ import Testing
         #expect(try registry.lookup("node-react").workDir == "/app")
         #expect(try registry.lookup("node-react").packageManager == .npm)
         #expect(throws: SandboxError.unknownRuntime("pyhton", known: registry.names)) { try registry.lookup("pyhton") }
+    }
+
+    /// A sample that is a server names its port; a table's own sample without one is not a
+    /// server, whatever the built-in it overrides served.
+    @Test func aServerSampleNamesItsPort() throws {
+        let base = RuntimeRegistry(RuntimeRegistry.builtIn)
+        #expect(try base.lookup("python-web").samplePort == 8000 && base.lookup("python-minimal").samplePort == nil)
+        let text = "[web]\nimage = \"x\"\nsample = \"/s\"\nport = 8_080\n[python-web]\nsample = \"/cli.py\"\n[python-minimal]\nport = 9000\n"
+        let configs = try RuntimesFile.parse(text, file: "/c/runtimes.toml", base: base)
+        #expect(configs.map(\.samplePort) == [8080, nil, 9000])
+    }
+
+    @Test func listeningPortsComeFromTheKernelsTable() {
+        let table = """
+          sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+           0: 00000000:1F40 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1
+           1: 0100007F:2328 0100007F:A1B2 01 00000000:00000000 00:00000000 00000000     0        0 2 1
+           2: 00000000000000000000000000000000:0BB8 00000000000000000000000000000000:0000 0A 0 0 0 0 0 3
+           3: garbage
+        """
+        #expect(DockerSandbox.listeningPorts(table) == [8000, 3000], "LISTEN (0A) only, IPv4 and IPv6")
     }
 
     @Test func tagsFollowTheConfig() {

@@ -3,10 +3,11 @@ import Foundation
 import SandboxKit
 import Testing
 
-/// The seed's examples, against the real daemon.
+/// The seed's examples, against the real daemon, on the host's kernel and on gVisor's.
 @Suite(.timeLimit(.minutes(3))) struct SeedExampleTests {
-    @Test func fibonacci() async throws {
-        try await withSandbox { sandbox in
+    @Test(arguments: Kernel.allCases)
+    func fibonacci(kernel: Kernel) async throws {
+        try await withSandbox(kernel: kernel) { sandbox in
             try await sandbox.write("/workspace/app.py", fibonacciSource)
             let result = try await sandbox.execute("python /workspace/app.py")
             #expect(result.output == "0 1 1 2 3 5 8 13 21 34 ")
@@ -15,8 +16,9 @@ import Testing
         }
     }
 
-    @Test func failingCommandReportsExitCodeAndOutput() async throws {
-        try await withSandbox { sandbox in
+    @Test(arguments: Kernel.allCases)
+    func failingCommandReportsExitCodeAndOutput(kernel: Kernel) async throws {
+        try await withSandbox(kernel: kernel) { sandbox in
             let result = try await sandbox.execute("python nonexistent.py", timeout: .seconds(10))
             #expect(result.exitCode == 2)
             #expect(result.output.contains("nonexistent.py"))
@@ -24,8 +26,9 @@ import Testing
         }
     }
 
-    @Test func outputIsTruncatedAtTheLimit() async throws {
-        try await withSandbox { sandbox in
+    @Test(arguments: Kernel.allCases)
+    func outputIsTruncatedAtTheLimit(kernel: Kernel) async throws {
+        try await withSandbox(kernel: kernel) { sandbox in
             let result = try await sandbox.execute("python -c 'print(\"x\" * 200000, end=\"\")'")
             #expect(result.truncated)
             #expect(result.output.count == 100_000)
@@ -37,9 +40,9 @@ import Testing
 
     /// `sleep 301` outlasts the suite's time limit: returning at all, with 124 and without
     /// "never", means the timeout ended the command.
-    @Test(arguments: TestImages.both)
-    func timeoutKillsTheProcessTreeAndKeepsOutput(image: String) async throws {
-        try await withSandbox(image: image) { sandbox in
+    @Test(arguments: TestImages.both, Kernel.allCases)
+    func timeoutKillsTheProcessTreeAndKeepsOutput(image: String, kernel: Kernel) async throws {
+        try await withSandbox(image: image, kernel: kernel) { sandbox in
             try await sandbox.start()
             let result = try await sandbox.execute("echo before; sleep 300 & sleep 301; echo never", timeout: .seconds(2))
             #expect(result.exitCode == 124)
@@ -50,8 +53,11 @@ import Testing
         }
     }
 
-    @Test func lifecycle() async throws {
-        let sandbox = DockerSandbox(image: TestImages.python, labels: ["sandbox.test": "true"])
+    @Test(arguments: Kernel.allCases)
+    func lifecycle(kernel: Kernel) async throws {
+        try await kernel.require()
+        let sandbox = DockerSandbox(image: TestImages.python, labels: ["sandbox.test": "true"], network: kernel.network(.on),
+                                    security: kernel.security)
         #expect(await sandbox.isAlive() == false)
         #expect(try await inspect(sandbox) == nil, "nothing starts before first use")
         try await sandbox.write("notes.txt", "hi")
@@ -67,10 +73,11 @@ import Testing
         try await sandbox.stop()
     }
 
-    @Test func volumesPersistAfterStop() async throws {
+    @Test(arguments: Kernel.allCases)
+    func volumesPersistAfterStop(kernel: Kernel) async throws {
         let host = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: host) }
-        try await withSandbox(volumes: [host.path: "/workspace/data"]) { sandbox in
+        try await withSandbox(volumes: [host.path: "/workspace/data"], kernel: kernel) { sandbox in
             try await sandbox.write("/workspace/data/result.txt", "kept\n")
             let made = try await sandbox.execute("echo from-shell > /workspace/data/shell.txt")
             #expect(made.exitCode == 0)
@@ -79,8 +86,9 @@ import Testing
         #expect(try String(contentsOf: host.appendingPathComponent("shell.txt"), encoding: .utf8) == "from-shell\n")
     }
 
-    @Test func tenConcurrentExecutesOnOneSandbox() async throws {
-        try await withSandbox { sandbox in
+    @Test(arguments: Kernel.allCases)
+    func tenConcurrentExecutesOnOneSandbox(kernel: Kernel) async throws {
+        try await withSandbox(kernel: kernel) { sandbox in
             let outputs = try await withThrowingTaskGroup(of: (Int, String).self) { group in
                 for i in 0..<10 {
                     group.addTask { (i, try await sandbox.execute("sleep 0.2; echo \(i)").output) }
@@ -92,11 +100,12 @@ import Testing
         }
     }
 
-    @Test func fiveSandboxesAtOnce() async throws {
+    @Test(arguments: Kernel.allCases)
+    func fiveSandboxesAtOnce(kernel: Kernel) async throws {
         let results = try await withThrowingTaskGroup(of: String.self) { group in
             for i in 0..<5 {
                 group.addTask {
-                    try await withSandbox { sandbox in
+                    try await withSandbox(kernel: kernel) { sandbox in
                         try await sandbox.write("n.txt", "\(i)")
                         return try await sandbox.execute("cat n.txt; hostname").output
                     }

@@ -10,12 +10,38 @@ enum TestImages {
     static let both = [python, busybox]
 }
 
+/// The kernel a test's sandbox runs on: the host's (the daemon's default runtime), or gVisor's
+/// (`runsc`, registered with the main dockerd by scripts/test/engines.sh; it runs here only
+/// without a network, see ../shared/notes/docker-engine.md).
+enum Kernel: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case host, gVisor
+
+    var testDescription: String { rawValue }
+
+    var security: SecurityProfile {
+        var security = SecurityProfile.hardened
+        if self == .gVisor { security.ociRuntime = "runsc" }
+        return security
+    }
+
+    func network(_ wanted: NetworkMode) -> NetworkMode { self == .gVisor ? .none : wanted }
+
+    /// Cancels (skips, saying why) a gVisor case on a daemon without runsc; `make test` registers
+    /// it. A daemon that does not answer fails the test instead.
+    func require() async throws {
+        guard self == .gVisor, try await DockerClient.shared().info().runtimes?["runsc"] == nil else { return }
+        try Test.cancel("runsc is not registered with the daemon: run scripts/test/engines.sh start")
+    }
+}
+
 /// Runs `body` with a fresh sandbox and always removes the container afterwards.
 func withSandbox<T>(
-    image: String = TestImages.python, volumes: [String: String] = [:], network: NetworkMode = .on,
+    image: String = TestImages.python, volumes: [String: String] = [:], network: NetworkMode = .on, kernel: Kernel = .host,
     _ body: (DockerSandbox) async throws -> T
 ) async throws -> T {
-    let sandbox = DockerSandbox(image: image, volumes: volumes, labels: ["sandbox.test": "true"], network: network)
+    try await kernel.require()
+    let sandbox = DockerSandbox(image: image, volumes: volumes, labels: ["sandbox.test": "true"], network: kernel.network(network),
+                                security: kernel.security)
     do {
         let result = try await body(sandbox)
         try await sandbox.stop()
@@ -39,9 +65,9 @@ func expectUnreachable(_ sandbox: DockerSandbox, at address: String) async {
 /// Makes and removes a container of ours every 200 ms until cancelled, for a test to see that its
 /// event subscription is live: the daemon answers `GET /events` before it subscribes, so an event
 /// right after the answer can be missed (and then a test waits for the poll or its time limit).
-func eventProbe() -> Task<Void, any Error> {
+func eventProbe(on engine: DockerClient? = nil) -> Task<Void, any Error> {
     Task {
-        let client = try DockerClient.shared()
+        let client = try engine ?? DockerClient.shared()
         var config = ContainerConfig(image: TestImages.busybox, cmd: ["true"])
         config.labels = [SandboxLabel.managed: "true", "sandbox.test": "true"]
         while !Task.isCancelled {
@@ -75,4 +101,13 @@ func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
+}
+
+/// Polls `condition` every 50 ms; fails the test when it is still false after `limit`.
+func waitUntil(_ limit: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + limit
+    while try await !condition() {
+        try #require(ContinuousClock.now < deadline, "timed out after \(limit)")
+        try await Task.sleep(for: .milliseconds(50))
+    }
 }

@@ -14,8 +14,9 @@ import Testing
         let recovery = RecoveryStore(directory: FileManager.default.temporaryDirectory.appendingPathComponent("console-\(UUID().uuidString)"))
         private var running: Task<Void, Never>?
 
-        init() throws {
-            app = ConsoleApp(engine: try SandboxEngine(), options: ConsoleOptions(), driver: driver, recovery: recovery)
+        /// `environment` leads to the Docker contexts the console shows as engines.
+        init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+            app = ConsoleApp(engine: try SandboxEngine(), options: ConsoleOptions(), driver: driver, recovery: recovery, environment: environment)
             running = Task { [app] in await app.run() }
         }
 
@@ -43,6 +44,13 @@ import Testing
 
         struct TimedOut: Error {}
 
+        /// A new sandbox of the test image, made from the command line once the list is drawn.
+        func newSandbox() async throws {
+            try await until("the first frame") { _, screen in screen.contains("Sandboxes (") }
+            command("new \(ConsoleAppTests.python)")
+            try await until("a sandbox", timeout: .seconds(60)) { state, _ in state.current != nil && state.message?.text.contains("is ready") == true }
+        }
+
         /// Runs `body` (a timeout is already recorded, any other error is recorded here), then ends.
         func drive(_ body: () async throws -> Void) async {
             do { try await body() } catch is TimedOut {} catch { Issue.record(error) }
@@ -61,9 +69,7 @@ import Testing
     @Test func openEditSaveAndRunAgainstTheDaemon() async throws {
         let console = try Harness()
         await console.drive {
-            try await console.until("the first frame") { state, screen in screen.contains("Sandboxes (") }
-            console.command("new \(Self.python)")
-            try await console.until("a sandbox", timeout: .seconds(60)) { state, _ in state.current != nil && state.message?.text.contains("is ready") == true }
+            try await console.newSandbox()
             console.command("open /workspace/app.py")
             try await console.until("the new file") { _, screen in screen.contains("app.py is a new file") }
             #expect(console.state.focus == .editor)
@@ -100,6 +106,23 @@ import Testing
             #expect(console.state.message?.text == "error: cancelled")
         }
         try? await sandbox.stop()
+    }
+
+    /// A job printing fast, and then a long run without a newline: its tab gets all of it, in
+    /// order and before its end, the newline-less run cut into lines of at most 4 KiB.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SANDBOX_RUNNER"] != "off"))
+    func aFloodingJobsOutputArrivesWholeInBoundedLines() async throws {
+        let console = try Harness()
+        await console.drive {
+            try await console.newSandbox()
+            console.command("bg seq 1 50000; head -c 100000 /dev/zero | tr '\\0' x")
+            try await console.until("the job's end", timeout: .seconds(60)) { state, _ in state.jobTabs.first?.ended != nil }
+            let lines = try #require(console.state.jobTabs.first).log.lines.map { $0.map(\.text).joined() }
+            #expect(lines.last == "-- job 1 exited 0", "\(lines.suffix(3))")
+            let run = lines.drop { !$0.hasPrefix("x") }.dropLast()
+            #expect(run.allSatisfy { $0.utf8.count <= OutputLog.lineBytes } && run.joined() == String(repeating: "x", count: 100_000))
+            #expect(lines.dropLast(run.count + 1).suffix(2) == ["49999", "50000"], "the numbers came whole and in order")
+        }
     }
 
     @Test func theHelpScreenIsTheKeyTable() async throws {

@@ -134,15 +134,16 @@ import Testing
 
     @Test func watcherUpdatesKeepTheListAndTheConnection() {
         var state = UIState()
-        Fixture.reduce(&state, .watcher(.connected(api: "1.41")))
+        Fixture.reduce(&state, .watcher(engine: "default", .connected(api: "1.41")))
         #expect(state.connection == .connected(api: "1.41"))
-        Fixture.reduce(&state, .watcher(.down(DockerError.daemonUnreachable(.unix(path: "/x"), detail: "refused"))))
+        Fixture.reduce(&state, .watcher(engine: "default", .down(DockerError.daemonUnreachable(.unix(path: "/x"), detail: "refused"))))
         #expect(state.connection == .down("daemon not reachable"))
         let list = ScreenTests.sampleState().sandboxes
-        let effects = Fixture.reduce(&state, .watcher(.sandboxes(list)))
+        let effects = Fixture.reduce(&state, .watcher(engine: "default", .sandboxes(list)))
         #expect(state.connection == .connecting && state.rows.count == 3)
-        #expect(effects == [.clock(true), .select(Fixture.owner, then: nil), .stopJournal], "the first running sandbox becomes current")
-        #expect(Fixture.reduce(&state, .watcher(.sandboxes([]))) == [.clock(false)])
+        #expect(effects == [.clock(true), .trackStats(engine: "default", ["abc", "def"]), .select(Fixture.owner, then: nil), .stopJournal, .findJobs(Fixture.owner)],
+                "the first running sandbox becomes current, and its background jobs are looked for")
+        #expect(Fixture.reduce(&state, .watcher(engine: "default", .sandboxes([]))) == [.clock(false), .trackStats(engine: "default", [])])
     }
 
     @Test func theClockTheTerminalAndTheEnd() {

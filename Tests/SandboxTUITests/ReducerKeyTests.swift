@@ -53,6 +53,17 @@ import Testing
             #expect(Fixture.reduce(&state, .key(key)) == [.discardKept(Fixture.copy)])
             #expect(state.kept.isEmpty && state.message?.text == "discarded the kept edits of old-box:/workspace/kept.py")
         },
+        "Everywhere/F8": { key in
+            var state = Fixture.state()
+            #expect(Fixture.reduce(&state, .key(key)).isEmpty && state.tab == 0 && state.message?.text.hasPrefix("no background jobs") == true)
+            state.jobTabs = [JobTab(sandbox: Fixture.owner, id: 1, command: "serve", log: OutputLog()),
+                             JobTab(sandbox: Fixture.owner, id: 2, command: "watch", log: OutputLog())]
+            let tabs = (0..<3).map { _ in
+                Fixture.reduce(&state, .key(key))
+                return state.tab
+            }
+            #expect(tabs == [1, 2, 0], "each job's tab, then the commands' output again")
+        },
         "Everywhere/F9": { key in
             var state = Fixture.state()
             #expect(Fixture.reduce(&state, .key(key)) == [.setMouse(true)] && state.mouse)
@@ -103,12 +114,12 @@ import Testing
         "Sandbox list/↑ / k": { key in
             var state = Fixture.state()
             state.selected = 1
-            #expect(Fixture.reduce(&state, .key(key)) == [.select(Fixture.owner, then: nil), .stopJournal])
+            #expect(Fixture.reduce(&state, .key(key)) == [.select(Fixture.owner, then: nil), .stopJournal, .findJobs(Fixture.owner)])
             #expect(state.selected == 0 && state.current == Fixture.owner)
         },
         "Sandbox list/↓ / j": { key in
             var state = Fixture.state()
-            #expect(Fixture.reduce(&state, .key(key)) == [.select("agent-77c1", then: nil), .followJournal("agent-77c1")])
+            #expect(Fixture.reduce(&state, .key(key)) == [.select("agent-77c1", then: nil), .followJournal("agent-77c1"), .findJobs("agent-77c1")])
             #expect(state.selected == 1 && state.output.lines.last?.first?.text == "-- following agent journal of agent-77c1")
         },
         "Sandbox list/:": { key in

@@ -85,6 +85,20 @@ import Testing
         #expect(narrow.text == "ab世", "a wide character that does not fit is left out")
     }
 
+    /// Job output from a sandbox is drawn as it comes: C0, DEL, C1 (U+009B is a CSI to a UTF-8
+    /// terminal) and bidi overrides become placeholders, on the canvas and in a recording.
+    @Test func controlCharactersNeverReachTheTerminal() {
+        var canvas = Canvas(width: 20, height: 1)
+        let used = canvas.put("a\u{1B}b\u{7F}c\u{9B}2Jd\u{85}e\u{202E}f\u{2066}g", x: 0, y: 0, role: .text)
+        #expect(used == 15)
+        #expect(canvas.text == "a?b?c?2Jd?e?f?g")
+        var renderer = AnsiRenderer(theme: .builtInDark)
+        let bytes = renderer.frame(canvas)
+        let sent = bytes.unicodeScalars.filter { $0.value != 0x1B }  // the renderer's own escapes aside
+        #expect(!sent.contains { (0x80...0x9F).contains($0.value) || [0x7F, 0x202E, 0x2066].contains($0.value) }, "\(bytes.debugDescription)")
+        #expect(CharWidth.of("\u{9B}" as Character) == 1, "a placeholder takes its cell")
+    }
+
     @Test func editorScrollsToTheCursorHorizontally() {
         var state = Self.sampleState()
         var buffer = EditorBuffer(text: String(repeating: "x", count: 300) + "END\n")

@@ -18,6 +18,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import idle_cpu
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = "python3 -c 'print(sum(range(10)))'"
 BIG_OUTPUT = ("yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxy"
@@ -42,6 +44,25 @@ SCENARIOS = [
     Scenario("stop", "stop()", 5, ratio=0.05),
 ]
 RSS_TARGET_KIB = 64 * 1024
+# Issue 15's figures: SandboxKit on other engines (started by scripts/test/engines.sh) and under gVisor, each
+# beside the same scenario on the unix socket in the same rounds. (what, engine, scenario, image, target ratio)
+TEST_STATE = "/var/lib/sandbox-test"
+BUSYBOX = "sandbox-test/busybox:latest"  # the image the TLS dockerd has
+ENGINES = {
+    "TLS": {"DOCKER_HOST": "tcp://127.0.0.1:23760", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": TEST_STATE + "/certs"},
+    "ssh": {"DOCKER_HOST": "ssh://sandbox-test-ssh", "SANDBOX_SSH_CONFIG": TEST_STATE + "/ssh/config"},
+    "gVisor": {},
+}
+ELSEWHERE = [
+    ("warm `execute(\"true\")` over TLS on loopback", "TLS", "exec", BUSYBOX, 1.2),
+    ("write a 10 MiB file over TLS on loopback", "TLS", "write", BUSYBOX, 1.2),
+    ("warm `execute(\"true\")` over ssh, after the first call", "ssh", "exec", BUSYBOX, 1.5),
+    ("write a 10 MiB file over ssh, after the first call", "ssh", "write", BUSYBOX, 1.5),
+    ("a new client's first request (`GET /version`) over ssh: a new connection, what every call would cost without reuse",
+     "ssh", "connect", BUSYBOX, None),
+    ("new sandbox → first output of a Python script under gVisor (runsc)", "gVisor", "cold", None, None),
+    ("warm `execute(\"true\")` under gVisor (runsc)", "gVisor", "exec", None, None),
+]
 ROUNDS = 7
 QUICK_RUNS = {"exec": 20}  # --quick: these runs (2 for the rest) in one round, to check the generator
 
@@ -427,6 +448,8 @@ def main():
         for client in taking:
             results[(key, client.name)] = (summary(samples[client.name]), rss[client.name])
 
+    print("  other engines and gVisor …", file=sys.stderr, flush=True)
+    elsewhere = elsewhere_figures(args, runs | {"connect": runs["write"]})
     print("  the daemon's floor …", file=sys.stderr, flush=True)
     request = curl.request_cost()
 
@@ -448,10 +471,58 @@ def main():
     runner_path = os.path.join(os.path.dirname(args.ours), "sandbox-runner")
     lines = report(args, clients, ours, by_exec, peers, results, runs, floors, tui,
                    os.path.getsize(runner_path) // 1024, time.perf_counter() - began)
+    console = lines.index("## The console")
+    lines[console - 1:console - 1] = elsewhere_section(elsewhere)
+    lines = idle_cpu.with_row(lines, idle_cpu.measure(args.sandbox, os.path.join(os.path.dirname(args.pydantic_python[0]), "lazydocker"),
+                                                      5 if args.quick else 30))
     with open(args.output, "w") as handle:
         handle.write("\n".join(lines) + "\n")
     print("\n".join(lines))
     print(f"bench: {(time.perf_counter() - began) / 60:.1f} min", file=sys.stderr)
+
+
+def elsewhere_figures(args, runs):
+    """ELSEWHERE's rows: SandboxKit (runner) there and on the unix socket, taking turns in each round. A client
+    that cannot run (an engine not started) leaves its row with the reason instead of ending the bench."""
+    rows = []
+    for what, engine, key, image, target in ELSEWHERE:
+        image = image or args.image
+        runtime = ["--oci-runtime", "runsc"] if engine == "gVisor" else []
+        here = Process("unix socket", [args.ours], image, path="runner")
+        there = Process(engine, [args.ours, *runtime], image, env=ENGINES[engine], path="runner")
+        rounds = min(runs[key], 1 if args.quick else ROUNDS)
+        samples, failure = {here.name: [], there.name: []}, None
+        for turn in range(rounds):
+            count = runs[key] // rounds + (1 if turn < runs[key] % rounds else 0)
+            print(f"  {key:10} {engine} round {turn + 1}/{rounds} …", file=sys.stderr, flush=True)
+            try:
+                for client in (here, there):
+                    samples[client.name] += client.run(key, count)[0]
+            except SystemExit as stopped:
+                failure = str(stopped)
+                break
+        rows.append((what, target, None if failure else summary(samples[here.name]),
+                     None if failure else summary(samples[there.name]), failure))
+    return rows
+
+
+def elsewhere_section(rows):
+    """BENCHMARKS.md's section for ELSEWHERE's rows."""
+    lines = ["", "## Other engines and gVisor", "",
+             "SandboxKit (runner) on the TLS dockerd on loopback, through ssh to the main dockerd (`docker system dial-stdio`",
+             "behind one ControlMaster connection), and under gVisor, each beside the same scenario on the unix socket in the",
+             "same rounds. The TLS daemon has only the busybox image, so its rows and the ssh rows use it on both sides; the",
+             "ssh figures come after each sandbox's first call (the connection made), except the new client's, which is what a",
+             "call costs when nothing is reused. Engines come from `scripts/test/engines.sh start`.", "",
+             "| | unix socket | there | ratio | target | met |", "|---|---|---|---|---|---|"]
+    for what, target, here, there, failure in rows:
+        if failure:
+            lines.append(f"| {what} | — | — | — | {f'≤ {target}×' if target else '—'} | not measured: {failure} |")
+            continue
+        ratio = there["median"] / here["median"]
+        met = "—" if target is None else "yes" if ratio <= target else "**no**"
+        lines.append(f"| {what} | {cell(here)} | {cell(there)} | {ratio:.2f} | {f'≤ {target}×' if target else '—'} | {met} |")
+    return lines
 
 
 def ms(seconds):

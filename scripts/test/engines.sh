@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# engines.sh start|stop: the other engines `make test` talks to, beside the main dockerd:
+# engines.sh start|stop (start-tls|stop-tls: the TLS dockerd alone): the other engines `make test` talks to, beside the main dockerd:
 #   - a dockerd on 127.0.0.1:23760 that takes TLS clients only (a CA and certificates from
 #     certs.sh; its own data root, exec root, pid file and bridge: see ../shared/notes), with the
 #     busybox test image loaded;
@@ -128,8 +128,22 @@ PY
 
 stop_pidfile() { [ -s "$1" ] && as_root kill -TERM "$(cat "$1")" 2>/dev/null || true; }
 
+# Only the TLS dockerd, and only once it has exited (so that start-tls can start it again at once):
+# the console's test of an engine that goes away mid-session uses it.
+stop_tls() {
+  local pid
+  pid=$(cat /run/sandbox-tls-docker.pid 2>/dev/null || true)
+  stop_pidfile /run/sandbox-tls-docker.pid
+  [ -n "$pid" ] || return 0
+  for _ in $(seq 1 120); do [ -d "/proc/$pid" ] || break; sleep 0.25; done
+  if [ -d "/proc/$pid" ]; then log "the TLS dockerd ($pid) did not exit"; exit 1; fi
+  log "TLS dockerd stopped"
+}
+
 case "${1:-start}" in
   start) start_tls; start_ssh; start_podman; start_runsc ;;
   stop) stop_pidfile /run/sandbox-tls-docker.pid; stop_pidfile /run/sandbox-test-sshd.pid ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  start-tls) start_tls ;;
+  stop-tls) stop_tls ;;
+  *) echo "usage: $0 start|stop|start-tls|stop-tls" >&2; exit 2 ;;
 esac

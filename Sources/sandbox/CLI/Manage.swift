@@ -59,13 +59,19 @@ struct Doctor: AsyncParsableCommand {
                          "daemon:  \(diagnosis.address) — " + (diagnosis.reachable ? "reachable" : "NOT reachable")]
             if let problem = diagnosis.problem { lines.append("problem: \(problem)") }
             if let engineVersion = diagnosis.engineVersion { lines.append("engine:  \(engineVersion), API \(diagnosis.apiVersion ?? "?")") }
-            if !diagnosis.runtimes.isEmpty { lines.append("OCI runtimes: \(diagnosis.runtimes.joined(separator: ", "))") }
+            if !diagnosis.runtimes.isEmpty {
+                // Podman lists every runtime its containers.conf names, installed or not.
+                let podman = diagnosis.engineVersion?.hasPrefix("Podman") == true ? " (named in containers.conf; some may not be installed)" : ""
+                lines.append("OCI runtimes: \(diagnosis.runtimes.joined(separator: ", "))\(podman)")
+            }
             lines.append("runner:  \(diagnosis.runner)")
+            for (name, path) in diagnosis.paths.sorted(by: { $0.key < $1.key }) { lines.append("sandbox: \(name) — \(path)") }
             for (image, present) in diagnosis.images.sorted(by: { $0.key < $1.key }) {
                 lines.append("image:   \(image) — " + (present ? "present" : "missing"))
             }
             lines += diagnosis.advice.map { "fix:     \($0)" }
-            Terminal.out(lines.joined(separator: "\n") + "\n")
+            // Daemons and sandboxes wrote parts of these lines: no escape sequences reach the terminal.
+            Terminal.out(lines.map(TerminalText.oneLine).joined(separator: "\n") + "\n")
         }
         if !diagnosis.reachable { throw ExitCode(1) }
     }

@@ -16,13 +16,10 @@ enum EngineChoice {
         return try await engine.sandbox(named: name)
     }
 
-    /// The sandbox's own name, after switching to CONTEXT when it is spelled `NAME@CONTEXT`
-    /// (container names cannot hold `@`, so the last one separates them).
+    /// The sandbox's own name, after switching to CONTEXT when it is spelled `NAME@CONTEXT`.
     private static func sandboxName(_ text: String) throws -> String {
-        guard let at = text.lastIndex(of: "@") else { return text }
-        let name = String(text[..<at]), context = String(text[text.index(after: at)...])
-        guard !name.isEmpty, !context.isEmpty else { throw ValidationError("expected NAME or NAME@CONTEXT, got '\(text)'") }
-        try use(context: context)
+        let (name, context) = try EngineSet.split(text)
+        if let context { try use(context: context) }
         return name
     }
 
