@@ -284,16 +284,23 @@ enum ProcessMarker {
 
     /// `environ` is NUL-separated, which BusyBox's grep does not search past, hence `tr`.
     /// All are frozen before any is killed, so a parent cannot react to its child's death (and
-    /// print more); passes repeat until one finds nothing, catching children forked meanwhile.
+    /// print more); passes repeat until two in a row find nothing, catching children forked
+    /// meanwhile and a pass whose own pipelines could not fork (a fork bomb at the pids limit).
     static let script = #"""
     marker="SANDBOX_EXEC_TOKEN=$1"
-    for pass in 1 2 3 4 5 6 7 8 9 10; do
+    empty=0
+    for pass in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
       pids=
       for dir in /proc/[0-9]*; do
         [ "${dir#/proc/}" = "$$" ] && continue
         if tr '\0' '\n' < "$dir/environ" 2>/dev/null | grep -qxF "$marker"; then pids="$pids ${dir#/proc/}"; fi
       done
-      [ -z "$pids" ] && exit 0
+      if [ -z "$pids" ]; then
+        empty=$((empty + 1))
+        [ "$empty" -ge 2 ] && exit 0
+        continue
+      fi
+      empty=0
       kill -STOP $pids 2>/dev/null
       kill -KILL $pids 2>/dev/null
     done

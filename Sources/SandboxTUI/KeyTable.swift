@@ -70,6 +70,7 @@ public enum KeyTable {
         KeyBinding([.char("/")], "/", .output, "search the output") { R.search(&$0, in: .output) },
         KeyBinding([.char("n")], "n", .output, "next (older) match", R.searchNextInOutput),
         KeyBinding([.char(":")], ":", .output, "command line") { R.openCommandLine(&$0, prompt: ":") },
+        KeyBinding([.char("x")], "x", .output, "close the shown job's tab (the job keeps running: :logs N reopens it, :kill N ends it)", R.closeTab),
         KeyBinding([.char("?")], "?", .output, "this help", R.showHelp),
         KeyBinding([.char("q")], "q", .output, "quit", R.requestQuit),
 

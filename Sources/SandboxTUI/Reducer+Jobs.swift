@@ -81,6 +81,26 @@ extension Reducer {
         state.jobTabs.firstIndex { $0.sandbox == name && $0.id == id }
     }
 
+    /// `:logs N`: job N of the current sandbox in its tab, opened if it has none (for a job that
+    /// ended, what the sandbox kept of its output; for one that runs, followed).
+    static func showJob(_ state: inout UIState, _ id: Int) -> [Effect] {
+        guard let name = state.current else { return [] }
+        let command = tabIndex(state, name, id).map { state.jobTabs[$0].command } ?? "job \(id)"
+        return jobStarted(&state, name, id, command)
+    }
+
+    /// `x` on a job's tab: the tab goes, its job is no longer followed but keeps running.
+    static func closeTab(_ state: inout UIState) -> [Effect] {
+        guard state.jobTabs.indices.contains(state.tab - 1) else {
+            say(&state, "x closes a background job's tab; this is the commands' output (F8 shows the jobs')")
+            return []
+        }
+        let tab = state.jobTabs[state.tab - 1]
+        let effects = removeTab(&state, at: state.tab - 1)
+        say(&state, "closed job \(tab.id)'s tab\(tab.ended == nil ? " (it keeps running: :logs \(tab.id) reopens it, :kill \(tab.id) ends it)" : "")")
+        return effects
+    }
+
     /// F8: the output pane's next tab (after the last job's, the commands' output again).
     static func nextTab(_ state: inout UIState) -> [Effect] {
         guard !state.jobTabs.isEmpty else {

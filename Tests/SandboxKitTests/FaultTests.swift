@@ -41,7 +41,11 @@ import Testing
         let refused = numbers.first { $0.first == "max" }.flatMap { $0.last.flatMap { Int($0) } } ?? 0
         let peak = numbers.first { $0.count == 1 }.flatMap { Int($0[0]) } ?? 0
         #expect(refused > 0, "the bomb never reached the limit: \(record)")
-        #expect(peak > 8 && peak <= 512, "at most \(peak) processes: \(record)")
+        // The bomb's own forks stop at 512. Without the runner, each `docker exec` the engine
+        // makes (the command's shell, the kill at the timeout) joins the cgroup by migration,
+        // which pids.max does not refuse (the kernel's cgroup-v2.rst), so those few count above it.
+        let allowance = RunnerMode.on ? 0 : 8
+        #expect(peak > 8 && peak <= 512 + allowance, "at most \(peak) processes: \(record)")
         try await sandbox.stop()
         #expect(try await inspect(sandbox) == nil)
     }

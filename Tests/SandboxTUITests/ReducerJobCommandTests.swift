@@ -9,12 +9,25 @@ import Testing
     @Test(arguments: [
         ("bg python3 -m http.server", Effect.perform(.bg("python3 -m http.server"))),
         ("run --bg sleep 9", .perform(.bg("sleep 9"))), ("jobs", .perform(.jobs)), ("kill 2", .perform(.kill(2))),
-        ("logs", .perform(.logs(nil))), ("logs 3", .perform(.logs(3))),
+        ("logs", .perform(.logs(nil))),
         ("port 8000", .perform(.port(8000, close: false))), ("port -d 8000", .perform(.port(8000, close: true))),
     ])
     func aJobOrPortCommandAsksTheSession(line: String, effect: Effect) {
         var state = Fixture.state()
         #expect(ReducerCommandTests.enter(line, in: &state) == [effect], "\(line)")
+    }
+
+    /// `logs N` shows job N in its tab: the one it has, else a new one following it (for a job
+    /// that ended, what its sandbox kept).
+    @Test func logsOpensTheJobsTab() {
+        var state = Fixture.state()
+        state.current = Fixture.owner
+        #expect(ReducerCommandTests.enter("logs 3", in: &state) == [.followJob(sandbox: Fixture.owner, id: 3)])
+        #expect(state.jobTabs.map(\.id) == [3] && state.jobTabs[0].command == "job 3" && state.tab == 1)
+        state.tab = 0
+        #expect(ReducerCommandTests.enter("logs 3", in: &state).isEmpty && state.tab == 1 && state.jobTabs.count == 1)
+        state.current = nil
+        #expect(ReducerCommandTests.enter("logs 3", in: &state) == [.perform(.logs(3))], "no current sandbox: the session says so")
     }
 
     @Test(arguments: ["kill", "kill x", "logs -1", "port", "port -d", "port 0", "port 8000 9000", "bg", "run --bg"])

@@ -258,6 +258,19 @@ import Testing
             Fixture.reduce(&state, .key(key))
             #expect(state.focus == .command && state.prompt == ":")
         },
+        "Output/x": { key in
+            var state = Fixture.state(focus: .output)
+            #expect(Fixture.reduce(&state, .key(key)).isEmpty && state.message?.text.hasPrefix("x closes a background job's tab") == true)
+            state.jobTabs = [JobTab(sandbox: Fixture.owner, id: 1, command: "serve", log: OutputLog()),
+                             JobTab(sandbox: Fixture.owner, id: 2, command: "watch", log: OutputLog(), ended: "exited 0")]
+            state.tab = 2
+            #expect(Fixture.reduce(&state, .key(key)).isEmpty, "an ended job is followed no more")
+            #expect(state.jobTabs.map(\.id) == [1] && state.tab == 0 && state.message?.text == "closed job 2's tab")
+            state.tab = 1
+            #expect(Fixture.reduce(&state, .key(key)) == [.unfollowJob(sandbox: Fixture.owner, id: 1)])
+            #expect(state.jobTabs.isEmpty && state.tab == 0)
+            #expect(state.message?.text == "closed job 1's tab (it keeps running: :logs 1 reopens it, :kill 1 ends it)")
+        },
         "Output/?": { key in
             var state = Fixture.state(focus: .output)
             Fixture.reduce(&state, .key(key))
