@@ -267,30 +267,44 @@ public actor DockerSandbox {
         if let runtimeName = resolved.runtimeName { config.labels[SandboxLabel.runtime] = runtimeName }
         config.hostConfig = try hostConfig()
 
-        // On a daemon on this machine the runner is bind-mounted, read-only: nothing to copy at
-        // start, and nothing in the sandbox can replace it. A daemon that cannot see our file
-        // (in a VM, say) refuses the mount; then the runner is copied in after the start.
-        // It is then the container's own command too, so an image needs no `sleep` (distroless),
+        // The runner is the container's own command, so an image needs no `sleep` (distroless),
         // and it serves this process's first session on the container's stdin and stdout,
         // attached before the start: the first command goes out at its greeting, with no exec.
         // Its frames must not pile up in the container's log, hence no log at all.
+        // On a daemon on this machine it is bind-mounted, read-only: nothing to copy, and nothing
+        // in the sandbox can replace it. A daemon elsewhere (TLS, ssh) gets it copied into the
+        // created container (one archive upload, before the start); a daemon that cannot see our
+        // file (in a VM, say) refuses the mount. Either refusal leaves the plain container, whose
+        // runner is placed after the start.
         let idle = config
-        if case .unix = client.host, case .success(let runner) = RunnerBinary.located {
-            config.hostConfig.mounts.append(.init(source: runner.path, target: RunnerBinary.containerPath, readOnly: true))
+        let local: Bool = if case .unix = client.host { true } else { false }
+        var serves = false
+        if case .success(let runner) = RunnerBinary.located, await RunnerBinary.runs(on: client) {
+            if local { config.hostConfig.mounts.append(.init(source: runner.path, target: RunnerBinary.containerPath, readOnly: true)) }
             config.cmd = [RunnerBinary.containerPath, "idle", "serve"]
             (config.openStdin, config.stdinOnce) = (true, true)  // our attach ending closes it: the session ends
             config.hostConfig.logConfig = .init(type: "none")
+            serves = true
         }
-        let id: String
-        var mounted = !config.hostConfig.mounts.isEmpty
+        var id: String
         do {
             id = try await create(config, client: client, image: resolved.image)
-        } catch DockerError.api(_, let message) where mounted && message.contains("bind source path does not exist") {
+        } catch DockerError.api(_, let message) where local && serves && message.contains("bind source path does not exist") {
             id = try await create(idle, client: client, image: resolved.image)
-            mounted = false
+            serves = false
         }
-        runnerMounted = mounted ? id : nil
-        let attached = mounted ? await attachRunner(to: id, client: client) : nil
+        if serves, !local {
+            do {
+                try await Self.copyRunner(into: id, client: client)
+            } catch {
+                Self.logger(client).info("sandbox \(name): the runner could not be copied into the created container (\(SandboxError.wrap(error))); it is placed after the start")
+                try? await client.removeContainer(id)
+                id = try await create(idle, client: client, image: resolved.image)
+                serves = false
+            }
+        }
+        runnerMounted = serves && local ? id : nil
+        let attached = serves ? await attachRunner(to: id, client: client) : nil
         do {
             try await client.startContainer(id)
         } catch {

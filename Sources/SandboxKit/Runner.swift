@@ -82,6 +82,13 @@ enum RunnerBinary {
     }
     private static let architectures = Mutex<[String: String]>([:])
 
+    /// Whether the runner can be the command of a container on `client`'s daemon: the same
+    /// machine's, or one that says it runs our architecture (one that does not say is tried).
+    static func runs(on client: DockerClient) async -> Bool {
+        if case .unix = client.host { return true }
+        return await daemonArchitecture(client).map { $0 == architecture } ?? true
+    }
+
     /// Docker's name (`GET /version` Arch) for the architecture the binary was built for.
     static var architecture: String {
         #if arch(x86_64)
@@ -128,6 +135,13 @@ extension DockerSandbox {
             if let path = await placeThroughShell(binary, in: container, workDir: workDir, client: client) { return .success(path) }
             return .failure(RunnerUnavailable(reason: "it could not be placed in the container: \(refused); no writable directory there lets it run either"))
         }
+    }
+
+    /// The runner copied to ``RunnerBinary/containerPath`` of a container created, not started,
+    /// on a daemon elsewhere: its own command, with no exec.
+    static func copyRunner(into container: String, client: DockerClient) async throws {
+        guard case .success(let found) = RunnerBinary.located else { return }
+        try await placeFile(RunnerBinary.containerPath, ByteBuffer(data: found.data), mode: 0o755, in: container, client: client)
     }
 
     /// The runner piped into `sh` in the container, which writes it to the first candidate

@@ -76,11 +76,23 @@ import Testing
         }
     }
 
-    /// Podman attaches before the start as dockerd does.
-    @Test func podmansFirstSessionIsAttachedToo() async throws {
-        try await RemoteEngineTests.withClient(DockerEndpoint(host: EngineKindsTests.podman)) { client in
+    /// Podman attaches before the start as dockerd does; a daemon elsewhere (TLS, ssh) gets the
+    /// runner copied into the created container, so its cold path has no exec either.
+    @Test(arguments: ["podman", "tls", "ssh"])
+    func otherEnginesFirstSessionIsAttachedToo(engine: String) async throws {
+        setenv("SANDBOX_SSH_CONFIG", RemoteEngineTests.state + "/ssh/config", 1)
+        let endpoint = switch engine {
+        case "podman": DockerEndpoint(host: EngineKindsTests.podman)
+        case "tls": try DockerEndpoint.resolve(environment: RemoteEngineTests.tlsEnvironment)
+        default: try DockerEndpoint.resolve(environment: ["DOCKER_HOST": "ssh://sandbox-test-ssh"])
+        }
+        try await RemoteEngineTests.withClient(endpoint) { client in
             let sandbox = DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"], client: client)
             do {
+                try await Self.whileRunning(sandbox, "echo ready; sleep 100075") {
+                    let execs = try await Self.runningExecs(sandbox, client: client)
+                    #expect(execs.isEmpty, "\(engine): no exec on the cold path")
+                }
                 let result = try await sandbox.execute("echo hi; exit 5")
                 #expect(result.output == "hi\n" && result.exitCode == 5, "\(result)")
                 #expect(try await sandbox.executionPath() == .runner)
