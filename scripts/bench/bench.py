@@ -450,6 +450,7 @@ def main():
 
     print("  other engines and gVisor …", file=sys.stderr, flush=True)
     elsewhere = elsewhere_figures(args, runs | {"connect": runs["write"]})
+    ssh_floor = ssh_transfer_cost(3 if args.quick else 15)
     print("  the daemon's floor …", file=sys.stderr, flush=True)
     request = curl.request_cost()
 
@@ -472,7 +473,7 @@ def main():
     lines = report(args, clients, ours, by_exec, peers, results, runs, floors, tui,
                    os.path.getsize(runner_path) // 1024, time.perf_counter() - began)
     console = lines.index("## The console")
-    lines[console - 1:console - 1] = elsewhere_section(elsewhere)
+    lines[console - 1:console - 1] = elsewhere_section(elsewhere, ssh_floor)
     lines = idle_cpu.with_row(lines, idle_cpu.measure(args.sandbox, os.path.join(os.path.dirname(args.pydantic_python[0]), "lazydocker"),
                                                       5 if args.quick else 30))
     with open(args.output, "w") as handle:
@@ -506,7 +507,33 @@ def elsewhere_figures(args, runs):
     return rows
 
 
-def elsewhere_section(rows):
+def ssh_transfer_cost(runs):
+    """ssh's own price for 10 MiB, the floor under the ssh write row: `ssh HOST 'cat > /dev/null'` over an open
+    master connection with 10 MiB on stdin, less the same with nothing, median of `runs` pairs (each run opens
+    a session on the master, as SandboxKit's connections do). None when ssh cannot connect."""
+    with tempfile.TemporaryDirectory() as directory:
+        blob = os.path.join(directory, "blob")
+        with open(blob, "wb") as handle:
+            handle.write(os.urandom(10 << 20))
+        base = ["ssh", "-F", ENGINES["ssh"]["SANDBOX_SSH_CONFIG"], "-o", "ControlMaster=auto",
+                "-o", f"ControlPath={directory}/master", "-o", "ControlPersist=60", "sandbox-test-ssh"]
+        try:
+            subprocess.run(base + ["true"], check=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+
+            def timed(source):
+                with open(source, "rb") as stdin:
+                    began = time.perf_counter()
+                    subprocess.run(base + ["cat > /dev/null"], check=True, stdin=stdin, capture_output=True, timeout=60)
+                    return time.perf_counter() - began
+            costs = [timed(blob) - timed(os.devnull) for _ in range(runs)]
+        except (OSError, subprocess.SubprocessError):
+            return None
+        finally:
+            subprocess.run(base[:-1] + ["-O", "exit", "sandbox-test-ssh"], stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    return statistics.median(costs)
+
+
+def elsewhere_section(rows, ssh_floor):
     """BENCHMARKS.md's section for ELSEWHERE's rows."""
     lines = ["", "## Other engines and gVisor", "",
              "SandboxKit (runner) on the TLS dockerd on loopback, through ssh to the main dockerd (`docker system dial-stdio`",
@@ -515,13 +542,21 @@ def elsewhere_section(rows):
              "ssh figures come after each sandbox's first call (the connection made), except the new client's, which is what a",
              "call costs when nothing is reused. Engines come from `scripts/test/engines.sh start`.", "",
              "| | unix socket | there | ratio | target | met |", "|---|---|---|---|---|---|"]
+    write_here = None
     for what, target, here, there, failure in rows:
         if failure:
             lines.append(f"| {what} | — | — | — | {f'≤ {target}×' if target else '—'} | not measured: {failure} |")
             continue
+        if there and "10 MiB" in what and "ssh" in what:
+            write_here = here["median"]
         ratio = there["median"] / here["median"]
         met = "—" if target is None else "yes" if ratio <= target else "**no**"
         lines.append(f"| {what} | {cell(here)} | {cell(there)} | {ratio:.2f} | {f'≤ {target}×' if target else '—'} | {met} |")
+    if ssh_floor is not None and write_here:
+        lines += ["", f"ssh's own floor: 10 MiB through `ssh HOST 'cat > /dev/null'` over an open master connection costs "
+                      f"{ms(ssh_floor)} more than nothing does (median), {ssh_floor / write_here:.2f}× the whole 10 MiB write on the unix "
+                      f"socket, so no client of `ssh … docker system dial-stdio` can write 10 MiB within "
+                      f"{1 + ssh_floor / write_here:.2f}× of the unix socket on this machine."]
     return lines
 
 
