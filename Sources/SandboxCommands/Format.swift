@@ -97,7 +97,9 @@ public enum Format {
     public enum DurationStyle: Sendable { case elapsed, age }
 
     /// Durations for people, in one place: `.elapsed` for how long something took ("81 ms",
-    /// "1.23 s", "3m04s"), `.age` for how long something has been up ("45s", "3m04s", "2h05m").
+    /// "1.23 s", "3m04s"), `.age` for how long something has been up ("45s", "3m", "2h05m"): past
+    /// its first minute to the minute, as `docker ps` says it, so a list of ages changes once a
+    /// minute, not every second.
     public static func duration(_ seconds: Double, style: DurationStyle = .elapsed) -> String {
         let seconds = seconds.isFinite ? min(max(0, seconds), 1e12) : 0
         let whole = Int(seconds)
@@ -105,6 +107,7 @@ public enum Format {
         case .elapsed where seconds < 1: return "\(Int(seconds * 1000)) ms"
         case .elapsed where seconds < 60: return String(format: "%.2f s", seconds)
         case .age where whole < 60: return "\(whole)s"
+        case .age where whole < 3600: return "\(whole / 60)m"
         default:
             if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
             return String(format: "%dh%02dm", whole / 3600, whole % 3600 / 60)

@@ -3,8 +3,10 @@ import Foundation
 import Synchronization
 
 /// A live view of the sandboxes for a front end: Docker's event stream for changes within a
-/// moment, a poll as the fallback, reconnection with backoff while the daemon is away. It owns
-/// its tasks; ``updates`` yields each fresh list and each change of connection.
+/// moment, a poll as the fallback (every `pollInterval` while there is no event stream, a fifth as
+/// often while events flow: then it only catches what a stream can miss, and every list costs the
+/// daemon and us a decode of every container), reconnection with backoff while the daemon is away.
+/// It owns its tasks; ``updates`` yields each fresh list and each change of connection.
 public final class SandboxWatcher: Sendable {
     public enum Update: Sendable {
         case connected(api: String)
@@ -19,6 +21,7 @@ public final class SandboxWatcher: Sendable {
     public let engine: SandboxEngine
     private let pollInterval: Duration
     private let showAll = Atomic<Bool>(false)
+    private let eventsFlow = Atomic<Bool>(false)
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     public init(engine: SandboxEngine, pollInterval: Duration) {
@@ -64,6 +67,7 @@ public final class SandboxWatcher: Sendable {
                     _ = try await engine.connect()
                     backoff = .milliseconds(500)
                     self?.refresh()
+                    self?.eventsFlow.store(true, ordering: .relaxed)
                     for try await _ in engine.changes() {
                         self?.refresh()
                         // The daemon can announce a death a moment before its list says so.
@@ -75,6 +79,7 @@ public final class SandboxWatcher: Sendable {
                 } catch {
                     output.yield(.down(error))
                 }
+                self?.eventsFlow.store(false, ordering: .relaxed)
                 try? await Task.sleep(for: backoff)
                 backoff = min(.seconds(8), backoff * 2)
             }
@@ -85,7 +90,8 @@ public final class SandboxWatcher: Sendable {
         // of a debug build here, on every clean build and again in release.
         let polling = Task { [weak self] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: pollInterval)
+                let flowing = self?.eventsFlow.load(ordering: .relaxed) ?? false
+                try? await Task.sleep(for: flowing ? pollInterval * 5 : pollInterval)
                 self?.refresh()
             }
         }

@@ -14,6 +14,10 @@ public final class CursesDriver: TerminalDriver {
     private var theme = Theme.builtInDark
     /// A colour pair and attributes per role and background, made the first time a cell needs them.
     private var looks: [Look: (pair: Int16, attrs: attr_t)] = [:]
+    /// The frame drawn last: the next one hands curses only the cells that changed. Curses
+    /// compares the whole screen again at refresh anyway; a cell per call, each with its look,
+    /// was most of an idle console's CPU (a frame every second or two, for its live figures).
+    private var drawn: Canvas?
     private var saved = termios()
 
     enum ColorMode: Equatable { case none, basic8, basic16, xterm256 }
@@ -55,6 +59,7 @@ public final class CursesDriver: TerminalDriver {
             if ioctl(STDIN_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 {
                 resizeterm(Int32(size.ws_row), Int32(size.ws_col))
             }
+            drawn = nil
             yield.yield(.resized)
         case .signalled, .hungUp:
             yield.yield(.ended)
@@ -96,6 +101,7 @@ public final class CursesDriver: TerminalDriver {
     public func apply(_ theme: Theme) {
         self.theme = theme
         looks.removeAll()
+        drawn = nil
     }
 
     /// The colour pair and attributes of a role (over a background) on this terminal.
@@ -141,10 +147,11 @@ public final class CursesDriver: TerminalDriver {
     }
 
     public func draw(_ canvas: Canvas) {
+        let earlier = drawn.flatMap { $0.width == canvas.width && $0.height == canvas.height ? $0 : nil }
         for y in 0..<canvas.height {
             for x in 0..<canvas.width {
                 let cell = canvas[x, y]
-                if cell.continuation { continue }
+                if cell.continuation || earlier?[x, y] == cell { continue }
                 let scalar = cell.char.unicodeScalars.first?.value ?? 32
                 let look = look(Look(role: cell.role, background: cell.background, ink: cell.ink))
                 sb_put(Int32(y), Int32(x), wchar_t(bitPattern: scalar), look.attrs, look.pair)
@@ -157,6 +164,7 @@ public final class CursesDriver: TerminalDriver {
             curs_set(0)
         }
         refresh()
+        drawn = canvas
     }
 
     /// The next key, or nil when none is waiting.

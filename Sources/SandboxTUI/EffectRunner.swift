@@ -47,7 +47,7 @@ import SandboxKit
 
     func run(_ effect: Effect) {
         guard !finished else { return }
-        let (session, engine, inbox) = (session, engine, inbox)
+        let (session, inbox) = (session, inbox)
         let output = InboxOutput(inbox: inbox)
         // What acts on the current sandbox waits for a pick of it still under way (a typed `use`,
         // a list selection), so it runs where the screen says it does.
@@ -165,10 +165,12 @@ import SandboxKit
         case .clock(let on):
             guard on else { return stop(.clock) }
             guard slots[.clock] == nil else { return }
+            let state = state
             start(.clock) {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(1))
-                    inbox.yield(.tick(Date()))
+                    let now = Date()
+                    if state().agesChange(at: now) { inbox.yield(.tick(now)) }
                 }
             }
         case .record(let path):

@@ -1,4 +1,5 @@
 import Foundation
+import SandboxCommands
 import SandboxKit
 
 /// An engine of the console's list: a Docker context, its own connection and its sandboxes.
@@ -57,4 +58,12 @@ extension UIState {
 
     /// The index in ``engines`` of the engine named `name`.
     func engineIndex(named name: String) -> Int? { engines.firstIndex { $0.name == name } }
+}
+
+extension UIState {
+    /// Whether the list's ages read differently at `later` than at ``now``: the clock sends only
+    /// the ticks that change what is shown, so an idle console draws no frame for the others.
+    func agesChange(at later: Date) -> Bool {
+        rows.contains { $0.isRunning && Format.age(since: $0.created, now: now) != Format.age(since: $0.created, now: later) }
+    }
 }

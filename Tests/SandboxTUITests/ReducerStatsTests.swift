@@ -16,6 +16,18 @@ import Testing
         return state
     }
 
+    /// Ages read as `docker ps` says them (seconds in the first minute, then minutes), and the
+    /// clock's tick goes to the store only when one shown reads differently: an idle list of
+    /// sandboxes a few minutes old draws a frame a minute for them, not one a second.
+    @Test func theClockTicksOnlyWhenAnAgeReadsDifferently() {
+        var state = ScreenTests.sampleState()  // running for 184 s and 42 s; one exited
+        #expect(state.agesChange(at: ScreenTests.now + 1), "42s becomes 43s")
+        state.sandboxes.removeAll { $0.name == "agent-77c1" }
+        #expect(!state.agesChange(at: ScreenTests.now + 1), "3m stays 3m")
+        #expect(state.agesChange(at: ScreenTests.now + 56), "3m becomes 4m")
+        #expect(Screen.render(&state, width: 100, height: 24).text.contains("python-3f2a*          3m"))
+    }
+
     @Test func onlyRunningSandboxesAreSampledAndKeepFigures() {
         var state = Self.sampled()
         #expect(Set(state.stats.keys) == ["abc", "def"], "the exited sandbox's late sample is dropped")
