@@ -12,6 +12,8 @@
 int wcwidth(wchar_t c);
 
 static inline WINDOW *sb_stdscr(void) { return stdscr; }
+/// The next refresh paints every cell, whatever curses believes the terminal shows.
+static inline void sb_repaint(void) { clearok(curscr, TRUE); }
 static inline int sb_lines(void) { return LINES; }
 static inline int sb_cols(void) { return COLS; }
 static inline int sb_colors(void) { return COLORS; }

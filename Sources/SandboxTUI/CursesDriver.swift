@@ -97,6 +97,11 @@ public final class CursesDriver: TerminalDriver {
         var ink: Ink?
     }
 
+    public func repaint() {
+        drawn = nil
+        sb_repaint()
+    }
+
     /// Takes a theme's colours from the next frame on.
     public func apply(_ theme: Theme) {
         self.theme = theme

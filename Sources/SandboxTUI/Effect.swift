@@ -25,6 +25,7 @@ public enum Effect: Sendable, Equatable {
     case warmUp
     case loadTheme(String, announce: Bool)
     case setMouse(Bool)
+    case repaint
     case suspend
     /// Feeds the command line's editor a key's bytes; `completing` shows Tab's candidates.
     case editLine([UInt8], completing: Bool)

@@ -144,6 +144,8 @@ import SandboxKit
             driver.setMouse(on)
         case .suspend:
             driver.suspend()
+        case .repaint:
+            driver.repaint()
         case .editLine(let bytes, let completing):
             let lines = lineEditor.feed(bytes)
             send(.lineEdited(text: lineEditor.line, cursor: lineEditor.cursor, candidates: completing ? lineEditor.candidates : []))

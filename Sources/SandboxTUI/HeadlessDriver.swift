@@ -9,6 +9,7 @@
     public private(set) var mouse = false
     public private(set) var theme: Theme?
     public private(set) var suspensions = 0
+    public private(set) var repaints = 0
     public private(set) var restored = false
 
     public init(width: Int = 120, height: Int = 40) {
@@ -36,6 +37,7 @@
     public func apply(_ theme: Theme) { self.theme = theme }
     public func setMouse(_ on: Bool) { mouse = on }
     public func suspend() { suspensions += 1 }
+    public func repaint() { repaints += 1 }
     public func restore() {
         restored = true
         input.finish()

@@ -34,7 +34,7 @@ public enum KeyTable {
         KeyBinding([.function(7)], "F7", .global, "discard those kept edits", R.discardKept),
         KeyBinding([.function(8)], "F8", .global, "next output tab (the commands', then each background job's)", R.nextTab),
         KeyBinding([.function(9)], "F9", .global, "mouse capture on/off (off lets you select text)", R.toggleMouse),
-        KeyBinding([.ctrl("l")], "Ctrl-L", .global, "redraw the screen") { _ in [] },
+        KeyBinding([.ctrl("l")], "Ctrl-L", .global, "repaint the whole screen") { _ in [.repaint] },
         KeyBinding([.ctrl("z")], "Ctrl-Z", .global, "suspend to the shell (fg to return)") { _ in [.suspend] },
         KeyBinding([.pageUp], "PgUp", .global, "page up") { R.page(&$0, by: -1) },
         KeyBinding([.pageDown], "PgDn", .global, "page down") { R.page(&$0, by: 1) },

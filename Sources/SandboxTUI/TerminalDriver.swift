@@ -17,6 +17,8 @@ public enum TerminalEvent: Sendable, Equatable {
     func draw(_ canvas: Canvas)
     func apply(_ theme: Theme)
     func setMouse(_ on: Bool)
+    /// Paints the whole screen at the next frame (Ctrl-L: something else wrote on the terminal).
+    func repaint()
     /// Leaves the screen to the shell until the job is resumed (Ctrl-Z).
     func suspend()
     /// Gives the terminal back as it was found.

@@ -136,6 +136,8 @@ import Testing
             console.driver.press(.char("q"))
             try await console.until("the help closed") { _, screen in !screen.contains("Keys - any key closes") }
             #expect(console.state.ending == nil, "the key only closed the help")
+            console.driver.press(.ctrl("l"))
+            try await console.until("Ctrl-L's repaint") { _, _ in console.driver.repaints == 1 }
         }
     }
 

@@ -71,7 +71,7 @@ import Testing
         },
         "Everywhere/Ctrl-L": { key in
             var state = Fixture.state()
-            #expect(Fixture.reduce(&state, .key(key)).isEmpty && state.focus == .list, "the frame after any event redraws")
+            #expect(Fixture.reduce(&state, .key(key)) == [.repaint] && state.focus == .list)
         },
         "Everywhere/Ctrl-Z": { key in
             var state = Fixture.state(focus: .editor)
