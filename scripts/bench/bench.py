@@ -356,8 +356,9 @@ def listed(screen):
     return int(found.group(1)) if found else 0
 
 
-def tui_figures(sandbox_bin, image, count=50, idle_seconds=30):
-    """Idle CPU with `count` sandboxes listed, time to the first full frame, keypress latency."""
+def tui_figures(sandbox_bin, image, count=50):
+    """Time to the first full frame with `count` sandboxes listed, keypress latency. (Idle CPU is idle_cpu.py's,
+    beside lazydocker.)"""
     names = [f"bench-tui-{i:02d}" for i in range(count)]
     env = dict(os.environ, SANDBOX_DEFAULT_IMAGE=image)
     session = f"bench-tui-{os.getpid()}"
@@ -382,16 +383,7 @@ def tui_figures(sandbox_bin, image, count=50, idle_seconds=30):
         # At least ours: on a daemon others use too, the list holds theirs as well.
         first_frame = wait(lambda s: listed(s) >= count and "connected" in s) - start
         shown = listed(screen())
-        pid = int(subprocess.run(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], capture_output=True, text=True).stdout.split()[0])
         time.sleep(2)  # let the start-up settle
-
-        def cpu_ticks():
-            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-            return int(fields[11]) + int(fields[12])
-        before, started = cpu_ticks(), time.perf_counter()
-        time.sleep(idle_seconds)
-        idle = (cpu_ticks() - before) / os.sysconf("SC_CLK_TCK") / (time.perf_counter() - started) * 100
-
         latencies = []
         for _ in range(20):
             sent = time.perf_counter()
@@ -401,8 +393,7 @@ def tui_figures(sandbox_bin, image, count=50, idle_seconds=30):
             subprocess.run(["tmux", "send-keys", "-t", session, "?"], check=True)
             latencies.append(wait(lambda s: "Keys - any key closes" not in s) - sent)
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
-        return {"first_frame": first_frame, "idle_cpu_percent": idle, "keypress": summary(latencies), "count": shown,
-                "idle_seconds": idle_seconds}
+        return {"first_frame": first_frame, "keypress": summary(latencies), "count": shown}
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
         for name in names:
@@ -467,7 +458,7 @@ def main():
     }
     floors["relay_in"], floors["relay_out"] = cli.relay_costs()
     print("  console figures …", file=sys.stderr, flush=True)
-    tui = tui_figures(args.sandbox, args.image, *((10, 5) if args.quick else (50, 30)))
+    tui = tui_figures(args.sandbox, args.image, 10 if args.quick else 50)
 
     runner_path = os.path.join(os.path.dirname(args.ours), "sandbox-runner")
     lines = report(args, clients, ours, by_exec, peers, results, runs, floors, tui,
@@ -678,7 +669,6 @@ def report(args, clients, ours, by_exec, peers, results, runs, floors, tui, runn
         "",
         "| | measured | target |",
         "|---|---|---|",
-        f"| CPU while idle over {tui['idle_seconds']} s | {tui['idle_cpu_percent']:.2f} % of a core | < 0.5 % |",
         f"| start to the first full frame (list filled, daemon connected) | {tui['first_frame'] * 1000:.0f} ms | |",
         f"| keypress to screen (`?` opens and closes the key help; through tmux send-keys/capture-pane) | {cell(tui['keypress'])} | |",
         "",

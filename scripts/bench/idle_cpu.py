@@ -65,8 +65,8 @@ def measure(sandbox_bin, lazydocker_bin, seconds=30, image=IMAGE, count=COUNT):
 
 
 def with_row(lines, figures):
-    """BENCHMARKS.md's lines with the figures as a row of the console's table, under its own idle CPU."""
-    at = next(i for i, line in enumerate(lines) if line.startswith("| CPU while idle over"))
+    """BENCHMARKS.md's lines with the figures as the first row of the console's table."""
+    at = next(i for i, line in enumerate(lines) if line.startswith("|---|---|---|") and "measured" in lines[i - 1])
     row = (f"| CPU while idle over {figures['seconds']} s with {figures['count']} busybox sandboxes (`sleep`) listed, CPU and MEM"
            f" columns on, beside lazydocker 0.25.2 over the same seconds | {figures['ours']:.2f} % of a core (lazydocker:"
            f" {figures['lazydocker']:.2f} %) | < 1 % |")
