@@ -87,7 +87,8 @@ let package = Package(
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
         .testTarget(name: "SandboxKitTests", dependencies: ["SandboxKit", "DockerEngine"]),
         .testTarget(name: "SandboxCommandsTests", dependencies: ["SandboxCommands", "SandboxKit", "DockerEngine"]),
-        .testTarget(name: "SandboxTUITests", dependencies: ["SandboxTUI", "SandboxKit", "Signals"]),
+        // Golden/ holds expected screens the tests read from disk (rewritten with SANDBOX_UPDATE_GOLDEN=1).
+        .testTarget(name: "SandboxTUITests", dependencies: ["SandboxTUI", "SandboxKit", "Signals"], exclude: ["Golden"]),
         // Random inputs for the parsers and the MCP argument checks: a value or a typed error, never a crash.
         .testTarget(name: "FuzzTests", dependencies: [
             "SandboxKit", "SandboxCommands", "SandboxMCP", .product(name: "MCP", package: "swift-sdk"),
