@@ -282,10 +282,11 @@ extension DockerSandbox {
 enum ProcessMarker {
     static let variable = "SANDBOX_EXEC_TOKEN"
 
-    /// `environ` is NUL-separated, which BusyBox's grep does not search past, hence `tr`.
-    /// All are frozen before any is killed, so a parent cannot react to its child's death (and
-    /// print more); passes repeat until two in a row find nothing, catching children forked
-    /// meanwhile and a pass whose own pipelines could not fork (a fork bomb at the pids limit).
+    /// Shell builtins only, so it runs where nothing can fork (a fork bomb at the pids limit):
+    /// `read` takes a process's whole `environ` as one line, the NULs dropped (dash and BusyBox
+    /// ash alike), and the marker (its value a UUID) is looked for in it. All found are frozen
+    /// before any is killed, so a parent cannot react to its child's death (and print more);
+    /// passes repeat until two in a row find nothing, catching children forked meanwhile.
     static let script = #"""
     marker="SANDBOX_EXEC_TOKEN=$1"
     empty=0
@@ -293,7 +294,9 @@ enum ProcessMarker {
       pids=
       for dir in /proc/[0-9]*; do
         [ "${dir#/proc/}" = "$$" ] && continue
-        if tr '\0' '\n' < "$dir/environ" 2>/dev/null | grep -qxF "$marker"; then pids="$pids ${dir#/proc/}"; fi
+        env=
+        IFS= read -r env 2>/dev/null < "$dir/environ"
+        case "$env" in *"$marker"*) pids="$pids ${dir#/proc/}" ;; esac
       done
       if [ -z "$pids" ]; then
         empty=$((empty + 1))
@@ -304,13 +307,20 @@ enum ProcessMarker {
       kill -STOP $pids 2>/dev/null
       kill -KILL $pids 2>/dev/null
     done
+    exit 1
     """#
 
+    /// Runs the script until a run says nothing is left (exit 0); the caller's deadline bounds the runs.
     static func kill(_ token: String, in container: String, client: DockerClient) async {
-        guard let exec = try? await client.createExec(container: container, .init(cmd: ["sh", "-c", script, "sh", token])),
-              let output = try? await client.startExec(exec)
-        else { return }
-        do { for try await _ in output {} } catch {}
+        while !Task.isCancelled {
+            // An exec the daemon could not start (runc refused at the pids limit) is tried again too.
+            if let exec = try? await client.createExec(container: container, .init(cmd: ["sh", "-c", script, "sh", token])),
+               let output = try? await client.startExec(exec) {
+                do { for try await _ in output {} } catch {}
+                if (try? await client.inspectExec(exec))?.exitCode == 0 { return }
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
     }
 }
 

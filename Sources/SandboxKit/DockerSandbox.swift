@@ -293,12 +293,16 @@ public actor DockerSandbox {
             id = try await create(idle, client: client, image: resolved.image)
             serves = false
         }
-        if serves, !local {
+        if serves, !local, case .success(let runner) = RunnerBinary.located {
             do {
-                try await Self.copyRunner(into: id, client: client)
+                try await Self.copyRunner(runner.data, into: id, client: client)
             } catch {
-                Self.logger(client).info("sandbox \(name): the runner could not be copied into the created container (\(SandboxError.wrap(error))); it is placed after the start")
-                try? await client.removeContainer(id)
+                let refused = SandboxError.wrap(error)
+                Self.logger(client).info("sandbox \(name): the runner could not be copied into the created container (\(refused)); it is placed after the start")
+                // The name is ours again only once that container is gone: else say why it is not.
+                do { try await client.removeContainer(id) } catch {
+                    throw SandboxError.commandFailed("could not create \(name): copying the runner into it failed (\(refused)), and removing that container failed too (\(SandboxError.wrap(error)))")
+                }
                 id = try await create(idle, client: client, image: resolved.image)
                 serves = false
             }

@@ -83,10 +83,11 @@ enum RunnerBinary {
     private static let architectures = Mutex<[String: String]>([:])
 
     /// Whether the runner can be the command of a container on `client`'s daemon: the same
-    /// machine's, or one that says it runs our architecture (one that does not say is tried).
+    /// machine's, or one that says it runs our architecture. (One that does not say gets a plain
+    /// container, the runner tried after its start: a command that cannot run would fail the start.)
     static func runs(on client: DockerClient) async -> Bool {
         if case .unix = client.host { return true }
-        return await daemonArchitecture(client).map { $0 == architecture } ?? true
+        return await daemonArchitecture(client) == architecture
     }
 
     /// Docker's name (`GET /version` Arch) for the architecture the binary was built for.
@@ -128,7 +129,7 @@ extension DockerSandbox {
             }
         }
         do {
-            try await placeFile(RunnerBinary.containerPath, ByteBuffer(data: binary), mode: 0o755, in: container, client: client)
+            try await copyRunner(binary, into: container, client: client)
             return .success(RunnerBinary.containerPath)
         } catch {
             let refused = "\(SandboxError.wrap(error))"
@@ -137,11 +138,10 @@ extension DockerSandbox {
         }
     }
 
-    /// The runner copied to ``RunnerBinary/containerPath`` of a container created, not started,
-    /// on a daemon elsewhere: its own command, with no exec.
-    static func copyRunner(into container: String, client: DockerClient) async throws {
-        guard case .success(let found) = RunnerBinary.located else { return }
-        try await placeFile(RunnerBinary.containerPath, ByteBuffer(data: found.data), mode: 0o755, in: container, client: client)
+    /// The runner at ``RunnerBinary/containerPath`` through the archive API: into a running
+    /// container, or into one created, not started, on a daemon elsewhere (its own command then).
+    static func copyRunner(_ binary: Data, into container: String, client: DockerClient) async throws {
+        try await placeFile(RunnerBinary.containerPath, ByteBuffer(data: binary), mode: 0o755, in: container, client: client)
     }
 
     /// The runner piped into `sh` in the container, which writes it to the first candidate

@@ -3,9 +3,10 @@ import Foundation
 import Synchronization
 
 /// A live view of the sandboxes for a front end: Docker's event stream for changes within a
-/// moment, a poll as the fallback (every `pollInterval` while there is no event stream, a fifth as
-/// often while events flow: then it only catches what a stream can miss, and every list costs the
-/// daemon and us a decode of every container), reconnection with backoff while the daemon is away.
+/// moment, a poll as the fallback (every `pollInterval` while there is no event stream or every
+/// container is listed, a fifth as often while events about sandboxes flow: then it only catches
+/// what a stream can miss, and every list costs the daemon and us a decode of every container),
+/// reconnection with backoff while the daemon is away.
 /// It owns its tasks; ``updates`` yields each fresh list and each change of connection.
 public final class SandboxWatcher: Sendable {
     public enum Update: Sendable {
@@ -90,7 +91,8 @@ public final class SandboxWatcher: Sendable {
         // of a debug build here, on every clean build and again in release.
         let polling = Task { [weak self] in
             while !Task.isCancelled {
-                let flowing = self?.eventsFlow.load(ordering: .relaxed) ?? false
+                // Events are about sandboxes only: other containers (show all) come by the poll.
+                let flowing = self.map { $0.eventsFlow.load(ordering: .relaxed) && !$0.showAll.load(ordering: .relaxed) } ?? false
                 try? await Task.sleep(for: flowing ? pollInterval * 5 : pollInterval)
                 self?.refresh()
             }

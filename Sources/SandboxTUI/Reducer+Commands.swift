@@ -35,7 +35,6 @@ extension Reducer {
             return [.create(what, on: context, ociRuntime: ociRuntime)]
         case .run, .exec: return startCommand(&state, command)
         case .shell(let command): return openShell(&state, command)
-        case .logs(let id?) where state.current != nil: return showJob(&state, id)
         case .use, .ls, .cat, .ps, .stop, .rm, .runtimes, .bg, .jobs, .kill, .logs, .port: return [.perform(command)]
         }
     }

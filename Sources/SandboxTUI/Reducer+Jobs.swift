@@ -81,12 +81,16 @@ extension Reducer {
         state.jobTabs.firstIndex { $0.sandbox == name && $0.id == id }
     }
 
-    /// `:logs N`: job N of the current sandbox in its tab, opened if it has none (for a job that
-    /// ended, what the sandbox kept of its output; for one that runs, followed).
-    static func showJob(_ state: inout UIState, _ id: Int) -> [Effect] {
-        guard let name = state.current else { return [] }
-        let command = tabIndex(state, name, id).map { state.jobTabs[$0].command } ?? "job \(id)"
-        return jobStarted(&state, name, id, command)
+    /// `logs [N]`, the job found by the session: shown in its tab, opened if it has none (for a job
+    /// that ended, what the sandbox kept of its output; for one that runs, followed). A tab no
+    /// longer followed (its job ended, or following it failed) is read again from the start.
+    static func showJob(_ state: inout UIState, _ name: String, _ id: Int) -> [Effect] {
+        guard let index = tabIndex(state, name, id) else { return jobStarted(&state, name, id, "job \(id)") }
+        state.tab = index + 1
+        guard state.jobTabs[index].ended != nil else { return [] }
+        state.jobTabs[index].ended = nil
+        state.jobTabs[index].log = OutputLog(limit: state.output.limit)
+        return [.followJob(sandbox: name, id: id)]
     }
 
     /// `x` on a job's tab: the tab goes, its job is no longer followed but keeps running.
@@ -97,7 +101,9 @@ extension Reducer {
         }
         let tab = state.jobTabs[state.tab - 1]
         let effects = removeTab(&state, at: state.tab - 1)
-        say(&state, "closed job \(tab.id)'s tab\(tab.ended == nil ? " (it keeps running: :logs \(tab.id) reopens it, :kill \(tab.id) ends it)" : "")")
+        // `logs N` and `kill N` act on the current sandbox: the hint says which that must be.
+        let first = tab.sandbox == state.current ? "" : "use \(tab.sandbox), then "
+        say(&state, "closed job \(tab.id)'s tab\(tab.ended == nil ? " (it keeps running: \(first):logs \(tab.id) reopens it, :kill \(tab.id) ends it)" : "")")
         return effects
     }
 
@@ -115,6 +121,7 @@ extension Reducer {
     static func jobsAndForwards(_ state: inout UIState, _ event: SessionEvent) -> [Effect] {
         switch event {
         case .jobStarted(let id, let command, let sandbox): return jobStarted(&state, sandbox, id, command)
+        case .jobLog(let id, let sandbox, _): return showJob(&state, sandbox, id)
         case .forwardOpened(let sandbox, let port, let local):
             state.forwards.removeAll { $0.sandbox == sandbox && $0.port == port }
             state.forwards.append(ShownForward(sandbox: sandbox, port: port, local: local))

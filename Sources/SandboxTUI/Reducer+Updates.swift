@@ -28,7 +28,8 @@ extension Reducer {
             default: state.pending[newRow] = nil
             }
             if let text = event.lineText?.text { state.output.append(text, role: .info) }
-        case .using, .fileShown, .wrote, .listing, .stopped, .removed, .jobStarted, .jobKilled, .jobLog, .forwardOpened, .forwardClosed,
+        case .jobLog: break  // its tab shows it (``jobsAndForwards``)
+        case .using, .fileShown, .wrote, .listing, .stopped, .removed, .jobStarted, .jobKilled, .forwardOpened, .forwardClosed,
              .serving:
             if let text = event.lineText?.text { state.output.append(text, role: .info) }
         }

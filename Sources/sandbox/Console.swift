@@ -7,7 +7,7 @@ import SandboxTUI
 struct ConsoleFlags: ParsableArguments {
     @Option(help: "Colour theme (see themes/; :theme switches live).") var theme = "dark"
     @Flag(help: "Draw borders and status with ASCII only.") var ascii = false
-    @Option(help: "Seconds between status polls (the event stream updates sooner).") var poll: Double = 2
+    @Option(help: "Seconds between status polls while there is no event stream, or every container is listed (five times that while events flow).") var poll: Double = 2
     @Option(help: "Output lines kept in the scrollback.") var scrollback = 10_000
     @Option(help: "Record the screen to FILE as asciicast v2 (asciinema play FILE replays it; :record stops).") var record: String?
 

@@ -9,7 +9,7 @@ import Testing
     @Test(arguments: [
         ("bg python3 -m http.server", Effect.perform(.bg("python3 -m http.server"))),
         ("run --bg sleep 9", .perform(.bg("sleep 9"))), ("jobs", .perform(.jobs)), ("kill 2", .perform(.kill(2))),
-        ("logs", .perform(.logs(nil))),
+        ("logs", .perform(.logs(nil))), ("logs 3", .perform(.logs(3))),
         ("port 8000", .perform(.port(8000, close: false))), ("port -d 8000", .perform(.port(8000, close: true))),
     ])
     func aJobOrPortCommandAsksTheSession(line: String, effect: Effect) {
@@ -17,17 +17,20 @@ import Testing
         #expect(ReducerCommandTests.enter(line, in: &state) == [effect], "\(line)")
     }
 
-    /// `logs N` shows job N in its tab: the one it has, else a new one following it (for a job
-    /// that ended, what its sandbox kept).
-    @Test func logsOpensTheJobsTab() {
+    /// `logs [N]`: the session finds the job (in the current sandbox, once a pick under way is
+    /// done), and its report opens the job's tab instead of printing into the commands' output;
+    /// a tab no longer followed is read again.
+    @Test func theSessionsJobLogOpensTheJobsTab() {
         var state = Fixture.state()
-        state.current = Fixture.owner
-        #expect(ReducerCommandTests.enter("logs 3", in: &state) == [.followJob(sandbox: Fixture.owner, id: 3)])
+        let before = state.output.lines.count
+        #expect(Fixture.reduce(&state, .session(.jobLog(id: 3, sandbox: "box", text: "kept\n"))) == [.followJob(sandbox: "box", id: 3)])
         #expect(state.jobTabs.map(\.id) == [3] && state.jobTabs[0].command == "job 3" && state.tab == 1)
+        #expect(state.output.lines.count == before, "the tab shows it, read from the runner")
         state.tab = 0
-        #expect(ReducerCommandTests.enter("logs 3", in: &state).isEmpty && state.tab == 1 && state.jobTabs.count == 1)
-        state.current = nil
-        #expect(ReducerCommandTests.enter("logs 3", in: &state) == [.perform(.logs(3))], "no current sandbox: the session says so")
+        #expect(Fixture.reduce(&state, .session(.jobLog(id: 3, sandbox: "box", text: ""))).isEmpty && state.tab == 1, "followed already")
+        Fixture.reduce(&state, .jobOutput(sandbox: "box", id: 3, text: "kept\n"), .jobEnded(sandbox: "box", id: 3, outcome: "exited 0"))
+        #expect(Fixture.reduce(&state, .session(.jobLog(id: 3, sandbox: "box", text: ""))) == [.followJob(sandbox: "box", id: 3)])
+        #expect(state.jobTabs[0].ended == nil && state.jobTabs[0].log.lines.isEmpty, "read again from the start")
     }
 
     @Test(arguments: ["kill", "kill x", "logs -1", "port", "port -d", "port 0", "port 8000 9000", "bg", "run --bg"])
@@ -40,14 +43,14 @@ import Testing
     @Test func whatTheSessionReportsShowsInTheOutput() {
         var state = Fixture.state()
         let events: [SessionEvent] = [
-            .jobStarted(id: 1, command: "sleep 9", sandbox: "box"), .jobLog(id: 1, sandbox: "box", text: "served"),
+            .jobStarted(id: 1, command: "sleep 9", sandbox: "box"),
             .forwardOpened(sandbox: "box", port: 8000, local: "127.0.0.1:8000"), .forwardClosed(sandbox: "box", port: 8000),
             .jobKilled(id: 1, sandbox: "box"),
         ]
         let effects = events.flatMap { Fixture.reduce(&state, .session($0)) }
         #expect(effects == [.followJob(sandbox: "box", id: 1)], "a started job is followed into its tab")
         let text = state.output.lines.map { $0.map(\.text).joined() }
-        #expect(text.suffix(5) == ["job 1 started in box: logs 1 shows its output, kill 1 ends it", "served",
+        #expect(text.suffix(4) == ["job 1 started in box: logs 1 shows its output, kill 1 ends it",
                                    "forwarding 127.0.0.1:8000 to port 8000 in box (port -d 8000 stops)",
                                    "stopped forwarding port 8000 of box", "killed job 1 in box"], "\(text)")
         Fixture.reduce(&state, .session(.forwardProblem(sandbox: "box", port: 8000, message: "nothing accepts connections")))

@@ -520,7 +520,10 @@ def ssh_transfer_cost(runs):
         except (OSError, subprocess.SubprocessError):
             return None
         finally:
-            subprocess.run(base[:-1] + ["-O", "exit", "sandbox-test-ssh"], stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+            try:
+                subprocess.run(base[:-1] + ["-O", "exit", "sandbox-test-ssh"], stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+            except (OSError, subprocess.SubprocessError):
+                pass
     return statistics.median(costs)
 
 
