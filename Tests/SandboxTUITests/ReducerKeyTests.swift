@@ -269,12 +269,12 @@ import Testing
             state.tab = 1
             #expect(Fixture.reduce(&state, .key(key)) == [.unfollowJob(sandbox: Fixture.owner, id: 1)])
             #expect(state.jobTabs.isEmpty && state.tab == 0)
-            #expect(state.message?.text == "closed job 1's tab (it keeps running: use \(Fixture.owner), then :logs 1 reopens it, :kill 1 ends it)")
-            state.current = Fixture.owner
-            state.jobTabs = [JobTab(sandbox: Fixture.owner, id: 4, command: "serve", log: OutputLog())]
+            #expect(state.message?.text == "closed job 1's tab (it keeps running: :logs 1 reopens it, :kill 1 ends it)")
+            // `logs N` and `kill N` act on the current sandbox: another's job says to use it first.
+            state.jobTabs = [JobTab(sandbox: "old-box", id: 4, command: "serve", log: OutputLog())]
             state.tab = 1
             Fixture.reduce(&state, .key(key))
-            #expect(state.message?.text == "closed job 4's tab (it keeps running: :logs 4 reopens it, :kill 4 ends it)")
+            #expect(state.message?.text == "closed job 4's tab (it keeps running: use old-box, then :logs 4 reopens it, :kill 4 ends it)")
         },
         "Output/?": { key in
             var state = Fixture.state(focus: .output)
