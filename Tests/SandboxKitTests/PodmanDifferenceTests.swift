@@ -14,20 +14,11 @@ import Testing
     /// "containerExitCode" beside "exitCode": the engine's `changes()` asks for both names.
     @Test func aContainersEndIsFilteredAsDiedAndReportedAsDie() async throws {
         try await RemoteEngineTests.withClient(Self.podman) { client in
-            let label = "sandbox.test.died=\(UUID().uuidString.prefix(8).lowercased())"
+            let value = String(UUID().uuidString.prefix(8).lowercased())
+            let label = "sandbox.test.died=\(value)"
             var events = client.events(actions: ["died"], labels: [label]).makeAsyncIterator()
-            // The daemon answers before it subscribes: containers that end at once, until one's end arrives.
-            let probe = Task {
-                var config = ContainerConfig(image: TestImages.busybox, cmd: ["true"])
-                config.labels = ["sandbox.test": "true", String(label.prefix { $0 != "=" }): String(label.drop { $0 != "=" }.dropFirst())]
-                while !Task.isCancelled {
-                    try await Task {
-                        let id = try await client.createContainer(config, name: "sandbox-probe-\(UUID().uuidString.prefix(8).lowercased())")
-                        try await client.startContainer(id)
-                    }.value
-                    try await Task.sleep(for: .milliseconds(200))
-                }
-            }
+            // Containers that end at once, until one's end arrives.
+            let probe = eventProbe(on: client, labels: ["sandbox.test.died": value], then: .start)
             let event = try await events.next()
             probe.cancel()
             _ = await probe.result

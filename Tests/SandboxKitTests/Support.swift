@@ -62,19 +62,27 @@ func expectUnreachable(_ sandbox: DockerSandbox, at address: String) async {
     #expect(await sandbox.isAlive() == false)
 }
 
-/// Makes and removes a container of ours every 200 ms until cancelled, for a test to see that its
-/// event subscription is live: the daemon answers `GET /events` before it subscribes, so an event
-/// right after the answer can be missed (and then a test waits for the poll or its time limit).
-func eventProbe(on engine: DockerClient? = nil) -> Task<Void, any Error> {
+/// What a probe container does once made: removed at once (a `destroy` event), or started to run
+/// `true` (`start`, then its end; the test removes those by their label).
+enum ProbeStep { case remove, start }
+
+/// Makes a container every 200 ms until cancelled, for a test to see that its event subscription
+/// is live: the daemon answers `GET /events` before it subscribes, so an event right after the
+/// answer can be missed (and then a test waits for the poll or its time limit).
+func eventProbe(on engine: DockerClient? = nil, labels: [String: String] = [SandboxLabel.managed: "true"],
+                then step: ProbeStep = .remove) -> Task<Void, any Error> {
     Task {
         let client = try engine ?? DockerClient.shared()
         var config = ContainerConfig(image: TestImages.busybox, cmd: ["true"])
-        config.labels = [SandboxLabel.managed: "true", "sandbox.test": "true"]
+        config.labels = labels.merging(["sandbox.test": "true"]) { $1 }
         while !Task.isCancelled {
-            // A task of its own, which the cancel does not reach: a probe made is a probe removed.
+            // A task of its own, which the cancel does not reach: a probe made is a probe finished.
             try await Task {
                 let id = try await client.createContainer(config, name: "sandbox-probe-\(UUID().uuidString.prefix(8).lowercased())")
-                try await client.removeContainer(id)
+                switch step {
+                case .remove: try await client.removeContainer(id)
+                case .start: try await client.startContainer(id)
+                }
             }.value
             try await Task.sleep(for: .milliseconds(200))
         }
