@@ -310,16 +310,19 @@ enum ProcessMarker {
     exit 1
     """#
 
-    /// Runs the script until a run says nothing is left (exit 0); the caller's deadline bounds the runs.
+    /// Runs the script until a run says nothing is left (exit 0), for at most
+    /// ``DockerSandbox/helperDeadline``: its `sh` lives in the sandbox, and the container may be gone.
     static func kill(_ token: String, in container: String, client: DockerClient) async {
-        while !Task.isCancelled {
-            // An exec the daemon could not start (runc refused at the pids limit) is tried again too.
-            if let exec = try? await client.createExec(container: container, .init(cmd: ["sh", "-c", script, "sh", token])),
-               let output = try? await client.startExec(exec) {
-                do { for try await _ in output {} } catch {}
-                if (try? await client.inspectExec(exec))?.exitCode == 0 { return }
+        _ = await withDeadline(DockerSandbox.helperDeadline) {
+            while !Task.isCancelled {
+                // An exec the daemon could not start (runc refused at the pids limit) is tried again too.
+                if let exec = try? await client.createExec(container: container, .init(cmd: ["sh", "-c", script, "sh", token])),
+                   let output = try? await client.startExec(exec) {
+                    do { for try await _ in output {} } catch {}
+                    if (try? await client.inspectExec(exec))?.exitCode == 0 { return }
+                }
+                try? await Task.sleep(for: .milliseconds(50))
             }
-            try? await Task.sleep(for: .milliseconds(50))
         }
     }
 }

@@ -279,8 +279,13 @@ public actor DockerSandbox {
         let idle = config
         let local: Bool = if case .unix = client.host { true } else { false }
         var serves = false
+        var toCopy: Data?  // the runner, for a daemon elsewhere
         if case .success(let runner) = RunnerBinary.located, await RunnerBinary.runs(on: client) {
-            if local { config.hostConfig.mounts.append(.init(source: runner.path, target: RunnerBinary.containerPath, readOnly: true)) }
+            if local {
+                config.hostConfig.mounts.append(.init(source: runner.path, target: RunnerBinary.containerPath, readOnly: true))
+            } else {
+                toCopy = runner.data
+            }
             config.cmd = [RunnerBinary.containerPath, "idle", "serve"]
             (config.openStdin, config.stdinOnce) = (true, true)  // our attach ending closes it: the session ends
             config.hostConfig.logConfig = .init(type: "none")
@@ -293,9 +298,9 @@ public actor DockerSandbox {
             id = try await create(idle, client: client, image: resolved.image)
             serves = false
         }
-        if serves, !local, case .success(let runner) = RunnerBinary.located {
+        if serves, let toCopy {
             do {
-                try await Self.copyRunner(runner.data, into: id, client: client)
+                try await Self.copyRunner(toCopy, into: id, client: client)
             } catch {
                 let refused = SandboxError.wrap(error)
                 Self.logger(client).info("sandbox \(name): the runner could not be copied into the created container (\(refused)); it is placed after the start")

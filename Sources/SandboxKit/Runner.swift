@@ -207,7 +207,7 @@ extension DockerSandbox {
             }
             if ended == true { return }
         }
-        _ = await withDeadline(helperDeadline) { await ProcessMarker.kill(token, in: container, client: client) }
+        await ProcessMarker.kill(token, in: container, client: client)
     }
 }
 
