@@ -38,6 +38,8 @@ public struct ContainerConfig: Encodable, Sendable {
         public var tmpfs: [String: String] = [:]
         /// The log driver (`"none"`: what the container prints is kept nowhere); nil: the daemon's default.
         public var logConfig: LogConfig?
+        /// `NAME:IP` lines added to the container's /etc/hosts.
+        public var extraHosts: [String] = []
         public init() {}
 
         public struct LogConfig: Encodable, Sendable {
@@ -50,7 +52,7 @@ public struct ContainerConfig: Encodable, Sendable {
             case initProcess = "Init", binds = "Binds", mounts = "Mounts", memory = "Memory", memorySwap = "MemorySwap", nanoCPUs = "NanoCpus"
             case pidsLimit = "PidsLimit", networkMode = "NetworkMode", securityOpt = "SecurityOpt"
             case capDrop = "CapDrop", capAdd = "CapAdd", runtime = "Runtime", readonlyRootfs = "ReadonlyRootfs", tmpfs = "Tmpfs"
-            case logConfig = "LogConfig"
+            case logConfig = "LogConfig", extraHosts = "ExtraHosts"
         }
     }
 
@@ -81,9 +83,22 @@ public struct ContainerInspect: Decodable, Sendable {
     public var config: Config
     /// The container's execs that still run (nil: none).
     public var execIDs: [String]?
+    public var networkSettings: NetworkSettings?
 
     enum CodingKeys: String, CodingKey {
         case id = "Id", name = "Name", created = "Created", state = "State", config = "Config", execIDs = "ExecIDs"
+        case networkSettings = "NetworkSettings"
+    }
+
+    /// The networks it is attached to, by name, with its IPv4 address on each.
+    public struct NetworkSettings: Decodable, Sendable {
+        public var networks: [String: Endpoint]?
+        enum CodingKeys: String, CodingKey { case networks = "Networks" }
+
+        public struct Endpoint: Decodable, Sendable {
+            public var ipAddress: String?
+            enum CodingKeys: String, CodingKey { case ipAddress = "IPAddress" }
+        }
     }
 
     public struct State: Decodable, Sendable {

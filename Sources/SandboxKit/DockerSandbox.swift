@@ -24,6 +24,8 @@ public actor DockerSandbox {
     public nonisolated let memoryLimit: String?
     public nonisolated let cpuLimit: Double?
     public nonisolated let network: NetworkMode
+    /// Where it may connect to (``NetworkPolicy/isolated`` unless `--allow` rules are given).
+    public nonisolated let policy: NetworkPolicy
     public nonisolated let security: SecurityProfile
     public nonisolated let createdBy: Creator
     /// The sandbox's identity, stable across restarts (the container id changes).
@@ -61,7 +63,7 @@ public actor DockerSandbox {
         image: String? = nil, runtime: RuntimeReference? = nil, volumes: [String: String] = [:],
         workDir: String? = nil, environment: [String: String] = [:], labels: [String: String] = [:],
         name: String? = nil, memoryLimit: String? = "2g", cpuLimit: Double? = nil, network: NetworkMode = .on,
-        security: SecurityProfile = .hardened, createdBy: Creator = .library, client: DockerClient? = nil,
+        policy: NetworkPolicy = .isolated, security: SecurityProfile = .hardened, createdBy: Creator = .library, client: DockerClient? = nil,
         runtimes: RuntimeRegistry = .standard
     ) {
         self.image = image
@@ -72,6 +74,7 @@ public actor DockerSandbox {
         self.memoryLimit = memoryLimit
         self.cpuLimit = cpuLimit
         self.network = network
+        self.policy = policy
         self.security = security
         self.createdBy = createdBy
         self.client = client
@@ -101,6 +104,7 @@ public actor DockerSandbox {
         self.memoryLimit = template.memoryLimit
         self.cpuLimit = template.cpuLimit
         self.network = template.network
+        self.policy = template.policy
         self.security = template.security
         self.createdBy = template.createdBy
         self.client = template.client
@@ -114,7 +118,7 @@ public actor DockerSandbox {
     /// same spec are interchangeable, which is what lets a pool hand out one started earlier.
     nonisolated var spec: SandboxSpec {
         SandboxSpec(image: image, runtime: runtime, volumes: volumes, workDir: workDir, environment: environment, labels: labels,
-                    memoryLimit: memoryLimit, cpuLimit: cpuLimit, network: network, security: security, createdBy: createdBy)
+                    memoryLimit: memoryLimit, cpuLimit: cpuLimit, network: network, policy: policy, security: security, createdBy: createdBy)
     }
 
     /// Wraps a container that already runs (found by ``SandboxEngine``).
@@ -128,7 +132,8 @@ public actor DockerSandbox {
         self.labels = labels
         self.memoryLimit = nil
         self.cpuLimit = nil
-        self.network = .on
+        self.network = labels[SandboxLabel.isolation] == Isolation.offline.rawValue ? .none : .on
+        self.policy = labels[SandboxLabel.policy].flatMap { try? JSONDecoder().decode(NetworkPolicy.self, from: Data($0.utf8)) } ?? .isolated
         self.security = .hardened
         self.createdBy = labels[SandboxLabel.creator].flatMap(Creator.init) ?? .library
         self.client = client
@@ -166,7 +171,9 @@ public actor DockerSandbox {
         runner?.close()
         runner = nil
         if let id {
+            let address = policy.isAllowList ? try? await Self.address(of: id, client: docker()) : nil
             do { try await docker().removeContainer(id) } catch { throw SandboxError.wrap(error) }
+            if policy.isAllowList { SandboxNetworks.release(sandboxID: sandboxID, address: address) }
         }
     }
 
@@ -254,6 +261,7 @@ public actor DockerSandbox {
     private func createContainer() async throws -> String {
         let client = try docker()
         let resolved = try await resolveImage(client)
+        let placement = try await SandboxNetworks.placement(network: network, policy: policy, client: client)
         var config = ContainerConfig(image: resolved.image, cmd: ["sleep", "infinity"])
         config.workingDir = workDir
         config.env = (resolved.env.merging(environment) { $1 }).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
@@ -265,7 +273,15 @@ public actor DockerSandbox {
             SandboxLabel.workDir: workDir,
         ]) { $1 }
         if let runtimeName = resolved.runtimeName { config.labels[SandboxLabel.runtime] = runtimeName }
+        config.labels[SandboxLabel.isolation] = placement.isolation.rawValue
+        if let reason = placement.openReason {
+            config.labels[SandboxLabel.openReason] = reason
+            Self.logger(client).notice("sandbox \(name) is not isolated from the host's network: \(reason)")
+        }
+        if policy != .isolated { config.labels[SandboxLabel.policy] = String(decoding: try JSONEncoder().encode(policy), as: UTF8.self) }
         config.hostConfig = try hostConfig()
+        config.hostConfig.networkMode = placement.networkMode
+        config.hostConfig.extraHosts = policy.hosts.map { "\($0.name):\($0.address)" }
 
         // The runner is the container's own command, so an image needs no `sleep` (distroless),
         // and it serves this process's first session on the container's stdin and stdout,
@@ -321,6 +337,18 @@ public actor DockerSandbox {
             try? await client.removeContainer(id)
             throw SandboxError.commandFailed("could not start \(name) from \(resolved.image): \(SandboxError.wrap(error))")
         }
+        if placement.isolation == .allowList {
+            // Until admitted it reaches nothing (its bridge drops what no chain accepts); a failed
+            // admission leaves no container behind.
+            do {
+                let address = try await Self.address(of: id, client: client)
+                try SandboxNetworks.admit(sandboxID: sandboxID, address: address, rules: try policy.resolved())
+            } catch {
+                attached?.close()
+                try? await client.removeContainer(id)
+                throw SandboxError.commandFailed("could not give \(name) its network rules: \(SandboxError.wrap(error))")
+            }
+        }
         // The runner's session opens while the caller gets on.
         if let attached { adoptAttachedRunner(attached, container: id, client: client) } else { _ = runnerSlot(for: id) }
         return id
@@ -369,7 +397,6 @@ public actor DockerSandbox {
             }
             host.nanoCPUs = nanoCPUs
         }
-        if network == .none { host.networkMode = "none" }
         if security.noNewPrivileges { host.securityOpt = ["no-new-privileges"] }
         if !security.capabilities.isEmpty {
             host.capDrop = ["ALL"]
@@ -378,6 +405,23 @@ public actor DockerSandbox {
         host.pidsLimit = security.pidsLimit
         host.runtime = security.ociRuntime
         return host
+    }
+
+    /// The container's IPv4 address on the allow-list network.
+    static func address(of id: String, client: DockerClient) async throws -> IPv4Address {
+        let endpoint = try await client.inspectContainer(id).networkSettings?.networks?[SandboxNetworks.allowListNetwork]
+        guard let text = endpoint?.ipAddress, let address = IPv4Address(parsing: text) else {
+            throw SandboxError.commandFailed("the container has no address on \(SandboxNetworks.allowListNetwork)")
+        }
+        return address
+    }
+
+    /// How its network is kept in, as recorded on its container, and why when it is open; nil
+    /// before it has one.
+    public func isolation() async -> (Isolation, reason: String?)? {
+        guard case .running(let id) = state, let labels = try? await docker().inspectContainer(id).config.labels,
+              let isolation = labels[SandboxLabel.isolation].flatMap(Isolation.init) else { return nil }
+        return (isolation, labels[SandboxLabel.openReason])
     }
 
     private func pull(_ image: String, client: DockerClient) async throws {

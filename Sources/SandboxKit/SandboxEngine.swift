@@ -195,6 +195,9 @@ extension SandboxEngine {
         public var runtimes: [String] = []
         /// How each running sandbox runs commands, and why: "runner", "exec: turned off (SANDBOX_RUNNER=off)", …
         public var paths: [String: String] = [:]
+        /// Whether new sandboxes are kept off the host, the metadata address and each other, and
+        /// why not when they are not.
+        public var isolation: String?
     }
 
     public func diagnose(images wanted: [String]) async -> Diagnosis {
@@ -218,6 +221,12 @@ extension SandboxEngine {
             if !present {
                 diagnosis.advice.append("\(image) is missing: pull or load it, or set SANDBOX_DEFAULT_IMAGE / a runtimes.toml entry to a local image")
             }
+        }
+        if let reason = await SandboxNetworks.unenforceable(client) {
+            diagnosis.isolation = "not enforced: \(reason); sandboxes reach the host's services and each other, and --allow is refused"
+        } else {
+            let firewall = SandboxNetworks.firewall
+            diagnosis.isolation = "enforced by nftables (table inet \(HostFirewall.table) over bridges \(firewall.isolatedBridge) and \(firewall.allowListBridge))"
         }
         diagnosis.paths = await executionPaths(of: ((try? await list()) ?? []).filter { $0.state == .running }.map(\.name))
         return diagnosis

@@ -22,6 +22,8 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible, L
     case unknownSandbox(String, known: [String])
     /// The engine has no init binary for `Init: true` (Podman without `catatonit`).
     case initUnavailable(engine: String, detail: String)
+    /// A network policy (`--allow`) that this engine cannot enforce: never made open instead.
+    case policyUnenforceable(engine: String, reason: String)
 
     public var description: String {
         switch self {
@@ -48,6 +50,8 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible, L
             "building runtime \(runtime) failed at \(step)" + (output.isEmpty ? "" : ":\n\(output)")
         case .unknownSandbox(let name, let known):
             "no sandbox named '\(name)'" + (known.isEmpty ? " (there are none; create one with `new`)" : "; known: \(known.joined(separator: ", "))")
+        case .policyUnenforceable(let engine, let reason):
+            "the engine at \(engine) cannot enforce --allow (\(reason)); the sandbox was not made, rather than made open"
         case .initUnavailable(let engine, let detail):
             "the engine at \(engine) has no init process for containers (\(detail)). Install catatonit on the engine's host "
                 + "(Debian/Ubuntu: apt-get install catatonit; Fedora: dnf install catatonit), then restart its service "

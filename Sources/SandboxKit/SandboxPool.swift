@@ -13,6 +13,7 @@ struct SandboxSpec: Hashable, Sendable {
     var memoryLimit: String?
     var cpuLimit: Double?
     var network: NetworkMode
+    var policy: NetworkPolicy
     var security: SecurityProfile
     var createdBy: Creator
 }

@@ -47,6 +47,11 @@ public enum SandboxLabel {
     public static let workDir = "sandbox.workdir"
     /// On a pool's waiting sandboxes: the ``SandboxPool/ownerID`` of the pool that made it.
     public static let poolOwner = "sandbox.pool-owner"
+    /// How its network is kept in (``Isolation``), and why when it is `open`.
+    public static let isolation = "sandbox.isolation"
+    public static let openReason = "sandbox.isolation-note"
+    /// Its ``NetworkPolicy`` as JSON, when it is not the default.
+    public static let policy = "sandbox.network-policy"
 }
 
 /// Parses sizes such as `512m`, `1.5g`, `2GiB` or `1048576` with checked integer arithmetic: nil for

@@ -65,6 +65,7 @@ struct Doctor: AsyncParsableCommand {
                 lines.append("OCI runtimes: \(diagnosis.runtimes.joined(separator: ", "))\(podman)")
             }
             lines.append("runner:  \(diagnosis.runner)")
+            if let isolation = diagnosis.isolation { lines.append("network: \(isolation)") }
             for (name, path) in diagnosis.paths.sorted(by: { $0.key < $1.key }) { lines.append("sandbox: \(name) — \(path)") }
             for (image, present) in diagnosis.images.sorted(by: { $0.key < $1.key }) {
                 lines.append("image:   \(image) — " + (present ? "present" : "missing"))

@@ -12,6 +12,11 @@ struct New: AsyncParsableCommand {
     @Option(name: .customLong("env"), help: "K=V environment variable (repeatable).") var env: [String] = []
     @Option(help: "Memory limit such as 512m or 2g.") var memory = "2g"
     @Flag(help: "No network.") var noNetwork = false
+    @Option(name: .customLong("allow"), help: ArgumentHelp(
+        "Allow connections to HOST[:PORT] (an IPv4 address, a CIDR, or a name given by --add-host; `*.domain` too); repeatable. With any, everything else is denied.",
+        valueName: "HOST[:PORT]")) var allow: [String] = []
+    @Option(name: .customLong("add-host"), help: ArgumentHelp("Make NAME resolve to IP in the sandbox (reachable only if allowed too); repeatable.",
+                                                              valueName: "NAME:IP")) var addHosts: [String] = []
     @Option(help: "The OCI runtime to start it with (sandbox doctor lists the daemon's), e.g. runsc for gVisor's own kernel.")
     var ociRuntime: String?
     @Option(help: "The Docker context (docker context ls) to make it on, over --context and DOCKER_CONTEXT.") var on: String?
@@ -24,6 +29,8 @@ struct New: AsyncParsableCommand {
         }
         for pair in env where !pair.contains("=") { throw ValidationError("--env takes K=V, got '\(pair)'") }
         if ByteSize.parse(memory) == nil { throw ValidationError("--memory takes a size such as 512m, 1.5g or 2g, got '\(memory)'") }
+        if noNetwork && !allow.isEmpty { throw ValidationError("--allow needs a network: give --no-network or --allow, not both") }
+        do { _ = try NetworkPolicy(allow: allow, hosts: addHosts).resolved() } catch { throw ValidationError(error.description) }
     }
 
     func run() async throws {
@@ -38,9 +45,12 @@ struct New: AsyncParsableCommand {
         let sandbox = DockerSandbox(
             image: runtime == nil ? (image ?? DockerSandbox.defaultImage) : nil, runtime: runtime.map { .named($0) },
             volumes: volumeMap, environment: environment, name: name, memoryLimit: memory,
-            network: noNetwork ? .none : .on, security: security, createdBy: .cli)
+            network: noNetwork ? .none : .on, policy: try NetworkPolicy(allow: allow, hosts: addHosts), security: security, createdBy: .cli)
         await sandbox.onBuildProgress { progress in Terminal.err("build \(progress.runtime): \(progress.line)\n") }
         try await sandbox.start()
+        if let (isolation, reason) = await sandbox.isolation(), isolation == .open {
+            Terminal.err("note: \(sandbox.name) is not isolated: it reaches the host's services and other sandboxes (\(reason ?? "unknown reason"))\n")
+        }
         Terminal.out(json ? try JSON.string(["name": sandbox.name, "id": sandbox.sandboxID]) : sandbox.name + "\n")
     }
 }

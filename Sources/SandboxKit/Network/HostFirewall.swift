@@ -1,0 +1,170 @@
+import Foundation
+
+/// The host's nftables table that keeps sandboxes in (`table inet sandbox`). It lives in the host's
+/// network namespace, where nothing in a sandbox (which has no `NET_ADMIN`) can change it, and it is
+/// keyed by our bridges, not by addresses, so a sandbox we have not admitted yet is held, not let out:
+///
+/// - from either bridge, no IPv6 (the networks carry none; link-local v6 would reach the host);
+/// - the isolated bridge: the internet as usual, but not the host (its input hook), the link-local
+///   range (the metadata address) or another port of the same bridge (a neighbour);
+/// - the allow-list bridge: only what the sandbox's own chain (`s_<sandbox id>`, jumped to by source
+///   address through `by_source`) accepts; a source without one gets nothing.
+///
+/// The scripts are pure (tested without nft); ``apply(_:)`` runs them in one transaction each.
+struct HostFirewall: Sendable {
+    static let table = "sandbox"
+    /// Bumped whenever the base rules change: an older table is replaced.
+    static let version = 1
+    let isolatedBridge: String
+    let allowListBridge: String
+
+    /// The chain whose presence says the base rules of this version are in place.
+    var markerChain: String { "egress_v\(Self.version)" }
+
+    /// The table, its chains and the source map; replaces an older version's table whole.
+    func baseScript(replacing old: Bool) -> String {
+        let bridges = "{ \"\(isolatedBridge)\", \"\(allowListBridge)\" }"
+        return (old ? "delete table inet \(Self.table)\n" : "") + """
+        table inet \(Self.table) {
+            map by_source { type ipv4_addr : verdict; }
+            chain forward {
+                type filter hook forward priority filter - 5; policy accept;
+                iifname \(bridges) jump \(markerChain)
+            }
+            chain input {
+                type filter hook input priority filter - 5; policy accept;
+                iifname \(bridges) jump to_host
+            }
+            chain \(markerChain) {
+                ct state established,related accept
+                meta nfproto ipv6 counter drop
+                ip saddr vmap @by_source
+                iifname "\(allowListBridge)" counter drop
+                oifname "\(isolatedBridge)" counter drop
+                ip daddr 169.254.0.0/16 counter drop
+            }
+            chain to_host {
+                ct state established,related accept
+                meta nfproto ipv6 counter drop
+                ip saddr vmap @by_source
+                counter drop
+            }
+        }
+
+        """
+    }
+
+    static func chain(of sandboxID: String) -> String { "s_\(sandboxID)" }
+
+    /// The sandbox at `address` gets exactly `rules` (its chain made anew, then mapped). A stale
+    /// mapping of the same address (a container removed behind our back) must be gone first:
+    /// ``unmapScript(_:)``, in a transaction of its own since deleting a missing element fails.
+    func admitScript(sandboxID: String, address: IPv4Address, rules: [ResolvedRule]) -> String {
+        let chain = Self.chain(of: sandboxID)
+        var lines = ["add chain inet \(Self.table) \(chain)", "flush chain inet \(Self.table) \(chain)"]
+        for rule in rules {
+            let destination = "ip daddr \(rule.network)"
+            if let port = rule.port {
+                lines.append("add rule inet \(Self.table) \(chain) \(destination) tcp dport \(port) accept")
+                lines.append("add rule inet \(Self.table) \(chain) \(destination) udp dport \(port) accept")
+            } else {
+                lines.append("add rule inet \(Self.table) \(chain) \(destination) accept")
+            }
+        }
+        lines.append("add rule inet \(Self.table) \(chain) counter drop")
+        lines.append("add element inet \(Self.table) by_source { \(address) : jump \(chain) }")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func unmapScript(_ address: IPv4Address) -> String {
+        "delete element inet \(table) by_source { \(address) }\n"
+    }
+
+    static func deleteChainScript(sandboxID: String) -> String {
+        "delete chain inet \(table) \(chain(of: sandboxID))\n"
+    }
+
+    // MARK: Running nft
+
+    /// Where nft is, or nil.
+    static let nft: String? = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Why this process cannot set the host's firewall, or nil when it can.
+    static var unavailable: String? {
+        if nft == nil { return "nft (nftables) is not installed on this host" }
+        if geteuid() != 0 { return "setting the host's firewall needs root (nft); this process runs as uid \(geteuid())" }
+        return nil
+    }
+
+    /// Runs `script` through `nft -f -` in one transaction; the error is nft's own message.
+    static func apply(_ script: String) throws(FirewallError) {
+        let (status, output) = run(["-f", "-"], input: script)
+        guard status == 0 else { throw FirewallError(message: output.isEmpty ? "nft exited with \(status)" : output) }
+    }
+
+    /// Whether `nft list chain inet sandbox CHAIN` finds it.
+    static func hasChain(_ chain: String) -> Bool { run(["list", "chain", "inet", table, chain], input: nil).0 == 0 }
+
+    /// Whether the table exists at all.
+    static func hasTable() -> Bool { run(["list", "table", "inet", table], input: nil).0 == 0 }
+
+    /// nft with `arguments`, `input` on its stdin; its status and what it printed (stdout and
+    /// stderr together, at most 16 KiB). posix_spawn, not Foundation's Process, as elsewhere.
+    private static func run(_ arguments: [String], input: String?) -> (Int32, String) {
+        guard let nft else { return (127, "nft is not installed") }
+        var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1]
+        guard pipe(&inPipe) == 0 else { return (126, "cannot make a pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&outPipe) == 0 else {
+            inPipe.forEach { close($0) }
+            return (126, "cannot make a pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in inPipe + outPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 2)
+        let argv = ([nft] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, nft, &actions, nil, argv, environ)
+        close(inPipe[0])
+        close(outPipe[1])
+        guard spawned == 0 else {
+            close(inPipe[1])
+            close(outPipe[0])
+            return (127, "cannot run nft: \(String(cString: strerror(spawned)))")
+        }
+        // The script is small and nft reads all of it before it answers: write, then read.
+        if let input {
+            var bytes = Array(input.utf8)[...]
+            while !bytes.isEmpty {
+                let n = bytes.withUnsafeBytes { write(inPipe[1], $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                bytes = bytes.dropFirst(n)
+            }
+        }
+        close(inPipe[1])
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(outPipe[0], &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            if output.count < 16 * 1024 { output += buffer.prefix(n) }
+        }
+        close(outPipe[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (code, String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+/// nft refused a script: its message.
+struct FirewallError: Error, Sendable, CustomStringConvertible {
+    let message: String
+    var description: String { "the host's firewall (nft) refused the rules: \(message)" }
+}

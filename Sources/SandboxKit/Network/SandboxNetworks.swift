@@ -1,0 +1,134 @@
+import DockerEngine
+import Foundation
+import Synchronization
+
+/// How a sandbox's network is kept in, recorded on its container (``SandboxLabel/isolation``).
+public enum Isolation: String, Sendable, Codable, CaseIterable {
+    /// The internet, but not the host, the metadata address or another sandbox.
+    case isolated
+    /// Only what its `--allow` rules name.
+    case allowList = "allow-list"
+    /// No network at all.
+    case offline
+    /// On the daemon's default bridge, as plain `docker run`: this engine cannot enforce isolation.
+    case open
+}
+
+/// Where a new sandbox's network goes, decided before it is created.
+struct NetworkPlacement: Sendable {
+    var isolation: Isolation
+    /// `HostConfig.NetworkMode`: our bridge's network, `none`, or nil for the daemon's default.
+    var networkMode: String?
+    /// Why an open sandbox is open (said at creation, on its row, by `sandbox doctor`).
+    var openReason: String?
+}
+
+/// The engine's two bridges and the host firewall over them (``HostFirewall``). Isolation needs a
+/// daemon whose bridges are in this host's network namespace (a local Docker; its bridge device is
+/// looked for, not assumed) and a process allowed to run nft. Where either is missing, a sandbox
+/// with no rules is made open and says so; one with rules is refused: a policy never falls back to open.
+enum SandboxNetworks {
+    static let isolatedNetwork = "sandbox-isolated"
+    static let allowListNetwork = "sandbox-allowlist"
+    static let firewall = HostFirewall(isolatedBridge: "sbx-isolated", allowListBridge: "sbx-allowlist")
+    /// The base rules were seen in place this recently (by host): checked again past it, since
+    /// anything on the host may flush the ruleset.
+    private static let verified = Mutex<[String: ContinuousClock.Instant]>([:])
+    private static let recheck: Duration = .seconds(1)
+    /// The setup under way, by host: a burst of creations waits for one instead of racing it.
+    private static let inFlight = Mutex<[String: Task<String?, Never>]>([:])
+
+    static func placement(network: NetworkMode, policy: NetworkPolicy, client: DockerClient) async throws -> NetworkPlacement {
+        if network == .none {
+            guard !policy.isAllowList else {
+                throw SandboxError.invalidArgument("--allow needs a network: drop --no-network, or the rules")
+            }
+            return NetworkPlacement(isolation: .offline, networkMode: "none")
+        }
+        do { _ = try policy.resolved() } catch { throw SandboxError.invalidArgument(error.description) }
+        if let reason = await unenforceable(client) {
+            if policy.isAllowList { throw SandboxError.policyUnenforceable(engine: client.host.description, reason: reason) }
+            return NetworkPlacement(isolation: .open, networkMode: nil, openReason: reason)
+        }
+        return policy.isAllowList
+            ? NetworkPlacement(isolation: .allowList, networkMode: allowListNetwork)
+            : NetworkPlacement(isolation: .isolated, networkMode: isolatedNetwork)
+    }
+
+    /// Why isolation cannot be enforced on `client`'s engine, or nil once the networks and the base
+    /// rules are in place.
+    static func unenforceable(_ client: DockerClient) async -> String? {
+        guard case .unix = client.host else {
+            return "the engine at \(client.host) is reached over the network: its bridges may be another machine's, out of this host's firewall's reach"
+        }
+        if let reason = HostFirewall.unavailable { return reason }
+        let key = client.host.description
+        if let at = verified.withLock({ $0[key] }), ContinuousClock.now - at < recheck { return nil }
+        let task = inFlight.withLock { running in
+            if let task = running[key] { return task }
+            let task = Task { await setUp(client, key: key) }
+            running[key] = task
+            return task
+        }
+        let reason = await task.value
+        inFlight.withLock { running in if running[key] == task { running[key] = nil } }
+        return reason
+    }
+
+    private static func setUp(_ client: DockerClient, key: String) async -> String? {
+        do {
+            if try await client.version().product.contains("Podman") {
+                return "Podman's bridges are made by netavark, which the engine does not drive yet"
+            }
+            for (name, bridge) in [(isolatedNetwork, firewall.isolatedBridge), (allowListNetwork, firewall.allowListBridge)] {
+                try await ensureNetwork(name, bridge: bridge, client: client)
+                // A daemon elsewhere (in a VM, say) has no such device here: rules on this host
+                // would hold nothing.
+                guard FileManager.default.fileExists(atPath: "/sys/class/net/\(bridge)") else {
+                    return "the engine's bridge \(bridge) is not in this host's network namespace (a daemon in a VM?)"
+                }
+            }
+            try ensureBaseRules()
+            verified.withLock { $0[key] = .now }
+            return nil
+        } catch {
+            return "\(SandboxError.wrap(error))"
+        }
+    }
+
+    private static func ensureNetwork(_ name: String, bridge: String, client: DockerClient) async throws {
+        if let existing = try await client.inspectNetwork(name) {
+            guard existing.options?["com.docker.network.bridge.name"] == bridge else {
+                throw SandboxError.commandFailed("a network named \(name) exists but is not the engine's (its bridge is not \(bridge)); remove it")
+            }
+            return
+        }
+        var create = NetworkCreate(name: name)
+        create.options = ["com.docker.network.bridge.name": bridge]
+        create.labels = [SandboxLabel.managed: "true"]
+        do {
+            _ = try await client.createNetwork(create)
+        } catch DockerError.conflict {
+            // Made meanwhile by another process of ours.
+        }
+    }
+
+    private static func ensureBaseRules() throws {
+        if HostFirewall.hasChain(firewall.markerChain) { return }
+        try HostFirewall.apply(firewall.baseScript(replacing: HostFirewall.hasTable()))
+    }
+
+    // MARK: Admitting an allow-list sandbox
+
+    /// Gives the sandbox at `address` its rules (after its start, before its first command).
+    static func admit(sandboxID: String, address: IPv4Address, rules: [ResolvedRule]) throws {
+        try? HostFirewall.apply(HostFirewall.unmapScript(address))
+        try HostFirewall.apply(firewall.admitScript(sandboxID: sandboxID, address: address, rules: rules))
+    }
+
+    /// Takes the rules away again (the container is gone); a missing piece is no error.
+    static func release(sandboxID: String, address: IPv4Address?) {
+        if let address { try? HostFirewall.apply(HostFirewall.unmapScript(address)) }
+        try? HostFirewall.apply(HostFirewall.deleteChainScript(sandboxID: sandboxID))
+    }
+}
