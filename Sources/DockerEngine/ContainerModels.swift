@@ -40,6 +40,8 @@ public struct ContainerConfig: Encodable, Sendable {
         public var logConfig: LogConfig?
         /// `NAME:IP` lines added to the container's /etc/hosts.
         public var extraHosts: [String] = []
+        /// Resolvers the container's DNS asks (Docker's embedded DNS forwards to them).
+        public var dns: [String] = []
         public init() {}
 
         public struct LogConfig: Encodable, Sendable {
@@ -52,7 +54,7 @@ public struct ContainerConfig: Encodable, Sendable {
             case initProcess = "Init", binds = "Binds", mounts = "Mounts", memory = "Memory", memorySwap = "MemorySwap", nanoCPUs = "NanoCpus"
             case pidsLimit = "PidsLimit", networkMode = "NetworkMode", securityOpt = "SecurityOpt"
             case capDrop = "CapDrop", capAdd = "CapAdd", runtime = "Runtime", readonlyRootfs = "ReadonlyRootfs", tmpfs = "Tmpfs"
-            case logConfig = "LogConfig", extraHosts = "ExtraHosts"
+            case logConfig = "LogConfig", extraHosts = "ExtraHosts", dns = "Dns"
         }
     }
 

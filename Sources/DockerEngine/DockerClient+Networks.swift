@@ -55,6 +55,9 @@ public struct NetworkInspect: Decodable, Sendable {
         enum CodingKeys: String, CodingKey { case subnet = "Subnet", gateway = "Gateway" }
     }
 
+    /// The IPv4 gateways (the bridge's own addresses), as text.
+    public var gatewayAddresses: [String] { (ipam.config ?? []).compactMap(\.gateway).filter { !$0.contains(":") } }
+
     /// The IPv4 subnets the daemon gave it, as `a.b.c.d/n`.
     public var subnets: [String] { (ipam.config ?? []).compactMap(\.subnet).filter { !$0.contains(":") } }
 

@@ -282,6 +282,7 @@ public actor DockerSandbox {
         config.hostConfig = try hostConfig()
         config.hostConfig.networkMode = placement.networkMode
         config.hostConfig.extraHosts = policy.hosts.map { "\($0.name):\($0.address)" }
+        if placement.isolation == .allowList, let gateway = SandboxNetworks.gateway(client) { config.hostConfig.dns = [gateway.description] }
 
         // The runner is the container's own command, so an image needs no `sleep` (distroless),
         // and it serves this process's first session on the container's stdin and stdout,
@@ -342,7 +343,7 @@ public actor DockerSandbox {
             // admission leaves no container behind.
             do {
                 let address = try await Self.address(of: id, client: client)
-                try SandboxNetworks.admit(sandboxID: sandboxID, address: address, rules: try policy.resolved())
+                try SandboxNetworks.admit(sandboxID: sandboxID, name: name, address: address, policy: policy, client: client)
             } catch {
                 attached?.close()
                 try? await client.removeContainer(id)
@@ -414,6 +415,12 @@ public actor DockerSandbox {
             throw SandboxError.commandFailed("the container has no address on \(SandboxNetworks.allowListNetwork)")
         }
         return address
+    }
+
+    /// What it was denied on the network, oldest first, from `offset` (the `next` of an earlier
+    /// call) on. Recorded on this host by the egress guard for allow-list sandboxes.
+    public nonisolated func egressRecords(from offset: UInt64 = 0) -> (records: [EgressRecord], next: UInt64) {
+        EgressLog.read(sandboxID: sandboxID, from: offset)
     }
 
     /// How its network is kept in, as recorded on its container, and why when it is open; nil

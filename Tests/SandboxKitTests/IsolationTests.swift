@@ -156,7 +156,6 @@ import Testing
         let offline = DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"], network: .none,
                                     policy: try NetworkPolicy(allow: ["10.0.0.1"], hosts: []))
         await #expect(throws: SandboxError.self) { try await offline.start() }
-        #expect(throws: PolicyError.unresolvedName("example.com")) { try NetworkPolicy(allow: ["example.com"], hosts: []).resolved() }
         // Over TCP the engine is out of the host firewall's reach (scripts/test/engines.sh's TLS
         // daemon): refused with the reason, and no container is left.
         try await RemoteEngineTests.withClient(try DockerEndpoint.resolve(environment: RemoteEngineTests.tlsEnvironment)) { client in
@@ -225,21 +224,64 @@ final class TestListener: Sendable {
 }
 
 /// A test host of our own in a network namespace, routed from the host like the internet: it holds
-/// 198.51.100.7 (a documentation address) and 169.254.169.254, each with TCP 80 and 8080 answering
-/// and a UDP echo on 5353. While it exists, the metadata address leads here, not to any real service.
+/// 198.51.100.7 (a documentation address) and 169.254.169.254, each with TCP 80, 443, 853 and 8080
+/// answering `ok` (after reading what the client sends first), a UDP echo on 5353, and a resolver.
+/// While it exists, the metadata address leads here, not to any real service.
 struct TestRemoteHost {
     static let address = "198.51.100.7"
     static let namespace = "sbxtest-remote"
+    /// The names its resolver (UDP and TCP 53 on ``address``, answering 198.51.100.7 for every
+    /// `*.test`) was asked for, a line each.
+    static let queryLog = "/tmp/sbxtest-remote-queries.log"
+
+    /// What its resolver was asked, so far.
+    static var queries: [String] {
+        ((try? String(contentsOfFile: queryLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
 
     init() throws {
         close()
+        unlink(Self.queryLog)
         let script = """
         import socket, threading
+        def answer(c):
+            c.settimeout(1)
+            try: c.recv(4096)
+            except Exception: pass
+            try: c.sendall(b'ok\\n')
+            except Exception: pass
+            c.close()
         def tcp(port):
             s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', port)); s.listen(64)
             while True:
-                c, _ = s.accept(); c.sendall(b'ok\\n'); c.close()
-        for port in (80, 8080): threading.Thread(target=tcp, args=(port,), daemon=True).start()
+                c, _ = s.accept(); threading.Thread(target=answer, args=(c,), daemon=True).start()
+        def dns(q):
+            i, labels = 12, []
+            while q[i]: labels.append(q[i+1:i+1+q[i]].decode()); i += 1 + q[i]
+            qtype, end = int.from_bytes(q[i+1:i+3], 'big'), i + 5
+            name = '.'.join(labels).lower()
+            with open('\(Self.queryLog)', 'a') as log: log.write(name + '\\n')
+            head = q[:2] + b'\\x81\\x80\\x00\\x01'
+            if qtype == 1 and name.endswith('.test'):
+                return head + b'\\x00\\x01\\x00\\x00\\x00\\x00' + q[12:end] + b'\\xc0\\x0c\\x00\\x01\\x00\\x01\\x00\\x00\\x00\\x3c\\x00\\x04' + bytes([198, 51, 100, 7])
+            return head + b'\\x00\\x00\\x00\\x00\\x00\\x00' + q[12:end]
+        def dns_tcp():
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('\(Self.address)', 53)); s.listen(16)
+            while True:
+                c, _ = s.accept(); c.settimeout(2)
+                try:
+                    q = c.recv(4096)[2:]; a = dns(q); c.sendall(len(a).to_bytes(2, 'big') + a)
+                except Exception: pass
+                c.close()
+        def dns_udp():
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('\(Self.address)', 53))
+            while True:
+                q, peer = s.recvfrom(512)
+                try: s.sendto(dns(q), peer)
+                except Exception: pass
+        for port in (80, 443, 853, 8080): threading.Thread(target=tcp, args=(port,), daemon=True).start()
+        threading.Thread(target=dns_tcp, daemon=True).start()
+        threading.Thread(target=dns_udp, daemon=True).start()
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('\(Self.address)', 5353))
         while True:
             data, peer = u.recvfrom(512); u.sendto(data, peer)

@@ -8,13 +8,17 @@ import Foundation
 /// - the isolated bridge: the internet as usual, but not the host (its input hook), the link-local
 ///   range (the metadata address) or another port of the same bridge (a neighbour);
 /// - the allow-list bridge: only what the sandbox's own chain (`s_<sandbox id>`, jumped to by source
-///   address through `by_source`) accepts; a source without one gets nothing.
+///   address through `by_source`) accepts; a source without one gets nothing. That chain accepts the
+///   egress guard on the gateway (DNS; the proxy), the addresses and ports its rules name, and those
+///   the guard learned from answering an allowed name (`learned`, source . address . ports, until
+///   the answer's TTL runs out); connections to ports 80 and 443 of learned addresses
+///   (`learned_web`) go to the guard's proxy instead, which checks the Host or server name.
 ///
 /// The scripts are pure (tested without nft); ``apply(_:)`` runs them in one transaction each.
 struct HostFirewall: Sendable {
     static let table = "sandbox"
     /// Bumped whenever the base rules change: an older table is replaced.
-    static let version = 1
+    static let version = 2
     let isolatedBridge: String
     let allowListBridge: String
 
@@ -22,11 +26,19 @@ struct HostFirewall: Sendable {
     var markerChain: String { "egress_v\(Self.version)" }
 
     /// The table, its chains and the source map; replaces an older version's table whole.
-    func baseScript(replacing old: Bool) -> String {
+    /// `gateway`: the allow-list bridge's address, where the egress guard listens.
+    func baseScript(replacing old: Bool, gateway: IPv4Address) -> String {
         let bridges = "{ \"\(isolatedBridge)\", \"\(allowListBridge)\" }"
         return (old ? "delete table inet \(Self.table)\n" : "") + """
         table inet \(Self.table) {
             map by_source { type ipv4_addr : verdict; }
+            set learned { type ipv4_addr . ipv4_addr . inet_service; flags interval, timeout; }
+            set learned_web { type ipv4_addr . ipv4_addr; flags timeout; }
+            chain web {
+                type nat hook prerouting priority dstnat - 5; policy accept;
+                iifname "\(allowListBridge)" tcp dport 80 ip saddr . ip daddr @learned_web dnat ip to \(gateway):\(EgressGuard.httpPort)
+                iifname "\(allowListBridge)" tcp dport 443 ip saddr . ip daddr @learned_web dnat ip to \(gateway):\(EgressGuard.tlsPort)
+            }
             chain forward {
                 type filter hook forward priority filter - 5; policy accept;
                 iifname \(bridges) jump \(markerChain)
@@ -59,9 +71,13 @@ struct HostFirewall: Sendable {
     /// The sandbox at `address` gets exactly `rules` (its chain made anew, then mapped). A stale
     /// mapping of the same address (a container removed behind our back) must be gone first:
     /// ``unmapScript(_:)``, in a transaction of its own since deleting a missing element fails.
-    func admitScript(sandboxID: String, address: IPv4Address, rules: [ResolvedRule]) -> String {
+    func admitScript(sandboxID: String, address: IPv4Address, gateway: IPv4Address, rules: [ResolvedRule]) -> String {
         let chain = Self.chain(of: sandboxID)
         var lines = ["add chain inet \(Self.table) \(chain)", "flush chain inet \(Self.table) \(chain)"]
+        let guardPorts = "{ 53, \(EgressGuard.httpPort), \(EgressGuard.tlsPort) }"
+        lines.append("add rule inet \(Self.table) \(chain) ip daddr \(gateway) tcp dport \(guardPorts) accept")
+        lines.append("add rule inet \(Self.table) \(chain) ip daddr \(gateway) udp dport 53 accept")
+        lines.append("add rule inet \(Self.table) \(chain) ip saddr . ip daddr . th dport @learned accept")
         for rule in rules {
             let destination = "ip daddr \(rule.network)"
             if let port = rule.port {
@@ -78,6 +94,13 @@ struct HostFirewall: Sendable {
 
     static func unmapScript(_ address: IPv4Address) -> String {
         "delete element inet \(table) by_source { \(address) }\n"
+    }
+
+    /// Whether `address` is mapped to `sandboxID`'s chain (not to another sandbox's that got the
+    /// address since).
+    static func maps(_ address: IPv4Address, to sandboxID: String) -> Bool {
+        let (status, output) = run(["get", "element", "inet", table, "by_source", "{ \(address) }"], input: nil)
+        return status == 0 && output.contains("jump \(chain(of: sandboxID))")
     }
 
     static func deleteChainScript(sandboxID: String) -> String {

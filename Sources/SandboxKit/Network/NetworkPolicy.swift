@@ -20,9 +20,9 @@ public struct NetworkPolicy: Sendable, Hashable, Codable {
 
     public var isAllowList: Bool { !allow.isEmpty }
 
-    /// The rules as addresses: a name (or wildcard) stands for the `hosts` entries it matches.
-    /// A name that none matches is an error: without a resolver of ours, its address is unknown.
-    public func resolved() throws(PolicyError) -> [ResolvedRule] {
+    /// The rules known as addresses now: ranges, and names (or wildcards) for the `hosts` entries
+    /// they match. Other names become addresses when the sandbox looks them up (``EgressGuard``).
+    public func resolved() -> [ResolvedRule] {
         var rules: [ResolvedRule] = []
         for rule in allow {
             switch rule.destination {
@@ -30,7 +30,6 @@ public struct NetworkPolicy: Sendable, Hashable, Codable {
                 rules.append(ResolvedRule(network: network, port: rule.port))
             case .name(let pattern):
                 let matches = hosts.filter { Self.name($0.name, matches: pattern) }
-                guard !matches.isEmpty else { throw .unresolvedName(pattern) }
                 rules += matches.map { ResolvedRule(network: IPv4Network(address: $0.address, prefix: 32), port: rule.port) }
             }
         }
@@ -135,15 +134,11 @@ public struct ResolvedRule: Sendable, Hashable {
 public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
     case badRule(String, String)
     case badHost(String, String)
-    case unresolvedName(String)
 
     public var description: String {
         switch self {
         case .badRule(let text, let why): "--allow '\(text)': \(why)"
         case .badHost(let text, let why): "--add-host '\(text)': \(why)"
-        case .unresolvedName(let name):
-            "--allow \(name): no --add-host gives it an address; allow an address, or name it with --add-host NAME:IP "
-                + "(names looked up in DNS are not allowed yet)"
         }
     }
 }

@@ -45,7 +45,6 @@ enum SandboxNetworks {
             }
             return NetworkPlacement(isolation: .offline, networkMode: "none")
         }
-        do { _ = try policy.resolved() } catch { throw SandboxError.invalidArgument(error.description) }
         if let reason = await unenforceable(client) {
             if policy.isAllowList { throw SandboxError.policyUnenforceable(engine: client.host.description, reason: reason) }
             return NetworkPlacement(isolation: .open, networkMode: nil, openReason: reason)
@@ -88,7 +87,11 @@ enum SandboxNetworks {
                     return "the engine's bridge \(bridge) is not in this host's network namespace (a daemon in a VM?)"
                 }
             }
-            try ensureBaseRules()
+            guard let gateway = try await client.inspectNetwork(allowListNetwork)?.gatewayAddresses.first.flatMap(IPv4Address.init(parsing:)) else {
+                return "the network \(allowListNetwork) has no IPv4 gateway"
+            }
+            try ensureBaseRules(gateway: gateway)
+            gateways.withLock { $0[key] = gateway }
             verified.withLock { $0[key] = .now }
             return nil
         } catch {
@@ -113,22 +116,36 @@ enum SandboxNetworks {
         }
     }
 
-    private static func ensureBaseRules() throws {
+    private static func ensureBaseRules(gateway: IPv4Address) throws {
         if HostFirewall.hasChain(firewall.markerChain) { return }
-        try HostFirewall.apply(firewall.baseScript(replacing: HostFirewall.hasTable()))
+        try HostFirewall.apply(firewall.baseScript(replacing: HostFirewall.hasTable(), gateway: gateway))
     }
+
+    /// The allow-list bridge's address on each host whose setup succeeded.
+    private static let gateways = Mutex<[String: IPv4Address]>([:])
 
     // MARK: Admitting an allow-list sandbox
 
-    /// Gives the sandbox at `address` its rules (after its start, before its first command).
-    static func admit(sandboxID: String, address: IPv4Address, rules: [ResolvedRule]) throws {
+    /// The allow-list bridge's address, once ``unenforceable(_:)`` set things up on `client`.
+    static func gateway(_ client: DockerClient) -> IPv4Address? { gateways.withLock { $0[client.host.description] } }
+
+    /// Gives the sandbox at `address` its rules (after its start, before its first command), and
+    /// tells the egress guard (started if it is not running) what it may look up.
+    static func admit(sandboxID: String, name: String, address: IPv4Address, policy: NetworkPolicy, client: DockerClient) throws {
+        guard let gateway = gateway(client) else { throw FirewallError(message: "the allow-list network is not set up") }
+        try NetworkState(sandboxID: sandboxID, name: name, policy: policy).write(for: address)
+        try EgressGuardProcess.ensure(gateway: gateway)
         try? HostFirewall.apply(HostFirewall.unmapScript(address))
-        try HostFirewall.apply(firewall.admitScript(sandboxID: sandboxID, address: address, rules: rules))
+        try HostFirewall.apply(firewall.admitScript(sandboxID: sandboxID, address: address, gateway: gateway, rules: policy.resolved()))
     }
 
-    /// Takes the rules away again (the container is gone); a missing piece is no error.
+    /// Takes the rules away again (the container is gone); a missing piece is no error, and an
+    /// address another sandbox has been given since is left to it.
     static func release(sandboxID: String, address: IPv4Address?) {
-        if let address { try? HostFirewall.apply(HostFirewall.unmapScript(address)) }
+        if let address, HostFirewall.maps(address, to: sandboxID) {
+            try? HostFirewall.apply(HostFirewall.unmapScript(address))
+            NetworkState.remove(address, sandboxID: sandboxID)
+        }
         try? HostFirewall.apply(HostFirewall.deleteChainScript(sandboxID: sandboxID))
     }
 }

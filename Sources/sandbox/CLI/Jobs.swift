@@ -6,14 +6,20 @@ import SandboxKit
 struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the output of a sandbox's background jobs (the last MiB each keeps in the sandbox).",
-        usage: "sandbox logs NAME [JOB] [-f]")
+        usage: "sandbox logs NAME [JOB] [-f] | sandbox logs NAME --egress [-f]")
 
     @Argument(help: "The sandbox.") var name: String
     @Argument(help: "The job's number (`sandbox exec --detach` printed it); all jobs when left out.") var job: Int?
     @Flag(name: .shortAndLong, help: "Keep printing as the job prints, until it ends or Ctrl-C (without JOB: the newest job).") var follow = false
+    @Flag(help: "Print what the sandbox was denied on the network (names, hosts, addresses) instead of a job's output.") var egress = false
+
+    func validate() throws {
+        if egress && job != nil { throw ValidationError("--egress prints the sandbox's network record, not a job's: give one of them") }
+    }
 
     func run() async throws {
         let sandbox = try await EngineChoice.sandbox(name)
+        if egress { return try await printEgress(of: sandbox) }
         let jobs = try await sandbox.jobs()
         guard let chosen = job ?? (follow ? jobs.last?.id : nil) else {
             if jobs.isEmpty { Terminal.err("no background jobs in \(name); start one with `sandbox exec --detach \(name) -- CMD`\n") }
@@ -27,6 +33,24 @@ struct Logs: AsyncParsableCommand {
         do {
             try await Interrupts.cancellable {
                 for try await text in sandbox.followJob(chosen) { Terminal.out(text) }
+            }
+        } catch is CancellationError {}
+    }
+
+    private func printEgress(of sandbox: DockerSandbox) async throws {
+        let (records, start) = sandbox.egressRecords()
+        if records.isEmpty && !follow { Terminal.err("nothing denied to \(name) is recorded\n") }
+        for record in records { Terminal.out(record.line + "\n") }
+        guard follow else { return }
+        do {
+            try await Interrupts.cancellable {
+                var next = start
+                while true {
+                    try await Task.sleep(for: .milliseconds(200))
+                    let more: [EgressRecord]
+                    (more, next) = sandbox.egressRecords(from: next)
+                    for record in more { Terminal.out(record.line + "\n") }
+                }
             }
         } catch is CancellationError {}
     }

@@ -13,7 +13,7 @@ struct New: AsyncParsableCommand {
     @Option(help: "Memory limit such as 512m or 2g.") var memory = "2g"
     @Flag(help: "No network.") var noNetwork = false
     @Option(name: .customLong("allow"), help: ArgumentHelp(
-        "Allow connections to HOST[:PORT] (an IPv4 address, a CIDR, or a name given by --add-host; `*.domain` too); repeatable. With any, everything else is denied.",
+        "Allow connections to HOST[:PORT]: a name (looked up by the engine's resolver, which answers no other), `*.domain`, an IPv4 address or a CIDR; repeatable. With any, everything else is denied.",
         valueName: "HOST[:PORT]")) var allow: [String] = []
     @Option(name: .customLong("add-host"), help: ArgumentHelp("Make NAME resolve to IP in the sandbox (reachable only if allowed too); repeatable.",
                                                               valueName: "NAME:IP")) var addHosts: [String] = []
@@ -30,7 +30,7 @@ struct New: AsyncParsableCommand {
         for pair in env where !pair.contains("=") { throw ValidationError("--env takes K=V, got '\(pair)'") }
         if ByteSize.parse(memory) == nil { throw ValidationError("--memory takes a size such as 512m, 1.5g or 2g, got '\(memory)'") }
         if noNetwork && !allow.isEmpty { throw ValidationError("--allow needs a network: give --no-network or --allow, not both") }
-        do { _ = try NetworkPolicy(allow: allow, hosts: addHosts).resolved() } catch { throw ValidationError(error.description) }
+        do { _ = try NetworkPolicy(allow: allow, hosts: addHosts) } catch { throw ValidationError(error.description) }
     }
 
     func run() async throws {

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import SandboxKit
+
+/// What the egress guard reads from sandboxes, without a daemon: DNS messages and the first bytes
+/// of a web connection.
+struct NetworkParsingTests {
+    /// A query for `name` of `type`, id 0x1234, recursion desired.
+    static func query(_ name: String, type: UInt16 = 1) -> [UInt8] {
+        var bytes: [UInt8] = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
+        for label in name.split(separator: ".") { bytes += [UInt8(label.utf8.count)] + Array(label.utf8) }
+        return bytes + [0, UInt8(type >> 8), UInt8(type & 0xFF), 0, 1]
+    }
+
+    @Test func aQueryIsReadAndAnsweredWithItsQuestion() throws {
+        let query = try #require(DNSQuery(Self.query("API.Example.test")))
+        #expect(query.name == "api.example.test" && query.type == 1 && query.id == 0x1234)
+        let refused = query.answer(rcode: 5)
+        #expect(refused[3] & 0x0F == 5 && refused[2] & 0x80 != 0 && Array(refused[12...]) == query.question)
+        let answered = try #require(DNSAnswer(query.answer(rcode: 0, addresses: [IPv4Address(parsing: "10.1.2.3")!], ttl: 42)))
+        #expect(answered.id == 0x1234 && answered.rcode == 0)
+        #expect(answered.addresses.map(\.0) == [IPv4Address(parsing: "10.1.2.3")!] && answered.addresses.map(\.1) == [42])
+    }
+
+    @Test func malformedAndHostileMessagesAreNil() {
+        // A pointer to itself, a pointer forwards, a label past the end, a response, two questions,
+        // a name over 255 bytes, a label with a dot or a NUL in it.
+        var looping = Self.query("a.b")
+        looping.replaceSubrange(12..., with: [0xC0, 12, 0, 1, 0, 1])
+        var forwards = Self.query("a.b")
+        forwards.replaceSubrange(12..., with: [0xC0, 14, 0, 0, 1, 0, 1])
+        let cut = Array(Self.query("abcdef.test").prefix(15))
+        var response = Self.query("a.test")
+        response[2] |= 0x80
+        var two = Self.query("a.test")
+        two[5] = 2
+        let long = Self.query(Array(repeating: String(repeating: "x", count: 63), count: 5).joined(separator: "."))
+        var dotted = Self.query("ab.test")
+        dotted[14] = UInt8(ascii: ".")
+        var nul = Self.query("ab.test")
+        nul[13] = 0
+        for bytes in [looping, forwards, cut, response, two, long, dotted, nul, [], [0x12]] {
+            #expect(DNSQuery(bytes) == nil, "\(bytes)")
+        }
+    }
+
+    @Test func theServerNameOfARealClientHello() throws {
+        let hello = try #require(Data(base64Encoded: "FgMBAgABAAH8AwPyoUYSe6wpMWXigqncsoSZ/NmfBsZHyMFV7bx4CoE93iDe8a7yuq2wuSp3z8MHuSgfbhurYVTmixrtcf3vyIZF8gAkEwITAxMBwCzAMMArwC/MqcyowCTAKMAjwCcAnwCeAGsAZwD/AQABjwAAABIAEAAADWFwaS5nb29kLnRlc3QACwAEAwABAgAKABYAFAAdABcAHgAZABgBAAEBAQIBAwEEACMAAAAWAAAAFwAAAA0AKgAoBAMFAwYDCAcICAgJCAoICwgECAUIBgQBBQEGAQMDAwEDAgQCBQIGAgArAAUEAwQDAwAtAAIBAQAzACYAJAAdACD0s1P6CvP3J1S2pm9nraM96Ria9ACrgOHASpjN9TRySAAVAOAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="))
+        #expect(RequestedHost.parse(Array(hello), tls: true) == .name("api.good.test"))
+        // Byte by byte it is incomplete until whole, never a wrong answer.
+        for count in [0, 1, 4, 5, 100, hello.count - 1] {
+            #expect(RequestedHost.parse(Array(hello.prefix(count)), tls: true) == .incomplete)
+        }
+        #expect(RequestedHost.parse(Array("GET / HTTP/1.1\r\n\r\n".utf8), tls: true) == RequestedHost.none)
+    }
+
+    @Test func theHostOfAnHTTPRequest() {
+        func host(_ text: String) -> RequestedHost { RequestedHost.parse(Array(text.utf8), tls: false) }
+        #expect(host("GET / HTTP/1.1\r\nHost: Api.Good.Test:8080\r\nAccept: */*\r\n\r\n") == .name("api.good.test"))
+        #expect(host("GET / HTTP/1.1\r\nhost:api.good.test\r\n\r\n") == .name("api.good.test"))
+        #expect(host("GET / HTTP/1.1\r\nHost: api.good.test\r\n") == .incomplete)
+        #expect(host("GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n") == RequestedHost.none)
+        #expect(host("GET / HTTP/1.1\r\n\r\n") == RequestedHost.none)
+        #expect(host("GET / HTTP/1.1\r\nHost: a b.test\r\n\r\n") == RequestedHost.none)
+        #expect(host("GET / HTTP/1.1\r\nHost: a.test:x\r\n\r\n") == RequestedHost.none)
+        #expect(RequestedHost.parse(Array(repeating: UInt8(ascii: "a"), count: RequestedHost.limit), tls: false) == RequestedHost.none)
+    }
+
+    @Test func namesMatchPatternsOnLabelBoundaries() {
+        #expect(NetworkPolicy.name("api.good.test", matches: "*.good.test"))
+        #expect(!NetworkPolicy.name("good.test", matches: "*.good.test"))
+        #expect(!NetworkPolicy.name("evilgood.test", matches: "*.good.test"))
+        #expect(NetworkPolicy.name("good.test", matches: "GOOD.test"))
+    }
+}
