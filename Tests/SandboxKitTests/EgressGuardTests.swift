@@ -119,6 +119,8 @@ import Testing
                 #expect(records.contains { $0.kind == .dns && $0.destination == "c2vjcmv0.exfil.evil.test" }, "\(records)")
                 #expect(records.contains { $0.kind == .http && $0.destination == "api.evil.test" }, "\(records)")
                 #expect(records.contains { $0.kind == .tls && $0.destination == "dns.evil.test" }, "\(records)")
+                #expect(records.contains { $0.kind == .connection && $0.destination == "\(TestRemoteHost.address):53/udp" }, "\(records)")
+                #expect(records.contains { $0.kind == .connection && $0.destination == "\(TestRemoteHost.address):853/tcp" }, "\(records)")
             }
         }
     }

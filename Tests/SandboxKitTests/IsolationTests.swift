@@ -57,8 +57,8 @@ import Testing
         try await Self.requireIsolation()
         let listener = try TestListener()
         defer { listener.close() }
-        let gateway = try #require(TestRemoteHost.gateway(of: "sbx-isolated"))
-        let allowGateway = try #require(TestRemoteHost.gateway(of: "sbx-allowlist"))
+        let gateway = try #require(TestRemoteHost.gateway(of: "sbx-iso"))
+        let allowGateway = try #require(TestRemoteHost.gateway(of: "sbx-allow"))
         let other = try #require(TestRemoteHost.otherHostAddress())
         let isolated = try Self.sandbox()
         let allowed = try Self.sandbox(allow: ["\(allowGateway):\(listener.port)", "\(other):\(listener.port)"])

@@ -61,7 +61,29 @@ public final class EgressGuard: Sendable {
         for (listener, tlsSide) in [(http, false), (tls, true)] {
             Thread.detachNewThread { self.accept(on: listener, tls: tlsSide) }
         }
+        do {
+            let packets = try PacketLog.open()
+            Thread.detachNewThread { self.recordDrops(from: packets) }
+        } catch {
+            print("sandbox netd: dropped connections are not recorded: the kernel's packet log (NFLOG) refused: \(error)")
+        }
         serveDNS(on: dns)
+    }
+
+    /// Records the connections the firewall drops, once per destination per five seconds (a
+    /// connection's retries are one attempt).
+    private func recordDrops(from socket: Int32) -> Never {
+        var recent: [String: ContinuousClock.Instant] = [:]
+        while true {
+            for drop in PacketLog.receive(socket) where drop.prefix.hasPrefix("s_") {
+                let sandboxID = String(drop.prefix.dropFirst(2))
+                let key = sandboxID + " " + drop.target, now = ContinuousClock.now
+                if let last = recent[key], now - last < .seconds(5) { continue }
+                if recent.count > 4096 { recent = recent.filter { now - $0.value < .seconds(5) } }
+                recent[key] = now
+                EgressLog.append(EgressRecord(kind: .connection, destination: drop.target, detail: "dropped"), sandboxID: sandboxID)
+            }
+        }
     }
 
     // MARK: DNS
@@ -113,11 +135,11 @@ public final class EgressGuard: Sendable {
         let aliases = state.policy.hosts.filter { $0.name == query.name }.map(\.address)
         if !aliases.isEmpty {
             guard query.type == DNSQuery.typeA else { return query.answer(rcode: 0) }
-            learn(aliases.map { ($0, 300) }, for: source, rules: rules)
+            learn(aliases.map { ($0, 300) }, for: state.sandboxID, rules: rules)
             return query.answer(rcode: 0, addresses: aliases, ttl: 300)
         }
         guard let reply = forward(bytes), let parsed = DNSAnswer(reply), parsed.id == query.id else { return query.answer(rcode: 2) }
-        learn(parsed.addresses, for: source, rules: rules)
+        learn(parsed.addresses, for: state.sandboxID, rules: rules)
         return reply
     }
 
@@ -143,18 +165,18 @@ public final class EgressGuard: Sendable {
         return nil
     }
 
-    /// Lets `source` reach `addresses` on the ports `rules` give, for their TTL (a minute at least,
+    /// Lets the sandbox reach `addresses` on the ports `rules` give, for their TTL (a minute at least,
     /// a day at most); web ports through the proxy.
-    private func learn(_ addresses: [(IPv4Address, UInt32)], for source: IPv4Address, rules: [EgressRule]) {
+    private func learn(_ addresses: [(IPv4Address, UInt32)], for sandboxID: String, rules: [EgressRule]) {
         guard !addresses.isEmpty else { return }
         let web = rules.contains { $0.port == nil || $0.port == 80 || $0.port == 443 }
         let script = addresses.map { address, ttl in
             let seconds = min(max(ttl, 60), 86_400) + 30
             var lines = rules.map { rule in
                 let ports = rule.port.map { "\($0)" } ?? "0-65535"
-                return "add element inet \(HostFirewall.table) learned { \(source) . \(address) . \(ports) timeout \(seconds)s }"
+                return "add element inet \(HostFirewall.table) \(HostFirewall.learnedSet(of: sandboxID)) { \(address) . \(ports) timeout \(seconds)s }"
             }
-            if web { lines.append("add element inet \(HostFirewall.table) learned_web { \(source) . \(address) timeout \(seconds)s }") }
+            if web { lines.append("add element inet \(HostFirewall.table) \(HostFirewall.webSet(of: sandboxID)) { \(address) timeout \(seconds)s }") }
             return lines.joined(separator: "\n")
         }.joined(separator: "\n")
         try? HostFirewall.apply(script + "\n")

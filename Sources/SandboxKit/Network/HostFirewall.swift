@@ -1,6 +1,6 @@
 import Foundation
 
-/// The host's nftables table that keeps sandboxes in (`table inet sandbox`). It lives in the host's
+/// The host's nftables table that keeps sandboxes in (`table inet sandbox_net`). It lives in the host's
 /// network namespace, where nothing in a sandbox (which has no `NET_ADMIN`) can change it, and it is
 /// keyed by our bridges, not by addresses, so a sandbox we have not admitted yet is held, not let out:
 ///
@@ -10,15 +10,17 @@ import Foundation
 /// - the allow-list bridge: only what the sandbox's own chain (`s_<sandbox id>`, jumped to by source
 ///   address through `by_source`) accepts; a source without one gets nothing. That chain accepts the
 ///   egress guard on the gateway (DNS; the proxy), the addresses and ports its rules name, and those
-///   the guard learned from answering an allowed name (`learned`, source . address . ports, until
-///   the answer's TTL runs out); connections to ports 80 and 443 of learned addresses
-///   (`learned_web`) go to the guard's proxy instead, which checks the Host or server name.
+///   the guard learned from answering an allowed name (the sandbox's own set `l_<id>`, address .
+///   ports, until the answer's TTL runs out); connections to ports 80 and 443 of learned addresses
+///   (`w_<id>`, through its nat chain `n_<id>`) go to the guard's proxy instead, which checks the
+///   Host or server name. All of a sandbox's objects are its own, made anew at its admission and
+///   removed at its release: a later sandbox given the same address inherits nothing.
 ///
 /// The scripts are pure (tested without nft); ``apply(_:)`` runs them in one transaction each.
 struct HostFirewall: Sendable {
-    static let table = "sandbox"
+    static let table = "sandbox_net"
     /// Bumped whenever the base rules change: an older table is replaced.
-    static let version = 2
+    static let version = 3
     let isolatedBridge: String
     let allowListBridge: String
 
@@ -32,12 +34,10 @@ struct HostFirewall: Sendable {
         return (old ? "delete table inet \(Self.table)\n" : "") + """
         table inet \(Self.table) {
             map by_source { type ipv4_addr : verdict; }
-            set learned { type ipv4_addr . ipv4_addr . inet_service; flags interval, timeout; }
-            set learned_web { type ipv4_addr . ipv4_addr; flags timeout; }
+            map web_by_source { type ipv4_addr : verdict; }
             chain web {
                 type nat hook prerouting priority dstnat - 5; policy accept;
-                iifname "\(allowListBridge)" tcp dport 80 ip saddr . ip daddr @learned_web dnat ip to \(gateway):\(EgressGuard.httpPort)
-                iifname "\(allowListBridge)" tcp dport 443 ip saddr . ip daddr @learned_web dnat ip to \(gateway):\(EgressGuard.tlsPort)
+                iifname "\(allowListBridge)" ip saddr vmap @web_by_source
             }
             chain forward {
                 type filter hook forward priority filter - 5; policy accept;
@@ -67,17 +67,31 @@ struct HostFirewall: Sendable {
     }
 
     static func chain(of sandboxID: String) -> String { "s_\(sandboxID)" }
+    /// The addresses and ports the guard learned for the sandbox, and the addresses whose web ports go to its proxy.
+    static func learnedSet(of sandboxID: String) -> String { "l_\(sandboxID)" }
+    static func webSet(of sandboxID: String) -> String { "w_\(sandboxID)" }
+    static func webChain(of sandboxID: String) -> String { "n_\(sandboxID)" }
 
     /// The sandbox at `address` gets exactly `rules` (its chain made anew, then mapped). A stale
     /// mapping of the same address (a container removed behind our back) must be gone first:
     /// ``unmapScript(_:)``, in a transaction of its own since deleting a missing element fails.
     func admitScript(sandboxID: String, address: IPv4Address, gateway: IPv4Address, rules: [ResolvedRule]) -> String {
-        let chain = Self.chain(of: sandboxID)
-        var lines = ["add chain inet \(Self.table) \(chain)", "flush chain inet \(Self.table) \(chain)"]
+        let chain = Self.chain(of: sandboxID), learned = Self.learnedSet(of: sandboxID)
+        let web = Self.webSet(of: sandboxID), webChain = Self.webChain(of: sandboxID)
+        var lines = [
+            "add set inet \(Self.table) \(learned) { type ipv4_addr . inet_service; flags interval, timeout; }",
+            "flush set inet \(Self.table) \(learned)",
+            "add set inet \(Self.table) \(web) { type ipv4_addr; flags timeout; }",
+            "flush set inet \(Self.table) \(web)",
+            "add chain inet \(Self.table) \(webChain)", "flush chain inet \(Self.table) \(webChain)",
+            "add rule inet \(Self.table) \(webChain) tcp dport 80 ip daddr @\(web) dnat ip to \(gateway):\(EgressGuard.httpPort)",
+            "add rule inet \(Self.table) \(webChain) tcp dport 443 ip daddr @\(web) dnat ip to \(gateway):\(EgressGuard.tlsPort)",
+            "add chain inet \(Self.table) \(chain)", "flush chain inet \(Self.table) \(chain)",
+        ]
         let guardPorts = "{ 53, \(EgressGuard.httpPort), \(EgressGuard.tlsPort) }"
         lines.append("add rule inet \(Self.table) \(chain) ip daddr \(gateway) tcp dport \(guardPorts) accept")
         lines.append("add rule inet \(Self.table) \(chain) ip daddr \(gateway) udp dport 53 accept")
-        lines.append("add rule inet \(Self.table) \(chain) ip saddr . ip daddr . th dport @learned accept")
+        lines.append("add rule inet \(Self.table) \(chain) ip daddr . th dport @\(learned) accept")
         for rule in rules {
             let destination = "ip daddr \(rule.network)"
             if let port = rule.port {
@@ -87,13 +101,17 @@ struct HostFirewall: Sendable {
                 lines.append("add rule inet \(Self.table) \(chain) \(destination) accept")
             }
         }
+        // Denials go to the egress guard (PacketLog), at a bounded rate: a flood costs nothing more.
+        lines.append("add rule inet \(Self.table) \(chain) limit rate 20/second burst 40 packets log prefix \"\(chain)\" group \(PacketLog.group)")
         lines.append("add rule inet \(Self.table) \(chain) counter drop")
         lines.append("add element inet \(Self.table) by_source { \(address) : jump \(chain) }")
+        lines.append("add element inet \(Self.table) web_by_source { \(address) : jump \(webChain) }")
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func unmapScript(_ address: IPv4Address) -> String {
-        "delete element inet \(table) by_source { \(address) }\n"
+    /// Two transactions: either element may be missing (a half-made admission).
+    static func unmapScripts(_ address: IPv4Address) -> [String] {
+        ["delete element inet \(table) by_source { \(address) }\n", "delete element inet \(table) web_by_source { \(address) }\n"]
     }
 
     /// Whether `address` is mapped to `sandboxID`'s chain (not to another sandbox's that got the
@@ -103,8 +121,10 @@ struct HostFirewall: Sendable {
         return status == 0 && output.contains("jump \(chain(of: sandboxID))")
     }
 
-    static func deleteChainScript(sandboxID: String) -> String {
-        "delete chain inet \(table) \(chain(of: sandboxID))\n"
+    /// Its chains, then its sets (which the chains refer to), each in a transaction of its own.
+    static func deleteScripts(sandboxID: String) -> [String] {
+        ["delete chain inet \(table) \(chain(of: sandboxID))\n", "delete chain inet \(table) \(webChain(of: sandboxID))\n",
+         "delete set inet \(table) \(learnedSet(of: sandboxID))\n", "delete set inet \(table) \(webSet(of: sandboxID))\n"]
     }
 
     // MARK: Running nft
@@ -125,11 +145,23 @@ struct HostFirewall: Sendable {
         guard status == 0 else { throw FirewallError(message: output.isEmpty ? "nft exited with \(status)" : output) }
     }
 
-    /// Whether `nft list chain inet sandbox CHAIN` finds it.
-    static func hasChain(_ chain: String) -> Bool { run(["list", "chain", "inet", table, chain], input: nil).0 == 0 }
-
-    /// Whether the table exists at all.
-    static func hasTable() -> Bool { run(["list", "table", "inet", table], input: nil).0 == 0 }
+    /// The version of the table in place (its marker chain's number), 0 for a table without one,
+    /// nil for none.
+    static func installedVersion() -> Int? {
+        let (status, output) = run(["list", "chains", "inet"], input: nil)
+        guard status == 0 else { return nil }
+        var inTable = false, version: Int?
+        for line in output.split(separator: "\n") {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if words.first == "table" { inTable = words.count >= 3 && words[2] == Substring(table) }
+            if inTable, words.first == "chain", words.count >= 2, words[1].hasPrefix("egress_v") {
+                version = max(version ?? 0, Int(words[1].dropFirst("egress_v".count)) ?? 0)
+            } else if inTable, version == nil {
+                version = 0
+            }
+        }
+        return version
+    }
 
     /// nft with `arguments`, `input` on its stdin; its status and what it printed (stdout and
     /// stderr together, at most 16 KiB). posix_spawn, not Foundation's Process, as elsewhere.

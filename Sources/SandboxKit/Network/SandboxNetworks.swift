@@ -28,9 +28,9 @@ struct NetworkPlacement: Sendable {
 /// looked for, not assumed) and a process allowed to run nft. Where either is missing, a sandbox
 /// with no rules is made open and says so; one with rules is refused: a policy never falls back to open.
 enum SandboxNetworks {
-    static let isolatedNetwork = "sandbox-isolated"
-    static let allowListNetwork = "sandbox-allowlist"
-    static let firewall = HostFirewall(isolatedBridge: "sbx-isolated", allowListBridge: "sbx-allowlist")
+    static let isolatedNetwork = "sandbox-net-isolated"
+    static let allowListNetwork = "sandbox-net-allowlist"
+    static let firewall = HostFirewall(isolatedBridge: "sbx-iso", allowListBridge: "sbx-allow")
     /// The base rules were seen in place this recently (by host): checked again past it, since
     /// anything on the host may flush the ruleset.
     private static let verified = Mutex<[String: ContinuousClock.Instant]>([:])
@@ -116,9 +116,17 @@ enum SandboxNetworks {
         }
     }
 
+    /// Makes the base rules, or replaces an older version's; never a newer one's, which would drop
+    /// what it does not know of ours (and ours, its).
     private static func ensureBaseRules(gateway: IPv4Address) throws {
-        if HostFirewall.hasChain(firewall.markerChain) { return }
-        try HostFirewall.apply(firewall.baseScript(replacing: HostFirewall.hasTable(), gateway: gateway))
+        switch HostFirewall.installedVersion() {
+        case HostFirewall.version?: return
+        case let newer? where newer > HostFirewall.version:
+            throw FirewallError(message: "a newer sandbox (firewall version \(newer)) manages table inet \(HostFirewall.table); "
+                + "this one (version \(HostFirewall.version)) cannot enforce isolation beside it: upgrade it")
+        case let older:
+            try HostFirewall.apply(firewall.baseScript(replacing: older != nil, gateway: gateway))
+        }
     }
 
     /// The allow-list bridge's address on each host whose setup succeeded.
@@ -135,7 +143,7 @@ enum SandboxNetworks {
         guard let gateway = gateway(client) else { throw FirewallError(message: "the allow-list network is not set up") }
         try NetworkState(sandboxID: sandboxID, name: name, policy: policy).write(for: address)
         try EgressGuardProcess.ensure(gateway: gateway)
-        try? HostFirewall.apply(HostFirewall.unmapScript(address))
+        for script in HostFirewall.unmapScripts(address) { try? HostFirewall.apply(script) }
         try HostFirewall.apply(firewall.admitScript(sandboxID: sandboxID, address: address, gateway: gateway, rules: policy.resolved()))
     }
 
@@ -143,9 +151,9 @@ enum SandboxNetworks {
     /// address another sandbox has been given since is left to it.
     static func release(sandboxID: String, address: IPv4Address?) {
         if let address, HostFirewall.maps(address, to: sandboxID) {
-            try? HostFirewall.apply(HostFirewall.unmapScript(address))
+            for script in HostFirewall.unmapScripts(address) { try? HostFirewall.apply(script) }
             NetworkState.remove(address, sandboxID: sandboxID)
         }
-        try? HostFirewall.apply(HostFirewall.deleteChainScript(sandboxID: sandboxID))
+        for script in HostFirewall.deleteScripts(sandboxID: sandboxID) { try? HostFirewall.apply(script) }
     }
 }
