@@ -171,9 +171,9 @@ public actor DockerSandbox {
         runner?.close()
         runner = nil
         if let id {
-            let address = policy.isAllowList ? try? await Self.address(of: id, client: docker()) : nil
+            let address = network == .on ? try? await Self.address(of: id, client: docker()) : nil
             do { try await docker().removeContainer(id) } catch { throw SandboxError.wrap(error) }
-            if policy.isAllowList { SandboxNetworks.release(sandboxID: sandboxID, address: address) }
+            if let address { SandboxNetworks.release(sandboxID: sandboxID, address: address) }
         }
     }
 
@@ -338,9 +338,10 @@ public actor DockerSandbox {
             try? await client.removeContainer(id)
             throw SandboxError.commandFailed("could not start \(name) from \(resolved.image): \(SandboxError.wrap(error))")
         }
-        if placement.isolation == .allowList {
-            // Until admitted it reaches nothing (its bridge drops what no chain accepts); a failed
-            // admission leaves no container behind.
+        if placement.isolation == .allowList || placement.isolation == .isolated {
+            // Until admitted an allow-list sandbox reaches nothing (its bridge drops what no chain
+            // accepts), an isolated one is held by the base rules; a failed admission leaves no
+            // container behind.
             do {
                 let address = try await Self.address(of: id, client: client)
                 try SandboxNetworks.admit(sandboxID: sandboxID, name: name, address: address, policy: policy, client: client)
@@ -408,13 +409,45 @@ public actor DockerSandbox {
         return host
     }
 
-    /// The container's IPv4 address on the allow-list network.
+    /// The container's IPv4 address on the engine's networks.
     static func address(of id: String, client: DockerClient) async throws -> IPv4Address {
-        let endpoint = try await client.inspectContainer(id).networkSettings?.networks?[SandboxNetworks.allowListNetwork]
+        let networks = try await client.inspectContainer(id).networkSettings?.networks ?? [:]
+        let endpoint = networks[SandboxNetworks.allowListNetwork] ?? networks[SandboxNetworks.isolatedNetwork]
         guard let text = endpoint?.ipAddress, let address = IPv4Address(parsing: text) else {
-            throw SandboxError.commandFailed("the container has no address on \(SandboxNetworks.allowListNetwork)")
+            throw SandboxError.commandFailed("the container has no address on the engine's networks")
         }
         return address
+    }
+
+    /// Lets it reach `rule`'s destination from now on (and no longer denies it); the policy now in force.
+    public func allow(_ rule: EgressRule) async throws -> NetworkPolicy {
+        try await changePolicy { $0.allowing(rule) }
+    }
+
+    /// Denies it `rule`'s destination from now on (on an allow-list, no longer allowed); the policy now in force.
+    public func deny(_ rule: EgressRule) async throws -> NetworkPolicy {
+        try await changePolicy { $0.denying(rule) }
+    }
+
+    /// The policy in force now (changed by ``allow(_:)`` and ``deny(_:)`` since it was made).
+    public func currentPolicy() async throws -> NetworkPolicy {
+        let client = try docker()
+        let address = try await Self.address(of: try await containerID(), client: client)
+        return SandboxNetworks.current(sandboxID: sandboxID, address: address) ?? policy
+    }
+
+    private func changePolicy(_ change: (NetworkPolicy) -> NetworkPolicy) async throws -> NetworkPolicy {
+        let client = try docker()
+        guard network == .on, await SandboxNetworks.unenforceable(client) == nil else {
+            throw SandboxError.invalidArgument("\(name) is not on this host's firewall (no network, or an engine elsewhere)")
+        }
+        let address = try await Self.address(of: try await containerID(), client: client)
+        let current = SandboxNetworks.current(sandboxID: sandboxID, address: address) ?? policy
+        do {
+            return try SandboxNetworks.change(sandboxID: sandboxID, address: address, to: change(current), client: client)
+        } catch let error as FirewallError {
+            throw SandboxError.commandFailed("\(error)")
+        }
     }
 
     /// What it was denied on the network, oldest first, from `offset` (the `next` of an earlier

@@ -139,3 +139,42 @@ import Testing
         }
     }
 }
+
+/// Rules changed while a sandbox runs: in force when the call returns, recorded when they deny.
+@Suite(.serialized) struct LivePolicyTests {
+    @Test func allowAndDenyTakeEffectWhileItRuns() async throws {
+        try await EgressGuardTests.withGuard {
+            let listener = try TestListener()
+            defer { listener.close() }
+            let gateway = try #require(TestRemoteHost.gateway(of: "sbx-iso"))
+            let isolated = try IsolationTests.sandbox()
+            let allowList = try IsolationTests.sandbox(allow: ["*.good.test:80"])
+            try await IsolationTests.with([isolated, allowList]) {
+                // Isolated: the host is out of reach until allowed, the internet until denied.
+                try await IsolationTests.expect(false, isolated, gateway, listener.port)
+                _ = try await isolated.allow(EgressRule(parsing: "\(gateway):\(listener.port)"))
+                try await IsolationTests.expect(true, isolated, gateway, listener.port)
+                try await IsolationTests.expect(true, isolated, TestRemoteHost.address, 8080)
+                let denied = try await isolated.deny(EgressRule(parsing: "\(TestRemoteHost.address)"))
+                #expect(denied.deny.map(\.description) == [TestRemoteHost.address])
+                try await IsolationTests.expect(false, isolated, TestRemoteHost.address, 8080)
+                #expect(try await isolated.currentPolicy() == denied)
+                await #expect(throws: SandboxError.self) { try await isolated.deny(EgressRule(parsing: "example.com")) }
+
+                // Allow-list: a name allowed now resolves and connects; denied again, it does not.
+                #expect(try await EgressGuardTests.resolve(allowList, "api.other.test") == nil)
+                _ = try await allowList.allow(EgressRule(parsing: "api.other.test:8080"))
+                #expect(try await EgressGuardTests.resolve(allowList, "api.other.test") == TestRemoteHost.address)
+                try await IsolationTests.expect(true, allowList, TestRemoteHost.address, 8080)
+                _ = try await allowList.deny(EgressRule(parsing: "api.other.test:8080"))
+                try await IsolationTests.expect(false, allowList, TestRemoteHost.address, 8080)
+                #expect(try await EgressGuardTests.resolve(allowList, "api.other.test") == nil)
+
+                // The isolated sandbox's refusals are its own records too.
+                try await Task.sleep(for: .milliseconds(300))
+                let records = isolated.egressRecords().records
+                #expect(records.contains { $0.kind == .connection && $0.destination == "\(TestRemoteHost.address):8080/tcp" }, "\(records)")
+            }
+        }
+    }
+}

@@ -123,10 +123,7 @@ public final class EgressGuard: Sendable {
             EgressLog.append(EgressRecord(kind: .dns, destination: "(malformed query)", detail: "\(bytes.count) bytes"), sandboxID: state.sandboxID)
             return nil
         }
-        let rules = state.policy.allow.filter { rule in
-            if case .name(let pattern) = rule.destination { return NetworkPolicy.name(query.name, matches: pattern) }
-            return false
-        }
+        let rules = state.policy.rules(allowing: query.name)
         guard !rules.isEmpty else {
             EgressLog.append(EgressRecord(kind: .dns, destination: query.name, detail: Self.typeName(query.type)), sandboxID: state.sandboxID)
             return query.answer(rcode: 5)
@@ -215,10 +212,7 @@ public final class EgressGuard: Sendable {
             requested = RequestedHost.parse(first, tls: tls)
         }
         let target = "\(destination):\(port)"
-        guard case .name(let name) = requested, state.policy.allow.contains(where: { rule in
-            guard rule.port == nil || rule.port == port, case .name(let pattern) = rule.destination else { return false }
-            return NetworkPolicy.name(name, matches: pattern)
-        }) else {
+        guard case .name(let name) = requested, state.policy.rules(allowing: name).contains(where: { $0.port == nil || $0.port == port }) else {
             let asked = if case .name(let name) = requested { name } else { tls ? "(no server name)" : "(no Host header)" }
             EgressLog.append(EgressRecord(kind: tls ? .tls : .http, destination: asked, detail: "to \(target)"), sandboxID: state.sandboxID)
             if !tls { _ = send(client, Self.forbidden, Self.forbidden.count, 0) }

@@ -20,7 +20,7 @@ import Foundation
 struct HostFirewall: Sendable {
     static let table = "sandbox_net"
     /// Bumped whenever the base rules change: an older table is replaced.
-    static let version = 3
+    static let version = 4
     let isolatedBridge: String
     let allowListBridge: String
 
@@ -71,42 +71,74 @@ struct HostFirewall: Sendable {
     static func learnedSet(of sandboxID: String) -> String { "l_\(sandboxID)" }
     static func webSet(of sandboxID: String) -> String { "w_\(sandboxID)" }
     static func webChain(of sandboxID: String) -> String { "n_\(sandboxID)" }
+    /// Where its denials go: recorded, then dropped.
+    static func refuseChain(of sandboxID: String) -> String { "r_\(sandboxID)" }
 
-    /// The sandbox at `address` gets exactly `rules` (its chain made anew, then mapped). A stale
-    /// mapping of the same address (a container removed behind our back) must be gone first:
-    /// ``unmapScript(_:)``, in a transaction of its own since deleting a missing element fails.
-    func admitScript(sandboxID: String, address: IPv4Address, gateway: IPv4Address, rules: [ResolvedRule]) -> String {
-        let chain = Self.chain(of: sandboxID), learned = Self.learnedSet(of: sandboxID)
-        let web = Self.webSet(of: sandboxID), webChain = Self.webChain(of: sandboxID)
+    /// The sandbox at `address` gets its chain for `policy`, and on an allow-list its learned sets
+    /// and web chain, made anew; then it is mapped. A stale mapping of the same address (a container
+    /// removed behind our back) must be gone first: ``unmapScripts(_:)``.
+    func admitScript(sandboxID: String, address: IPv4Address, gateway: IPv4Address, policy: NetworkPolicy) -> String {
+        var lines: [String] = []
+        if policy.isAllowList {
+            let learned = Self.learnedSet(of: sandboxID), web = Self.webSet(of: sandboxID), webChain = Self.webChain(of: sandboxID)
+            lines += [
+                "add set inet \(Self.table) \(learned) { type ipv4_addr . inet_service; flags interval, timeout; }",
+                "flush set inet \(Self.table) \(learned)",
+                "add set inet \(Self.table) \(web) { type ipv4_addr; flags timeout; }",
+                "flush set inet \(Self.table) \(web)",
+                "add chain inet \(Self.table) \(webChain)", "flush chain inet \(Self.table) \(webChain)",
+                "add rule inet \(Self.table) \(webChain) tcp dport 80 ip daddr @\(web) dnat ip to \(gateway):\(EgressGuard.httpPort)",
+                "add rule inet \(Self.table) \(webChain) tcp dport 443 ip daddr @\(web) dnat ip to \(gateway):\(EgressGuard.tlsPort)",
+            ]
+        }
+        lines += chainLines(sandboxID: sandboxID, gateway: gateway, policy: policy)
+        lines.append("add element inet \(Self.table) by_source { \(address) : jump \(Self.chain(of: sandboxID)) }")
+        if policy.isAllowList {
+            lines.append("add element inet \(Self.table) web_by_source { \(address) : jump \(Self.webChain(of: sandboxID)) }")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The sandbox's chain rebuilt for a changed policy, in one transaction (its learned sets kept).
+    func changeScript(sandboxID: String, gateway: IPv4Address, policy: NetworkPolicy) -> String {
+        chainLines(sandboxID: sandboxID, gateway: gateway, policy: policy).joined(separator: "\n") + "\n"
+    }
+
+    /// `s_<id>`: denials first (to `r_<id>`, which records and drops), then what is allowed; on an
+    /// allow-list everything else is refused, on the isolated bridge the default isolation is
+    /// refused here too (so it is recorded as the sandbox's) and the rest returns to the base chain.
+    private func chainLines(sandboxID: String, gateway: IPv4Address, policy: NetworkPolicy) -> [String] {
+        let chain = Self.chain(of: sandboxID), refuse = Self.refuseChain(of: sandboxID)
+        let prefix = "add rule inet \(Self.table) \(chain)"
         var lines = [
-            "add set inet \(Self.table) \(learned) { type ipv4_addr . inet_service; flags interval, timeout; }",
-            "flush set inet \(Self.table) \(learned)",
-            "add set inet \(Self.table) \(web) { type ipv4_addr; flags timeout; }",
-            "flush set inet \(Self.table) \(web)",
-            "add chain inet \(Self.table) \(webChain)", "flush chain inet \(Self.table) \(webChain)",
-            "add rule inet \(Self.table) \(webChain) tcp dport 80 ip daddr @\(web) dnat ip to \(gateway):\(EgressGuard.httpPort)",
-            "add rule inet \(Self.table) \(webChain) tcp dport 443 ip daddr @\(web) dnat ip to \(gateway):\(EgressGuard.tlsPort)",
+            "add chain inet \(Self.table) \(refuse)", "flush chain inet \(Self.table) \(refuse)",
+            // Denials go to the egress guard (PacketLog), at a bounded rate: a flood costs nothing more.
+            "add rule inet \(Self.table) \(refuse) limit rate 20/second burst 40 packets log prefix \"\(chain)\" group \(PacketLog.group)",
+            "add rule inet \(Self.table) \(refuse) counter drop",
             "add chain inet \(Self.table) \(chain)", "flush chain inet \(Self.table) \(chain)",
         ]
-        let guardPorts = "{ 53, \(EgressGuard.httpPort), \(EgressGuard.tlsPort) }"
-        lines.append("add rule inet \(Self.table) \(chain) ip daddr \(gateway) tcp dport \(guardPorts) accept")
-        lines.append("add rule inet \(Self.table) \(chain) ip daddr \(gateway) udp dport 53 accept")
-        lines.append("add rule inet \(Self.table) \(chain) ip daddr . th dport @\(learned) accept")
-        for rule in rules {
+        func matches(_ rule: ResolvedRule) -> [String] {
             let destination = "ip daddr \(rule.network)"
-            if let port = rule.port {
-                lines.append("add rule inet \(Self.table) \(chain) \(destination) tcp dport \(port) accept")
-                lines.append("add rule inet \(Self.table) \(chain) \(destination) udp dport \(port) accept")
-            } else {
-                lines.append("add rule inet \(Self.table) \(chain) \(destination) accept")
-            }
+            guard let port = rule.port else { return [destination] }
+            return ["\(destination) tcp dport \(port)", "\(destination) udp dport \(port)"]
         }
-        // Denials go to the egress guard (PacketLog), at a bounded rate: a flood costs nothing more.
-        lines.append("add rule inet \(Self.table) \(chain) limit rate 20/second burst 40 packets log prefix \"\(chain)\" group \(PacketLog.group)")
-        lines.append("add rule inet \(Self.table) \(chain) counter drop")
-        lines.append("add element inet \(Self.table) by_source { \(address) : jump \(chain) }")
-        lines.append("add element inet \(Self.table) web_by_source { \(address) : jump \(webChain) }")
-        return lines.joined(separator: "\n") + "\n"
+        lines += policy.resolvedDenials().flatMap(matches).map { "\(prefix) \($0) goto \(refuse)" }
+        if policy.isAllowList {
+            let guardPorts = "{ 53, \(EgressGuard.httpPort), \(EgressGuard.tlsPort) }"
+            lines.append("\(prefix) ip daddr \(gateway) tcp dport \(guardPorts) accept")
+            lines.append("\(prefix) ip daddr \(gateway) udp dport 53 accept")
+            lines.append("\(prefix) ip daddr . th dport @\(Self.learnedSet(of: sandboxID)) accept")
+        }
+        let allowed = policy.isAllowList ? policy.resolved() : policy.resolvedExceptions()
+        lines += allowed.flatMap(matches).map { "\(prefix) \($0) accept" }
+        if policy.isAllowList {
+            lines.append("\(prefix) goto \(refuse)")
+        } else {
+            lines.append("\(prefix) fib daddr type local goto \(refuse)")
+            lines.append("\(prefix) oifname \"\(isolatedBridge)\" goto \(refuse)")
+            lines.append("\(prefix) ip daddr 169.254.0.0/16 goto \(refuse)")
+        }
+        return lines
     }
 
     /// Two transactions: either element may be missing (a half-made admission).
@@ -123,7 +155,8 @@ struct HostFirewall: Sendable {
 
     /// Its chains, then its sets (which the chains refer to), each in a transaction of its own.
     static func deleteScripts(sandboxID: String) -> [String] {
-        ["delete chain inet \(table) \(chain(of: sandboxID))\n", "delete chain inet \(table) \(webChain(of: sandboxID))\n",
+        ["delete chain inet \(table) \(chain(of: sandboxID))\n", "delete chain inet \(table) \(refuseChain(of: sandboxID))\n",
+         "delete chain inet \(table) \(webChain(of: sandboxID))\n",
          "delete set inet \(table) \(learnedSet(of: sandboxID))\n", "delete set inet \(table) \(webSet(of: sandboxID))\n"]
     }
 

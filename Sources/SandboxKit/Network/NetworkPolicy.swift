@@ -3,8 +3,12 @@ import Foundation
 /// Where a sandbox may connect to. With no rule, the default isolation: the internet as usual, but
 /// not the host, the link-local (metadata) addresses or another sandbox. With any rule, an
 /// allow-list: only what a rule names, everything else (DNS to the outside included) denied.
+/// While it runs, an isolated sandbox may be let through its isolation to more (`exceptions`) and
+/// any sandbox denied more (`deny`, which takes precedence over everything).
 public struct NetworkPolicy: Sendable, Hashable, Codable {
     public var allow: [EgressRule]
+    public var exceptions: [EgressRule] = []
+    public var deny: [EgressRule] = []
     /// Names resolving to a fixed address in the sandbox (the docker CLI's `--add-host`); a name
     /// here is reachable only when a rule allows it too.
     public var hosts: [HostAlias]
@@ -22,9 +26,43 @@ public struct NetworkPolicy: Sendable, Hashable, Codable {
 
     /// The rules known as addresses now: ranges, and names (or wildcards) for the `hosts` entries
     /// they match. Other names become addresses when the sandbox looks them up (``EgressGuard``).
-    public func resolved() -> [ResolvedRule] {
+    public func resolved() -> [ResolvedRule] { Self.resolve(allow, hosts) }
+
+    /// The same of the `deny` rules, and of the exceptions.
+    public func resolvedDenials() -> [ResolvedRule] { Self.resolve(deny, hosts) }
+    public func resolvedExceptions() -> [ResolvedRule] { Self.resolve(exceptions, hosts) }
+
+    /// Whether a name may be looked up (on an allow-list): a rule allows it and none denies it;
+    /// the allowing rules.
+    func rules(allowing name: String) -> [EgressRule] {
+        if deny.contains(where: { $0.matches(name: name) && $0.port == nil }) { return [] }
+        return allow.filter { $0.matches(name: name) }
+    }
+
+    /// This policy with `rule` allowed (on an allow-list, a rule of it; else an exception to the
+    /// isolation) and no longer denied; or denied and no longer allowed.
+    public func allowing(_ rule: EgressRule) -> NetworkPolicy {
+        var policy = self
+        policy.deny.removeAll { $0 == rule }
+        if isAllowList {
+            if !policy.allow.contains(rule) { policy.allow.append(rule) }
+        } else if !policy.exceptions.contains(rule) {
+            policy.exceptions.append(rule)
+        }
+        return policy
+    }
+
+    public func denying(_ rule: EgressRule) -> NetworkPolicy {
+        var policy = self
+        policy.allow.removeAll { $0 == rule }
+        policy.exceptions.removeAll { $0 == rule }
+        if !policy.deny.contains(rule) { policy.deny.append(rule) }
+        return policy
+    }
+
+    private static func resolve(_ given: [EgressRule], _ hosts: [HostAlias]) -> [ResolvedRule] {
         var rules: [ResolvedRule] = []
-        for rule in allow {
+        for rule in given {
             switch rule.destination {
             case .network(let network):
                 rules.append(ResolvedRule(network: network, port: rule.port))
@@ -34,6 +72,14 @@ public struct NetworkPolicy: Sendable, Hashable, Codable {
             }
         }
         return rules
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        allow = try container.decode([EgressRule].self, forKey: .allow)
+        deny = try container.decodeIfPresent([EgressRule].self, forKey: .deny) ?? []
+        exceptions = try container.decodeIfPresent([EgressRule].self, forKey: .exceptions) ?? []
+        hosts = try container.decode([HostAlias].self, forKey: .hosts)
     }
 
     /// `*.example.com` matches any name below example.com (not example.com itself); else equal, case aside.
@@ -84,6 +130,11 @@ public struct EgressRule: Sendable, Hashable, Codable, CustomStringConvertible {
             }
             self.init(destination: .name(name), port: port)
         }
+    }
+
+    func matches(name: String) -> Bool {
+        if case .name(let pattern) = destination { return NetworkPolicy.name(name, matches: pattern) }
+        return false
     }
 
     public var description: String {

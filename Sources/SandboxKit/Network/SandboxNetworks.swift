@@ -132,19 +132,52 @@ enum SandboxNetworks {
     /// The allow-list bridge's address on each host whose setup succeeded.
     private static let gateways = Mutex<[String: IPv4Address]>([:])
 
-    // MARK: Admitting an allow-list sandbox
+    // MARK: Admitting a sandbox
 
     /// The allow-list bridge's address, once ``unenforceable(_:)`` set things up on `client`.
     static func gateway(_ client: DockerClient) -> IPv4Address? { gateways.withLock { $0[client.host.description] } }
 
     /// Gives the sandbox at `address` its rules (after its start, before its first command), and
-    /// tells the egress guard (started if it is not running) what it may look up.
+    /// tells the egress guard (started if it is not running, to record denials and, on an
+    /// allow-list, answer its lookups) what it may reach.
     static func admit(sandboxID: String, name: String, address: IPv4Address, policy: NetworkPolicy, client: DockerClient) throws {
         guard let gateway = gateway(client) else { throw FirewallError(message: "the allow-list network is not set up") }
         try NetworkState(sandboxID: sandboxID, name: name, policy: policy).write(for: address)
-        try EgressGuardProcess.ensure(gateway: gateway)
+        // An allow-list's lookups need the guard; an isolated sandbox's denials are only recorded by it.
+        if policy.isAllowList { try EgressGuardProcess.ensure(gateway: gateway) } else { try? EgressGuardProcess.ensure(gateway: gateway) }
         for script in HostFirewall.unmapScripts(address) { try? HostFirewall.apply(script) }
-        try HostFirewall.apply(firewall.admitScript(sandboxID: sandboxID, address: address, gateway: gateway, rules: policy.resolved()))
+        try HostFirewall.apply(firewall.admitScript(sandboxID: sandboxID, address: address, gateway: gateway, policy: policy))
+    }
+
+    /// The sandbox at `address` gets `policy` from now on: its chain rebuilt in one transaction,
+    /// and on a denial its learned addresses forgotten (what a denied name resolved to is looked up
+    /// again, and refused). Returns once the kernel has the new rules.
+    static func change(sandboxID: String, address: IPv4Address, to policy: NetworkPolicy, client: DockerClient) throws -> NetworkPolicy {
+        guard let state = NetworkState.read(address), state.sandboxID == sandboxID, HostFirewall.maps(address, to: sandboxID) else {
+            throw SandboxError.invalidArgument("its network rules are not on this host's firewall (made elsewhere, or by another engine)")
+        }
+        guard state.policy.isAllowList == policy.isAllowList else {
+            throw SandboxError.invalidArgument(state.policy.isAllowList
+                ? "that would leave its allow-list empty, which would open it: deny it instead, or stop the sandbox"
+                : "an isolated sandbox has no allow-list to add to; make one with `new --allow`, or allow an address or CIDR")
+        }
+        if !policy.isAllowList, let name = (policy.exceptions + policy.deny).first(where: { if case .name = $0.destination { true } else { false } }) {
+            throw SandboxError.invalidArgument("\(name): an isolated sandbox looks names up itself; give an address or CIDR (names are for allow-lists)")
+        }
+        guard let gateway = gateway(client) else { throw FirewallError(message: "the allow-list network is not set up") }
+        var script = firewall.changeScript(sandboxID: sandboxID, gateway: gateway, policy: policy)
+        if policy.isAllowList, policy.deny.count > state.policy.deny.count {
+            script += "flush set inet \(HostFirewall.table) \(HostFirewall.learnedSet(of: sandboxID))\n"
+            script += "flush set inet \(HostFirewall.table) \(HostFirewall.webSet(of: sandboxID))\n"
+        }
+        try NetworkState(sandboxID: sandboxID, name: state.name, policy: policy).write(for: address)
+        try HostFirewall.apply(script)
+        return policy
+    }
+
+    /// The policy in force for the sandbox at `address`, as the host's firewall has it.
+    static func current(sandboxID: String, address: IPv4Address) -> NetworkPolicy? {
+        NetworkState.read(address).flatMap { $0.sandboxID == sandboxID ? $0.policy : nil }
     }
 
     /// Takes the rules away again (the container is gone); a missing piece is no error, and an
