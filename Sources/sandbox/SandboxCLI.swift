@@ -10,7 +10,7 @@ struct SandboxCLI: AsyncParsableCommand {
         commandName: "sandbox",
         abstract: "Work inside Docker sandboxes: a full-screen console, a REPL, one-shot commands and an MCP server.",
         version: versionText,
-        subcommands: [Console.self, DemoCommand.self, Repl.self, Ps.self, New.self, Exec.self, Logs.self, Port.self, Netd.self, Shell.self, Copy.self, Cat.self, Stop.self, Remove.self,
+        subcommands: [Console.self, DemoCommand.self, Repl.self, Ps.self, New.self, Exec.self, Logs.self, Port.self, Allow.self, Deny.self, Netd.self, Shell.self, Copy.self, Cat.self, Stop.self, Remove.self,
                       Prune.self, Runtimes.self, Doctor.self, Mcp.self, ManConsole.self],
         defaultSubcommand: Console.self
     )

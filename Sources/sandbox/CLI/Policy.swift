@@ -1,0 +1,52 @@
+import ArgumentParser
+import SandboxKit
+
+/// `sandbox allow` and `sandbox deny`: a running sandbox's network rules, changed in place.
+struct Allow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Let a running sandbox reach more: a rule of its allow-list, or an exception to its isolation (in force when this returns).",
+        usage: "sandbox allow NAME HOST[:PORT]...")
+    @Argument(help: "The sandbox.") var name: String
+    @Argument(help: "What to allow: a name or *.domain (allow-lists), an IPv4 address or CIDR, with :PORT or not.") var rules: [String]
+
+    func validate() throws { try PolicyChange.validate(rules) }
+    func run() async throws { try await PolicyChange.apply(rules, to: name, allowing: true) }
+}
+
+struct Deny: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deny a running sandbox a destination, before anything its rules allow (in force when this returns).",
+        usage: "sandbox deny NAME HOST[:PORT]...")
+    @Argument(help: "The sandbox.") var name: String
+    @Argument(help: "What to deny: a name or *.domain (allow-lists), an IPv4 address or CIDR, with :PORT or not.") var rules: [String]
+
+    func validate() throws { try PolicyChange.validate(rules) }
+    func run() async throws { try await PolicyChange.apply(rules, to: name, allowing: false) }
+}
+
+enum PolicyChange {
+    static func validate(_ rules: [String]) throws {
+        guard !rules.isEmpty else { throw ValidationError("give at least one HOST[:PORT]") }
+        for rule in rules {
+            do { _ = try EgressRule(parsing: rule) } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    static func apply(_ rules: [String], to name: String, allowing: Bool) async throws {
+        let sandbox = try await EngineChoice.sandbox(name)
+        var policy = NetworkPolicy.isolated
+        for rule in rules {
+            let parsed = try EgressRule(parsing: rule)
+            policy = try await allowing ? sandbox.allow(parsed) : sandbox.deny(parsed)
+        }
+        Terminal.out(describe(policy) + "\n")
+    }
+
+    /// One line: what the sandbox may reach now.
+    static func describe(_ policy: NetworkPolicy) -> String {
+        var parts = [policy.isAllowList ? "allow-list: " + policy.allow.map(\.description).joined(separator: ", ") : "isolated"]
+        if !policy.exceptions.isEmpty { parts.append("also allowed: " + policy.exceptions.map(\.description).joined(separator: ", ")) }
+        if !policy.deny.isEmpty { parts.append("denied: " + policy.deny.map(\.description).joined(separator: ", ")) }
+        return parts.joined(separator: "; ")
+    }
+}
