@@ -14,7 +14,7 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 let ociRuntime = arguments.count > 1 && arguments[0] == "--oci-runtime" ? arguments[1] : nil
 if ociRuntime != nil { arguments.removeFirst(2) }
 guard arguments.count == 3, let runs = Int(arguments[2]), runs > 0 else {
-    FileHandle.standardError.write(Data("usage: sandbox-bench [--oci-runtime NAME] cold|pooled|exec|write|read|output|concurrent|stop|connect IMAGE RUNS\n".utf8))
+    FileHandle.standardError.write(Data("usage: sandbox-bench [--oci-runtime NAME] cold|pooled|exec|write|read|output|concurrent|stop|connect|fetch-open|fetch-policy|exec-policy|policy-change IMAGE RUNS\n".utf8))
     exit(2)
 }
 let (scenario, image) = (arguments[0], arguments[1])
@@ -41,9 +41,38 @@ func newSandbox() -> DockerSandbox {
     return DockerSandbox(image: image, labels: ["sandbox.bench": "true"], network: ociRuntime == nil ? .on : .none, security: security)
 }
 
+/// The network scenarios' server (bench.py's test host): an address, and a name the allow-list gives it.
+let target = ProcessInfo.processInfo.environment["BENCH_TARGET"] ?? "198.51.100.7"
+let targetName = "bench.test"
+
+/// A sandbox on an allow-list that names only the target, by name (so its port 80 goes through the
+/// egress guard's proxy, which checks the Host).
+func allowListSandbox() throws -> DockerSandbox {
+    DockerSandbox(image: image, labels: ["sandbox.bench": "true"],
+                  policy: try NetworkPolicy(allow: ["\(targetName):80"], hosts: ["\(targetName):\(target)"]))
+}
+
+/// The median of 20 HTTP fetches of `url` made in the sandbox by one Python process (its start is
+/// not what is measured).
+func fetchMedian(_ sandbox: DockerSandbox, _ url: String) async throws -> Double {
+    let code = """
+    import statistics, time, urllib.request
+    times = []
+    for _ in range(20):
+        start = time.perf_counter(); urllib.request.urlopen('\(url)', timeout=5).read(); times.append(time.perf_counter() - start)
+    print(statistics.median(times))
+    """
+    try await sandbox.write("/tmp/fetch.py", code)
+    let result = try await sandbox.execute("python3 /tmp/fetch.py")
+    guard result.exitCode == 0, let seconds = Double(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        throw BenchFailure(description: "fetching \(url) failed: \(result.output.suffix(300))")
+    }
+    return seconds
+}
+
 /// A started sandbox for the scenarios that measure one operation on a warm container.
-func warmSandbox() async throws -> DockerSandbox {
-    let sandbox = newSandbox()
+func warmSandbox(_ made: DockerSandbox = newSandbox()) async throws -> DockerSandbox {
+    let sandbox = made
     try await sandbox.start()
     _ = try await sandbox.execute("true")
     return sandbox
@@ -150,6 +179,29 @@ func run() async throws -> (samples: [Double], paths: Set<String>) {
             samples.append(try await timed { try await sandbox.stop() })
             try check(await !sandbox.isAlive(), "stop: still alive")
         }
+    case "fetch-open", "fetch-policy":
+        let sandbox = try await warmSandbox(scenario == "fetch-open" ? newSandbox() : try allowListSandbox())
+        for _ in 0..<runs {
+            samples.append(try await fetchMedian(sandbox, "http://\(scenario == "fetch-open" ? target : targetName)/"))
+        }
+        paths.insert(try await path(of: sandbox))
+        try await sandbox.stop()
+    case "exec-policy":
+        let sandbox = try await warmSandbox(try allowListSandbox())
+        for _ in 0..<runs {
+            samples.append(try await timed { _ = try await sandbox.execute("true") })
+        }
+        paths.insert(try await path(of: sandbox))
+        try await sandbox.stop()
+    case "policy-change":
+        // Until `allow` returns, the kernel has the new rules: its time is the time to take effect.
+        let sandbox = try await warmSandbox(try allowListSandbox())
+        for index in 0..<runs {
+            let rule = try EgressRule(parsing: "10.99.\(index / 250).\(index % 250 + 1):443")
+            samples.append(try await timed { _ = try await sandbox.allow(rule) })
+        }
+        paths.insert(try await path(of: sandbox))
+        try await sandbox.stop()
     case "connect":
         // What every call would cost without reusing connections: a new client's first request
         // (over ssh, a new ssh connection, its key exchange and `docker system dial-stdio`).

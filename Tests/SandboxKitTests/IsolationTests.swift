@@ -138,6 +138,12 @@ import Testing
             _ = try await sandbox.execute("echo '169.254.169.254 api.good.test' > /etc/hosts")
             try await Self.expect(false, sandbox, "api.good.test", 80)
             try await Self.expect(true, sandbox, TestRemoteHost.address, 80)
+            // Its address pinned by --add-host, the name is never looked up: the proxy still
+            // checks the Host of what goes to its port 80.
+            _ = try await sandbox.execute("echo '\(TestRemoteHost.address) api.good.test' > /etc/hosts")
+            #expect(try await EgressGuardTests.http(sandbox, "api.good.test", host: "api.good.test").contains("ok"))
+            let fronted = try await EgressGuardTests.http(sandbox, "api.good.test", host: "www.evil.test")
+            #expect(fronted.contains("403"), "\(fronted)")
         }
     }
 

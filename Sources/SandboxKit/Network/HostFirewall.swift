@@ -90,6 +90,10 @@ struct HostFirewall: Sendable {
                 "add rule inet \(Self.table) \(webChain) tcp dport 80 ip daddr @\(web) dnat ip to \(gateway):\(EgressGuard.httpPort)",
                 "add rule inet \(Self.table) \(webChain) tcp dport 443 ip daddr @\(web) dnat ip to \(gateway):\(EgressGuard.tlsPort)",
             ]
+            // A name given its address by --add-host is never looked up (the sandbox's /etc/hosts
+            // has it): its web ports go through the proxy from the start, for good.
+            let aliased = policy.webAliases()
+            if !aliased.isEmpty { lines.append("add element inet \(Self.table) \(web) { \(aliased.map(\.description).joined(separator: ", ")) }") }
         }
         lines += chainLines(sandboxID: sandboxID, gateway: gateway, policy: policy)
         lines.append("add element inet \(Self.table) by_source { \(address) : jump \(Self.chain(of: sandboxID)) }")

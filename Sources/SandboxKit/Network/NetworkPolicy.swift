@@ -28,6 +28,12 @@ public struct NetworkPolicy: Sendable, Hashable, Codable {
     /// they match. Other names become addresses when the sandbox looks them up (``EgressGuard``).
     public func resolved() -> [ResolvedRule] { Self.resolve(allow, hosts) }
 
+    /// The `--add-host` addresses of allowed names whose rules include port 80 or 443.
+    func webAliases() -> [IPv4Address] {
+        let web = allow.filter { $0.port == nil || $0.port == 80 || $0.port == 443 }
+        return Array(Set(hosts.filter { alias in web.contains { $0.matches(name: alias.name) } }.map(\.address))).sorted()
+    }
+
     /// The same of the `deny` rules, and of the exceptions.
     public func resolvedDenials() -> [ResolvedRule] { Self.resolve(deny, hosts) }
     public func resolvedExceptions() -> [ResolvedRule] { Self.resolve(exceptions, hosts) }
