@@ -21,7 +21,7 @@ public final class EgressGuard: Sendable {
     public static let httpPort: UInt16 = 15080
     public static let tlsPort: UInt16 = 15443
     /// Bumped when the guard's contract with the engine changes; a guard of another version is replaced.
-    public static let version = "1"
+    public static let version = "2"
     static let lockPath = "\(NetworkState.directory)/netd.lock"
     static let connectionLimit = 512
 
@@ -215,7 +215,7 @@ public final class EgressGuard: Sendable {
         guard case .name(let name) = requested, state.policy.rules(allowing: name).contains(where: { $0.port == nil || $0.port == port }) else {
             let asked = if case .name(let name) = requested { name } else { tls ? "(no server name)" : "(no Host header)" }
             EgressLog.append(EgressRecord(kind: tls ? .tls : .http, destination: asked, detail: "to \(target)"), sandboxID: state.sandboxID)
-            if !tls { _ = send(client, Self.forbidden, Self.forbidden.count, 0) }
+            if !tls { _ = Self.sendAll(client, Self.forbidden[...]) }
             return
         }
         let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -223,34 +223,41 @@ public final class EgressGuard: Sendable {
         defer { close(upstream) }
         var address = Self.socketAddress(destination, port)
         let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard connected == 0, Self.sendAll(upstream, first) else { return }
+        guard connected == 0, Self.sendAll(upstream, first[...]) else { return }
         var none = timeval(tv_sec: 0, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &none, socklen_t(MemoryLayout<timeval>.size))
-        let back = Thread { Self.pump(from: upstream, to: client) }
-        back.start()
-        Self.pump(from: client, to: upstream)
-        // Both ways must end before the descriptors close: the other pump is told by a shutdown.
-        shutdown(upstream, Int32(SHUT_RDWR))
-        shutdown(client, Int32(SHUT_RDWR))
-        while !back.isFinished { usleep(1000) }
+        Self.relay(client, upstream)
     }
 
     static let forbidden = Array("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 41\r\nConnection: close\r\n\r\nsandbox: this host is not on the allow-list".utf8)
 
-    /// Copies until either side ends, then half-closes the other.
-    private static func pump(from source: Int32, to destination: Int32) {
+    /// Copies both ways on this one thread until both sides have ended; an end is passed on as a
+    /// half-close, so a client that stops sending still gets the rest of the answer.
+    private static func relay(_ a: Int32, _ b: Int32) {
+        var fds = [pollfd(fd: a, events: Int16(POLLIN), revents: 0), pollfd(fd: b, events: Int16(POLLIN), revents: 0)]
+        var reading = [true, true]
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = recv(source, &buffer, buffer.count, 0)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0, sendAll(destination, Array(buffer.prefix(n))) else { break }
+        while reading[0] || reading[1] {
+            for side in 0..<2 { fds[side].events = reading[side] ? Int16(POLLIN) : 0 }
+            if poll(&fds, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            for side in 0..<2 where reading[side] && fds[side].revents != 0 {
+                let n = recv(fds[side].fd, &buffer, buffer.count, 0)
+                if n > 0 {
+                    guard sendAll(fds[1 - side].fd, buffer[..<n]) else { return }
+                } else if n == 0 || errno != EINTR {
+                    reading[side] = false
+                    shutdown(fds[1 - side].fd, Int32(SHUT_WR))
+                }
+            }
         }
-        shutdown(destination, Int32(SHUT_WR))
     }
 
-    private static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var sent = 0
-        while sent < bytes.count {
+    private static func sendAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
+        var sent = bytes.startIndex
+        while sent < bytes.endIndex {
             let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return false }

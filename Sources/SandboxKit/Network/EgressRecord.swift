@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One denied attempt of a sandbox to reach out, as the egress guard records it.
 public struct EgressRecord: Codable, Sendable, Equatable {
@@ -106,8 +107,23 @@ struct NetworkState: Codable, Sendable {
         try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: Self.path(address)), options: .atomic)
     }
 
+    /// The file as last read, by address, with the change time it had: a lookup per query or
+    /// connection costs a stat, not a parse.
+    private static let cache = Mutex<[IPv4Address: (changed: timespec, state: NetworkState)]>([:])
+
     static func read(_ address: IPv4Address) -> NetworkState? {
-        FileManager.default.contents(atPath: path(address)).flatMap { try? JSONDecoder().decode(NetworkState.self, from: $0) }
+        var info = stat()
+        guard stat(path(address), &info) == 0 else {
+            cache.withLock { _ = $0.removeValue(forKey: address) }
+            return nil
+        }
+        if let cached = cache.withLock({ $0[address] }), cached.changed.tv_sec == info.st_ctim.tv_sec, cached.changed.tv_nsec == info.st_ctim.tv_nsec {
+            return cached.state
+        }
+        guard let state = FileManager.default.contents(atPath: path(address)).flatMap({ try? JSONDecoder().decode(NetworkState.self, from: $0) })
+        else { return nil }
+        cache.withLock { $0[address] = (info.st_ctim, state) }
+        return state
     }
 
     static func remove(_ address: IPv4Address, sandboxID: String) {
