@@ -30,4 +30,20 @@ import Testing
         #expect(result.stdout.contains("10.1.2.4") && result.stdout.contains("cache.internal"), "the caller's host: \(result)")
         #expect(result.stdout.contains(" allow-list "), "ps's NET column: \(result)")
     }
+
+    /// The TLS engine of scripts/test/engines.sh is reached over TCP: a sandbox there is made open
+    /// and says so, ps says OPEN, and an allow-list is refused rather than made open.
+    @Test func anEngineThatCannotEnforceSaysSoAndRefusesAnAllowList() throws {
+        let tls = ["DOCKER_HOST": "tcp://127.0.0.1:23760", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": "/var/lib/sandbox-test/certs"]
+        let name = "cli-open-\(UUID().uuidString.prefix(6).lowercased())"
+        defer { _ = try? run(["rm", name], environment: tls) }
+        let created = try run(["new", "--image", Self.busybox, "--name", name], environment: tls)
+        #expect(created.status == 0 && created.stdout == "\(name)\n", "\(created)")
+        #expect(created.stderr.contains("note: \(name) is not isolated: it reaches the host's services and other sandboxes (the engine at "),
+                "\(created)")
+        let ps = try run(["ps", "--wide"], environment: tls)
+        #expect(ps.stdout.split(separator: "\n").contains { $0.contains(name) && $0.contains(" OPEN ") }, "\(ps)")
+        let refused = try run(["new", "--image", Self.busybox, "--allow", "10.0.0.1"], environment: tls)
+        #expect(refused.status != 0 && refused.stderr.contains("cannot enforce --allow"), "\(refused)")
+    }
 }
