@@ -48,11 +48,9 @@ public enum AgentTools {
         }
     }
 
-    /// The server's instructions to the agent: where the tools act, and where it may connect to.
-    public static func instructions(_ options: Options) -> String {
-        "The tools act in one Docker sandbox, which outlives no connection unless kept."
-            + (options.network.map { " " + networkNote($0) } ?? "")
-    }
+    /// The server's instructions to the agent: where its sandbox may connect to (nothing for an
+    /// existing sandbox, whose policy this server did not choose).
+    public static func instructions(_ options: Options) -> String? { options.network.map(networkNote) }
 
     /// The sandbox's network policy in an agent's terms, so a refused connection is no surprise.
     static func networkNote(_ policy: NetworkPolicy) -> String {
