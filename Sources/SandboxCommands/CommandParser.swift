@@ -1,7 +1,10 @@
+import SandboxKit
+
 /// A parsed command line.
 public enum Command: Sendable, Equatable {
-    /// A sandbox from a runtime or an image, on a context's engine (`--on`), under an OCI runtime (`--oci-runtime`).
-    case new(String?, on: String? = nil, ociRuntime: String? = nil)
+    /// A sandbox from a runtime or an image, on a context's engine (`--on`), under an OCI runtime
+    /// (`--oci-runtime`), reaching only what `policy` allows (`--allow`, `--add-host`).
+    case new(String?, on: String? = nil, ociRuntime: String? = nil, policy: NetworkPolicy = .isolated)
     case use(String)
     case open(String)
     case save
@@ -72,6 +75,8 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case unterminatedQuote
     case tooManyArguments(CommandSpec)
     case unknownOption(String, CommandSpec)
+    /// A bad `--allow` or `--add-host`, in the policy's own words.
+    case policy(PolicyError)
 
     public var description: String {
         switch self {
@@ -81,6 +86,7 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unterminatedQuote: "unterminated quote"
         case .tooManyArguments(let spec): "too many arguments; usage: \(spec.usageLine)"
         case .unknownOption(let word, let spec): "unknown option \(word); usage: \(spec.usageLine)"
+        case .policy(let error): error.description
         }
     }
 }
@@ -115,9 +121,9 @@ public enum CommandParser {
 
     /// Takes the row's `--NAME VALUE` (or `--NAME=VALUE`) options out of `args`, spelled as the
     /// CLI's flags; any other word starting with `--` is an error.
-    static func takeOptions(of spec: CommandSpec, from args: inout [String]) throws(CommandError) -> [String: String] {
+    static func takeOptions(of spec: CommandSpec, from args: inout [String]) throws(CommandError) -> [String: [String]] {
         guard !spec.options.isEmpty else { return [:] }
-        var options: [String: String] = [:]
+        var options: [String: [String]] = [:]
         var rest: [String] = []
         var index = 0
         while index < args.count {
@@ -130,17 +136,29 @@ public enum CommandParser {
             let parts = word.dropFirst(2).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
             guard spec.options.contains(name) else { throw .unknownOption(word, spec) }
+            let value: String
             if parts.count == 2 {
-                options[name] = String(parts[1])
+                value = String(parts[1])
             } else {
                 guard index < args.count else { throw .usage(spec) }
-                options[name] = args[index]
+                value = args[index]
                 index += 1
             }
-            if options[name]?.isEmpty != false { throw .usage(spec) }
+            if value.isEmpty { throw .usage(spec) }
+            options[name, default: []].append(value)
         }
         args = rest
         return options
+    }
+
+    /// `new`'s `--allow` and `--add-host` values as a policy whose names all have addresses, as
+    /// the CLI's `sandbox new` checks them.
+    static func policy(allow: [String], hosts: [String]) throws(CommandError) -> NetworkPolicy {
+        do throws(PolicyError) {
+            let policy = try NetworkPolicy(allow: allow, hosts: hosts)
+            _ = try policy.resolved()
+            return policy
+        } catch { throw .policy(error) }
     }
 
     /// `write PATH <<EOF` or `write PATH << EOF`; the front end collects the body.

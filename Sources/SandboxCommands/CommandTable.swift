@@ -39,8 +39,13 @@ public struct CommandSpec: Sendable, Equatable {
 public struct CommandInput: Sendable {
     public var words: [String]
     public var rest: String
-    /// The row's options given, by name.
-    public var options: [String: String] = [:]
+    /// The row's options given, by name: each value in the order given.
+    public var options: [String: [String]] = [:]
+
+    /// An option's value; given twice, the last.
+    public func option(_ name: String) -> String? { options[name]?.last }
+    /// A repeatable option's values (`--allow A --allow B`).
+    public func values(_ name: String) -> [String] { options[name] ?? [] }
 
     /// The optional single argument.
     public var word: String? { words.first }
@@ -50,10 +55,14 @@ public struct CommandInput: Sendable {
 
 public enum CommandTable {
     public static let all: [CommandSpec] = [
-        CommandSpec(name: "new", usage: "[--on CONTEXT] [--oci-runtime RUNTIME] [RUNTIME|IMAGE]", argument: .runtimeOrImage,
-                    options: ["on", "oci-runtime"],
-                    summary: "create a sandbox from a runtime or an image and make it current; --on: on that Docker context's engine, --oci-runtime: under that OCI runtime (runsc: gVisor)",
-                    build: { .new($0.word, on: $0.options["on"], ociRuntime: $0.options["oci-runtime"]) }),
+        CommandSpec(name: "new", usage: "[--on CONTEXT] [--oci-runtime RUNTIME] [--allow HOST[:PORT]]... [--add-host NAME:IP]... [RUNTIME|IMAGE]",
+                    argument: .runtimeOrImage, options: ["on", "oci-runtime", "allow", "add-host"],
+                    summary: "create a sandbox from a runtime or an image and make it current; --on: on that Docker context's engine, --oci-runtime: under that OCI runtime (runsc: gVisor), "
+                        + "--allow: let it reach only these (IPv4, CIDR, or a name given by --add-host; repeatable), --add-host: a name for an address in it",
+                    build: { input throws(CommandError) in
+                        .new(input.word, on: input.option("on"), ociRuntime: input.option("oci-runtime"),
+                             policy: try CommandParser.policy(allow: input.values("allow"), hosts: input.values("add-host")))
+                    }),
         CommandSpec(name: "use", usage: "NAME", argument: .sandbox, required: true, summary: "make an existing sandbox current", build: { .use($0.required) }),
         CommandSpec(name: "open", usage: "PATH", argument: .path, required: true,
                     summary: "open a file of the current sandbox (in the REPL: print it)", build: { .open($0.required) }),

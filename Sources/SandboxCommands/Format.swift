@@ -61,9 +61,16 @@ public enum Format {
 
     public static func sandboxes(_ list: [SandboxInfo], current: String?, width: Int? = nil) -> String {
         if list.isEmpty { return "no sandboxes (create one with new)\n" }
-        return table(["", "NAME", "RUNTIME/IMAGE", "STATE", "STATUS", "BY"], list.map {
-            [$0.name == current ? "*" : "", $0.name, $0.kind, $0.state.rawValue, $0.status, creator($0)]
-        }, width: width, whole: [1])
+        return table(["", "NAME", "RUNTIME/IMAGE", "STATE", "NET", "STATUS", "BY"], list.map {
+            [$0.name == current ? "*" : "", $0.name, $0.kind, $0.state.rawValue, network($0.isolation), $0.status, creator($0)]
+        }, width: width, whole: [1, 4])
+    }
+
+    /// The NET column: how its network is kept in, `OPEN` where nothing keeps it in, `-` unknown
+    /// (made before isolation, or not ours).
+    public static func network(_ isolation: Isolation?) -> String {
+        guard let isolation else { return "-" }
+        return isolation == .open ? "OPEN" : isolation.rawValue
     }
 
     public static func creator(_ info: SandboxInfo) -> String {

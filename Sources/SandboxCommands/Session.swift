@@ -60,8 +60,8 @@ public actor Session {
 
     private func dispatch(_ command: Command, output: some SessionOutput) async throws -> Int32 {
         switch command {
-        case .new(let what, let context, let ociRuntime):
-            try await create(what, on: context, ociRuntime: ociRuntime, output: output)
+        case .new(let what, let context, let ociRuntime, let policy):
+            try await create(what, on: context, ociRuntime: ociRuntime, policy: policy, output: output)
         case .use(let name):
             let found = try await engines.sandbox(named: name)
             select(found.sandbox, context: found.context)
@@ -171,16 +171,17 @@ public actor Session {
     }
 
     /// Creates a sandbox from a runtime name or an image, on a context's engine (nil: ``engine``)
-    /// under an OCI runtime (nil: the daemon's default), and makes it current; with its full name
-    /// (`NAME@CONTEXT` on another engine), and `warm` when the pool had one ready.
+    /// under an OCI runtime (nil: the daemon's default) with a network policy (added to a
+    /// runtime's own), and makes it current; with its full name (`NAME@CONTEXT` on another
+    /// engine), and `warm` when the pool had one ready.
     @discardableResult
-    public func create(_ what: String?, on context: String? = nil, ociRuntime: String? = nil,
+    public func create(_ what: String?, on context: String? = nil, ociRuntime: String? = nil, policy: NetworkPolicy = .isolated,
                        output: some SessionOutput) async throws -> (sandbox: DockerSandbox, name: String, warm: Bool) {
         let target = try engines.engine(on: context)
         let onOther = target !== engine
         var security = SecurityProfile.hardened
         security.ociRuntime = ociRuntime
-        let template = template(what, security: security, client: onOther ? target.client : nil)
+        let template = template(what, security: security, policy: policy, client: onOther ? target.client : nil)
         await template.onBuildProgress { progress in output.handle(.buildProgress(progress)) }
         let sandbox: DockerSandbox
         if let pool = onOther ? otherPool(for: context) : pool {
@@ -193,6 +194,10 @@ public actor Session {
         created.append((sandbox, name))
         current = sandbox
         currentContext = onOther ? context : nil
+        // Said before `created`, which stays the last word of a `new`.
+        if let (isolation, reason) = await sandbox.isolation(), isolation == .open {
+            output.handle(.notIsolated(name: name, reason: reason ?? "the engine did not say why"))
+        }
         output.handle(.created(name: name, from: what ?? DockerSandbox.defaultImage, fromPool: sandbox !== template))
         return (sandbox, name, sandbox !== template)
     }
@@ -214,11 +219,12 @@ public actor Session {
                     port: config.samplePort)
     }
 
-    private func template(_ what: String?, security: SecurityProfile = .hardened, client: DockerClient? = nil) -> DockerSandbox {
+    private func template(_ what: String?, security: SecurityProfile = .hardened, policy: NetworkPolicy = .isolated,
+                          client: DockerClient? = nil) -> DockerSandbox {
         if let what, runtimes.runtimes[what] != nil {
-            return DockerSandbox(runtime: .named(what), security: security, createdBy: creator, client: client, runtimes: runtimes)
+            return DockerSandbox(runtime: .named(what), policy: policy, security: security, createdBy: creator, client: client, runtimes: runtimes)
         }
-        return DockerSandbox(image: what ?? DockerSandbox.defaultImage, security: security, createdBy: creator, client: client)
+        return DockerSandbox(image: what ?? DockerSandbox.defaultImage, policy: policy, security: security, createdBy: creator, client: client)
     }
 
     /// The pool for another engine, when this session pools at all: made at its first `new`.
@@ -279,7 +285,14 @@ public actor Session {
             return CommandTable.words.filter { $0.hasPrefix(prefix) }.sorted()
         }
         let first = words[0].hasPrefix("!") ? "exec" : words[0]
-        guard let spec = CommandTable.spec(named: first), let argument = spec.argument else { return [] }
+        guard let spec = CommandTable.spec(named: first) else { return [] }
+        // The row's options, and nothing for an option's value (an address or a context).
+        if !spec.options.isEmpty {
+            if prefix.hasPrefix("-") { return spec.options.map { "--" + $0 }.filter { $0.hasPrefix(prefix) } }
+            if let previous = words.dropFirst().dropLast(endsWithSpace ? 0 : 1).last,
+               previous.hasPrefix("--"), !previous.contains("="), spec.options.contains(String(previous.dropFirst(2))) { return [] }
+        }
+        guard let argument = spec.argument else { return [] }
         switch argument {
         case .sandbox:
             return ((try? await engine.list().map(\.name)) ?? []).filter { $0.hasPrefix(prefix) }

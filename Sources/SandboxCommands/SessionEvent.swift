@@ -9,6 +9,8 @@ public enum SessionEvent: Sendable {
     case creatingDefault(image: String)
     case buildProgress(BuildProgress)
     case created(name: String, from: String, fromPool: Bool)
+    /// The sandbox just made is not kept off the host's network: its engine cannot enforce that.
+    case notIsolated(name: String, reason: String)
     case using(String)
     /// A file's text, for `open` in line mode and `cat`.
     case fileShown(path: String, text: String)
@@ -51,6 +53,8 @@ public enum SessionEvent: Sendable {
             ("build \(progress.runtime): " + (progress.step.map { "[\($0)/\(progress.totalSteps ?? 0)] " } ?? "") + progress.line + "\n", .out)
         case .created(let name, let from, let fromPool):
             ("created \(name) (\(from)\(fromPool ? ", ready from the pool" : "")), now current\n", .out)
+        case .notIsolated(let name, let reason):
+            ("note: \(name) is not isolated: it reaches the host's services and other sandboxes (\(reason))\n", .err)
         case .using(let name): ("using \(name)\n", .out)
         case .fileShown(_, let text): (text.hasSuffix("\n") || text.isEmpty ? text : text + "\n", .out)
         case .wrote(let path, let bytes): ("wrote \(bytes) bytes to \(path)\n", .out)

@@ -74,7 +74,7 @@ public actor DockerSandbox {
         self.memoryLimit = memoryLimit
         self.cpuLimit = cpuLimit
         self.network = network
-        self.policy = policy
+        self.policy = runtimes.policy(of: runtime, adding: policy)
         self.security = security
         self.createdBy = createdBy
         self.client = client

@@ -16,11 +16,14 @@ public struct RuntimeConfig: Sendable, Equatable, Hashable, Codable {
     public var sample: String?
     /// The port the sample serves on, when it is a server: `demo` runs it as a job and forwards it.
     public var samplePort: Int?
+    /// Where its sandboxes may connect to (`allow` and `add_hosts` in runtimes.toml); a caller's
+    /// own rules are added to these (``RuntimeRegistry/policy(of:adding:)``).
+    public var policy: NetworkPolicy
 
     public init(name: String, description: String = "", image: String? = nil, baseImage: String? = nil,
                 packages: [String] = [], packageManager: PackageManager = .pip, setupCommands: [String] = [],
                 envVars: [String: String] = [:], workDir: String = "/workspace", sample: String? = nil,
-                samplePort: Int? = nil) {
+                samplePort: Int? = nil, policy: NetworkPolicy = .isolated) {
         self.name = name
         self.description = description
         self.image = image
@@ -32,6 +35,7 @@ public struct RuntimeConfig: Sendable, Equatable, Hashable, Codable {
         self.workDir = workDir
         self.sample = sample
         self.samplePort = samplePort
+        self.policy = policy
     }
 
     /// True when the runtime needs an image built from `baseImage`.

@@ -47,5 +47,15 @@ public struct RuntimeRegistry: Sendable {
         return config.workDir
     }
 
+    /// A sandbox's policy: the runtime's rules and host names with the caller's added (a caller's
+    /// `--add-host` for a name the runtime also gives wins). Each side names its own hosts, so the
+    /// sum resolves whenever both do; adding a sum to the runtime again changes nothing.
+    public func policy(of reference: RuntimeReference?, adding caller: NetworkPolicy) -> NetworkPolicy {
+        guard let reference, let runtime = try? resolve(reference).policy, runtime != .isolated else { return caller }
+        let named = Set(caller.hosts.map(\.name))
+        return NetworkPolicy(allow: runtime.allow + caller.allow.filter { !runtime.allow.contains($0) },
+                             hosts: runtime.hosts.filter { !named.contains($0.name) } + caller.hosts)
+    }
+
     public mutating func add(_ config: RuntimeConfig) { runtimes[config.name] = config }
 }

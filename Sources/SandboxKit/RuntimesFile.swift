@@ -18,6 +18,9 @@ import Foundation
 ///                               # directory with main.* (relative to this file's directory)
 /// port = 8000                   # the sample is a server on this port: demo runs it as a job
 ///                               # and forwards the port (a sample without port is not a server)
+/// allow = ["pypi.internal:443", "10.0.0.0/8"]   # its sandboxes reach only these (`new --allow`);
+/// add_hosts = ["pypi.internal:10.1.2.3"]       # names for them (`--add-host`); a caller's own
+///                               # --allow/--add-host are added to these
 /// ```
 public enum RuntimesFile {
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -73,6 +76,14 @@ public enum RuntimesFile {
                     config.samplePort = value
                 case ("port", _):
                     throw fail(key, "must be a whole number: the port the sample serves on", line: entry.line)
+                case ("allow", .array(let value)):
+                    do throws(PolicyError) { config.policy.allow = try NetworkPolicy(allow: value, hosts: []).allow } catch {
+                        throw fail(key, error.description, line: entry.line)
+                    }
+                case ("add_hosts", .array(let value)):
+                    do throws(PolicyError) { config.policy.hosts = try NetworkPolicy(allow: [], hosts: value).hosts } catch {
+                        throw fail(key, error.description, line: entry.line)
+                    }
                 case ("package_manager", .string(let value)):
                     guard let manager = RuntimeConfig.PackageManager(rawValue: value) else {
                         throw fail(key, "must be pip, npm or apt", line: entry.line)
@@ -80,17 +91,21 @@ public enum RuntimesFile {
                     config.packageManager = manager
                 case ("description", _), ("image", _), ("base_image", _), ("work_dir", _), ("package_manager", _), ("sample", _):
                     throw fail(key, "must be a string", line: entry.line)
-                case ("packages", _), ("setup_commands", _):
+                case ("packages", _), ("setup_commands", _), ("allow", _), ("add_hosts", _):
                     throw fail(key, "must be an array of strings", line: entry.line)
                 case ("env", _):
                     throw fail(key, "must be a table of strings", line: entry.line)
                 default:
-                    throw fail(key, "unknown key (known: description, image, base_image, packages, package_manager, setup_commands, env, work_dir, sample, port)", line: entry.line)
+                    throw fail(key, "unknown key (known: description, image, base_image, packages, package_manager, setup_commands, env, work_dir, sample, port, allow, add_hosts)", line: entry.line)
                 }
             }
             // A sample of its own is a server only if this table says so (not a built-in's port).
             let keys = Set(table.values.map(\.0))
             if keys.contains("sample") && !keys.contains("port") { config.samplePort = nil }
+            // The rules must stand on their own: a name needs an address from this table's add_hosts.
+            do throws(PolicyError) { _ = try config.policy.resolved() } catch {
+                throw fail("allow", error.description, line: table.values.first { $0.0 == "allow" }?.1.line)
+            }
             if config.image == nil && config.baseImage == nil {
                 throw fail(nil, "needs image or base_image")
             }

@@ -36,9 +36,13 @@ public struct SandboxInfo: Sendable, Codable, Equatable {
     public var created: Date
     /// False for containers that are not ours (listed only when asked for all).
     public var managed: Bool
+    /// How its network is kept in; nil for a container made before isolation or not ours.
+    public var isolation: Isolation?
+    /// Why it is ``Isolation/open``: what this engine cannot enforce.
+    public var openReason: String?
 
     public init(name: String, containerID: String, image: String, runtime: String?, state: SandboxState, status: String,
-                createdBy: Creator?, client: String?, created: Date, managed: Bool) {
+                createdBy: Creator?, client: String?, created: Date, managed: Bool, isolation: Isolation? = nil, openReason: String? = nil) {
         self.name = name
         self.containerID = containerID
         self.image = image
@@ -49,6 +53,8 @@ public struct SandboxInfo: Sendable, Codable, Equatable {
         self.client = client
         self.created = created
         self.managed = managed
+        self.isolation = isolation
+        self.openReason = openReason
     }
 
     public var isRunning: Bool { state == .running }
@@ -175,7 +181,8 @@ public final class SandboxEngine: Sendable {
             runtime: labels[SandboxLabel.runtime], state: SandboxState(engine: container.state), status: container.status,
             createdBy: labels[SandboxLabel.creator].flatMap(Creator.init), client: labels[SandboxLabel.client],
             created: Date(timeIntervalSince1970: TimeInterval(container.created)),
-            managed: labels[SandboxLabel.managed] == "true")
+            managed: labels[SandboxLabel.managed] == "true", isolation: labels[SandboxLabel.isolation].flatMap(Isolation.init),
+            openReason: labels[SandboxLabel.openReason])
     }
 }
 

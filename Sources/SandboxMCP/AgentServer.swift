@@ -15,7 +15,8 @@ public enum AgentServer {
         signal(SIGPIPE, SIG_IGN)
         let signals = SignalSource.watch([SIGTERM, SIGINT, SIGHUP]) { end.yield(.signal($0)) }
         defer { signals.cancel() }
-        let server = Server(name: "sandbox", version: version, capabilities: .init(tools: .init(listChanged: false)))
+        let server = Server(name: "sandbox", version: version, instructions: AgentTools.instructions(options),
+                            capabilities: .init(tools: .init(listChanged: false)))
         let tools = AgentTools.tools(options)
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
         await server.withMethodHandler(CallTool.self) { params in

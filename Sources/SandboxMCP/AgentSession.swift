@@ -15,6 +15,8 @@ public actor AgentSession {
     let target: Target
     let keep: Bool
     let warm: Bool
+    /// The sandbox's network policy, when this session makes it.
+    let policy: NetworkPolicy
     private let tools: [String: AgentTool]
     private let notOffered: Set<String>
     private var clientName = "unknown client"
@@ -23,7 +25,7 @@ public actor AgentSession {
     private var closing: Task<Void, Never>?
 
     public init(target: Target, options: AgentTools.Options, keep: Bool, warm: Bool = false) {
-        (self.target, self.keep, self.warm) = (target, keep, warm)
+        (self.target, self.keep, self.warm, self.policy) = (target, keep, warm, options.network ?? .isolated)
         tools = Dictionary(uniqueKeysWithValues: AgentTools.offered(options).map { ($0.name, $0) })
         notOffered = Set(AgentTools.table(options).map(\.name)).subtracting(tools.keys)
     }
@@ -95,9 +97,9 @@ public actor AgentSession {
         let made: DockerSandbox
         switch target {
         case .image(let image):
-            made = DockerSandbox(image: image, labels: [SandboxLabel.client: clientName], createdBy: .agent)
+            made = DockerSandbox(image: image, labels: [SandboxLabel.client: clientName], policy: policy, createdBy: .agent)
         case .runtime(let runtime):
-            made = DockerSandbox(runtime: .named(runtime), labels: [SandboxLabel.client: clientName], createdBy: .agent)
+            made = DockerSandbox(runtime: .named(runtime), labels: [SandboxLabel.client: clientName], policy: policy, createdBy: .agent)
         case .existing(let name):
             made = try await SandboxEngine().sandbox(named: name)
             if let sandbox { return sandbox }  // another call looked it up meanwhile

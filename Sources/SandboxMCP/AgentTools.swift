@@ -41,9 +41,26 @@ public enum AgentTools {
         public var readOnly = false
         public var allowExecute = true
         public var defaultTimeout: Double = 120
-        public init(readOnly: Bool = false, allowExecute: Bool = true, defaultTimeout: Double = 120) {
-            (self.readOnly, self.allowExecute, self.defaultTimeout) = (readOnly, allowExecute, defaultTimeout)
+        /// Where the sandbox made for the agent may connect to; nil for an existing sandbox (`--sandbox`), whose it is.
+        public var network: NetworkPolicy?
+        public init(readOnly: Bool = false, allowExecute: Bool = true, defaultTimeout: Double = 120, network: NetworkPolicy? = .isolated) {
+            (self.readOnly, self.allowExecute, self.defaultTimeout, self.network) = (readOnly, allowExecute, defaultTimeout, network)
         }
+    }
+
+    /// The server's instructions to the agent: where its sandbox may connect to (nothing for an
+    /// existing sandbox, whose policy this server did not choose).
+    public static func instructions(_ options: Options) -> String? { options.network.map(networkNote) }
+
+    /// The sandbox's network policy in an agent's terms, so a refused connection is no surprise.
+    static func networkNote(_ policy: NetworkPolicy) -> String {
+        guard policy.isAllowList else {
+            return "Network: the internet, but not this machine's services, cloud metadata addresses or other sandboxes "
+                + "(unless the engine cannot enforce that: `sandbox doctor` says)."
+        }
+        let names = policy.hosts.isEmpty ? "" : " (\(policy.hosts.map(\.description).joined(separator: ", ")) in /etc/hosts)"
+        return "Network: only \(policy.allow.map(\.description).joined(separator: ", "))\(names); "
+            + "every other connection, DNS included, is refused."
     }
 
     /// The most lines one read_file call returns.
@@ -105,7 +122,8 @@ public enum AgentTools {
                       ], required: ["pattern"],
                       handler: AgentHandlers.grep),
             AgentTool(name: "execute", access: .execute,
-                      description: "Run a shell command (sh -c) in the working directory and return its combined stdout and stderr, exit code, and whether the output was truncated (at 100,000 characters). A command still running at the timeout is killed with its children and reports exit code 124.",
+                      description: "Run a shell command (sh -c) in the working directory and return its combined stdout and stderr, exit code, and whether the output was truncated (at 100,000 characters). A command still running at the timeout is killed with its children and reports exit code 124."
+                          + (options.network.map { " " + networkNote($0) } ?? ""),
                       properties: [
                           "command": string("Shell command line."),
                           "timeout": .object(["type": "number", "description": .string("Seconds before the command is killed; default \(Format.duration(options.defaultTimeout)), at most \(Int(Timeout.maximumSeconds))."),

@@ -6,8 +6,9 @@ import SandboxKit
 public enum Effect: Sendable, Equatable {
     /// A session command (ps, use, ls, cat, stop, rm, runtimes, help).
     case perform(Command)
-    /// `new`: a runtime or image, on a context's engine (nil: the primary), under an OCI runtime.
-    case create(String?, on: String? = nil, ociRuntime: String? = nil)
+    /// `new`: a runtime or image, on a context's engine (nil: the primary), under an OCI runtime,
+    /// with a network policy.
+    case create(String?, on: String? = nil, ociRuntime: String? = nil, policy: NetworkPolicy = .isolated)
     /// `run` or `exec`: the one running command, which Ctrl-C cancels.
     case run(Command)
     case cancelRunning

@@ -114,6 +114,9 @@ extension Reducer {
     static func selectionChanged(_ state: inout UIState) -> [Effect] {
         guard let info = state.selectedSandbox, info.managed, !info.containerID.isEmpty else { return [] }
         state.current = info.name
+        if info.isolation == .open {
+            say(&state, "\(info.name) is not isolated from the host's network: \(info.openReason ?? "its engine cannot enforce it")", error: true)
+        }
         guard info.createdBy == .agent else { return [.select(info.name, then: nil), .stopJournal] + lookForJobs(&state) }
         state.output.note("-- following agent journal of \(info.name)", role: .agent)
         return [.select(info.name, then: nil), .followJournal(info.name)] + lookForJobs(&state)

@@ -21,6 +21,8 @@ extension Reducer {
             let text = event.lineText?.text ?? ""
             state.output.append(text, role: .error)
             say(&state, text.trimmingCharacters(in: .newlines), error: true)
+        case .notIsolated:  // the row's marker and its selection say it too
+            if let text = event.lineText?.text { state.output.append(text, role: .error) }
         case .creatingDefault, .buildProgress, .created:
             switch event {
             case .creatingDefault: state.pending[newRow] = .starting

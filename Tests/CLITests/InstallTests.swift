@@ -95,7 +95,7 @@ import Testing
                               environment: environment, binary: false)
         #expect(console.status == 0 && console.stderr.isEmpty, "\(console)")
         for text in ["SANDBOX-CONSOLE(7)", "Everywhere", "F5 / Ctrl-R", "save the open file and run it",
-                     "Command line", "new [--on CONTEXT] [--oci-runtime RUNTIME] [RUNTIME|IMAGE]", "exec CMD", "(also !)", "sandbox(1)"] {
+                     "Command line", "new [--on CONTEXT]", "HOST[:PORT]]...", "NAME:IP]...", "exec CMD", "(also !)", "sandbox(1)"] {
             #expect(console.stdout.contains(text), "sandbox-console(7) lacks \(text)")
         }
     }

@@ -1,13 +1,43 @@
 import SandboxCommands
+import SandboxKit
 import Testing
 
-/// `new --on CONTEXT --oci-runtime RUNTIME`, as the CLI's `sandbox new` spells its flags.
+/// `new --on CONTEXT --oci-runtime RUNTIME --allow HOST[:PORT] --add-host NAME:IP`, as the CLI's
+/// `sandbox new` spells its flags.
 @Suite struct NewOptionsTests {
     @Test func optionsInAnyOrderAndEitherSpelling() throws {
         #expect(try CommandParser.parse("new --on tls --oci-runtime runsc busybox") == .new("busybox", on: "tls", ociRuntime: "runsc"))
         #expect(try CommandParser.parse("new busybox --on=tls") == .new("busybox", on: "tls"))
         #expect(try CommandParser.parse("new --oci-runtime=runsc") == .new(nil, ociRuntime: "runsc"))
         #expect(try CommandParser.parse("new python-minimal") == .new("python-minimal"))
+    }
+
+    @Test func allowAndAddHostRepeatAndMakeThePolicy() throws {
+        let policy = try NetworkPolicy(allow: ["db.internal:5432", "*.example.com", "10.0.0.0/8:443"], hosts: ["db.internal:10.1.2.3", "a.example.com:10.1.2.4"])
+        #expect(try CommandParser.parse("new --allow db.internal:5432 --add-host db.internal:10.1.2.3 --allow '*.example.com' "
+                                        + "--add-host=a.example.com:10.1.2.4 --allow=10.0.0.0/8:443 --on tls busybox")
+            == .new("busybox", on: "tls", policy: policy))
+        #expect(try CommandParser.parse("new --add-host db:10.0.0.2") == .new(nil, policy: try NetworkPolicy(allow: [], hosts: ["db:10.0.0.2"])))
+        #expect(try CommandParser.parse("new --on a --on b") == .new(nil, on: "b"), "a single-valued option given twice: the last")
+    }
+
+    /// A bad value is the policy's own message, as the CLI prints it.
+    @Test(arguments: [
+        ("new --allow 10.0.0.1:0", PolicyError.badRule("10.0.0.1:0", "the port must be a number from 1 to 65535")),
+        ("new --allow '[::1]:80'", .badRule("[::1]:80", "IPv6 is not routed to sandboxes; allow an IPv4 address or a name")),
+        ("new --allow 300.1.1.1 busybox", .badRule("300.1.1.1", "not an IPv4 address or CIDR such as 10.0.0.0/8")),
+        ("new --add-host db:nowhere", .badHost("db:nowhere", "'nowhere' is not an IPv4 address")),
+        ("new --allow db.internal:5432 --add-host other:10.0.0.2", .unresolvedName("db.internal")),
+    ])
+    func aBadPolicyIsThePolicysMessage(line: String, error: PolicyError) {
+        #expect(throws: CommandError.policy(error)) { try CommandParser.parse(line) }
+        #expect(CommandError.policy(error).description == error.description)
+    }
+
+    @Test func helpNamesTheOptions() {
+        let help = CommandTable.help("new", tui: false)
+        #expect(help.hasPrefix("new [--on CONTEXT] [--oci-runtime RUNTIME] [--allow HOST[:PORT]]... [--add-host NAME:IP]... [RUNTIME|IMAGE]"))
+        #expect(help.contains("--allow:") && help.contains("--add-host:"))
     }
 
     @Test func aMissingValueOrAnUnknownOptionIsAUsageError() {

@@ -26,7 +26,11 @@ import Testing
             #expect(await session.perform(.new(SessionTests.image, on: "tls"), output: out) == 0)
             let first = try #require(await session.currentName)
             #expect(first.hasSuffix("@tls"))
-            guard case .created(first, _, fromPool: false)? = out.take().last else { throw Unexpected(events: out.all) }
+            let events = out.take()
+            guard case .created(first, _, fromPool: false)? = events.last else { throw Unexpected(events: out.all) }
+            // That engine is reached over TCP: its sandboxes are not isolated, and `new` says why.
+            #expect(events.contains { if case .notIsolated(first, let reason) = $0 { reason.contains("over the network") } else { false } },
+                    "\(events)")
             let bare = String(first.dropLast("@tls".count))
             let remote = try await session.engines.engine(on: "tls").list().map(\.name)
             let local = try await primary.list().map(\.name)

@@ -8,7 +8,7 @@ import Testing
     static let sandboxes = [
         SandboxInfo(name: "python-3f2a", containerID: "c1", image: "registry.example.com/team/python-with-everything:3.12-2025",
                     runtime: nil, state: .running, status: "Up 3 minutes", createdBy: .agent, client: "claude-code-with-a-long-name",
-                    created: Date(), managed: true),
+                    created: Date(), managed: true, isolation: .open, openReason: "over TCP"),
         SandboxInfo(name: "a-sandbox-with-a-long-name", containerID: "c2", image: "busybox", runtime: nil, state: .exited,
                     status: "Exited (0) 2 hours ago", createdBy: nil, client: nil, created: Date(), managed: true),
     ]
@@ -23,8 +23,9 @@ import Testing
         }
         // Narrower than the names and headers need: those stay whole, the rest is cut.
         let narrow = Format.sandboxes(Self.sandboxes, current: nil, width: 40)
-        #expect(narrow.hasPrefix("  NAME                        RUNTIME/IMAGE  STATE  STATUS  BY\n"), "\(narrow)")
-        #expect(narrow.contains("a-sandbox-with-a-long-name  busybox        exit…  Exite…  -"), "\(narrow)")
+        #expect(narrow.hasPrefix("  NAME                        RUNTIME/IMAGE  STATE  NET   STATUS  BY\n"), "\(narrow)")
+        #expect(narrow.contains("a-sandbox-with-a-long-name  busybox        exit…  -     Exite…  -"), "\(narrow)")
+        #expect(narrow.contains("  runn…  OPEN  "), "the network stays whole: \(narrow)")
         let whole = Format.sandboxes(Self.sandboxes, current: nil)
         #expect(whole.contains("registry.example.com/team/python-with-everything:3.12-2025") && !whole.contains("…"))
     }

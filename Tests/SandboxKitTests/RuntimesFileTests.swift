@@ -36,6 +36,24 @@ import Testing
         #expect(ml.workDir == "/srv")
     }
 
+    @Test func aRuntimesNetworkPolicyAndACallersAddedToIt() throws {
+        let text = "[locked]\nimage = \"x\"\nallow = [\"pypi.internal:443\", \"10.0.0.0/8\"]\nadd_hosts = [\"pypi.internal:10.1.2.3\"]\n"
+        let config = try #require(try RuntimesFile.parse(text, file: "f", base: RuntimeRegistry([])).first)
+        #expect(config.policy == (try NetworkPolicy(allow: ["pypi.internal:443", "10.0.0.0/8"], hosts: ["pypi.internal:10.1.2.3"])))
+        let registry = RuntimeRegistry([config])
+        // The caller's rules are added; its --add-host for a name the runtime names wins.
+        let caller = try NetworkPolicy(allow: ["192.168.1.5:22", "10.0.0.0/8"], hosts: ["pypi.internal:10.9.9.9"])
+        let sum = registry.policy(of: .named("locked"), adding: caller)
+        #expect(sum.allow.map(\.description) == ["pypi.internal:443", "10.0.0.0/8", "192.168.1.5:22"])
+        #expect(sum.hosts.map(\.description) == ["pypi.internal:10.9.9.9"])
+        #expect(registry.policy(of: .named("locked"), adding: sum) == sum, "adding again changes nothing")
+        #expect(registry.policy(of: .named("locked"), adding: .isolated) == config.policy)
+        #expect(registry.policy(of: nil, adding: caller) == caller && registry.policy(of: .named("nope"), adding: caller) == caller)
+        // What a sandbox of that runtime gets.
+        #expect(DockerSandbox(runtime: .named("locked"), policy: caller, runtimes: registry).policy == sum)
+        #expect(DockerSandbox(image: "x", policy: caller, runtimes: registry).policy == caller)
+    }
+
     @Test func envSubTable() throws {
         let configs = try RuntimesFile.parse("[r]\nimage = \"x\"\n[r.env]\nA = \"1\"\nB = \"two\"\n", file: "f", base: RuntimeRegistry([]))
         #expect(configs[0].envVars == ["A": "1", "B": "two"])
@@ -54,6 +72,11 @@ import Testing
         ("[r]\nimage = \"x\"\nport = 70000\n", 3, "r.port"),
         ("[r]\nimage = \"x\"\nport = \"8000\"\n", 3, "r.port"),
         ("[r]\nimage = \"x\"\nport = 80x\n", 3, "r.port"),
+        ("[r]\nimage = \"x\"\nallow = [\"10.0.0.1:99999\"]\n", 3, "r.allow"),
+        ("[r]\nimage = \"x\"\nallow = \"10.0.0.1\"\n", 3, "r.allow"),
+        ("[r]\nimage = \"x\"\nadd_hosts = [\"db\"]\n", 3, "r.add_hosts"),
+        // A name with no address among this table's add_hosts: at the allow line, not the table's.
+        ("[r]\nimage = \"x\"\n\nallow = [\"db.internal\"]\nadd_hosts = [\"other:10.0.0.2\"]\n", 4, "r.allow"),
     ] as [(String, Int, String?)])
     func problemsNameTheFileLineAndKey(text: String, line: Int, key: String?) {
         #expect {

@@ -90,6 +90,30 @@ import Testing
         }
     }
 
+    /// `new --allow` from the command line: a bad value is refused with the policy's message and
+    /// makes nothing; a good one reaches the engine, and the row says `allow`.
+    @Test func newWithAnAllowListFromTheCommandLine() async throws {
+        let console = try Harness()
+        await console.drive {
+            try await console.until("the first frame") { _, screen in screen.contains("Sandboxes (") }
+            console.command("new --allow 10.0.0.1:0")
+            try await console.until("the refusal") { state, _ in
+                state.message?.text == "--allow '10.0.0.1:0': the port must be a number from 1 to 65535"
+            }
+            #expect(console.state.pending.isEmpty, "no sandbox is on its way")
+            console.command("new --allow db.internal:5432 --add-host db.internal:10.1.2.3 \(ConsoleAppTests.python)")
+            try await console.until("a sandbox", timeout: .seconds(60)) { state, _ in state.current != nil && state.message?.text.contains("is ready") == true }
+            let name = try #require(console.state.current)
+            try await console.until("its row marked") { _, screen in
+                let lines = screen.components(separatedBy: "\n")
+                guard let row = lines.firstIndex(where: { $0.contains(name + "*") }), row + 1 < lines.count else { return false }
+                return lines[row + 1].contains("allow · tui")
+            }
+            let made = try await console.app.session.engine.sandbox(named: name)
+            #expect(made.policy == (try NetworkPolicy(allow: ["db.internal:5432"], hosts: ["db.internal:10.1.2.3"])))
+        }
+    }
+
     @Test func theListShowsASandboxMadeElsewhereAndCancelStopsACommand() async throws {
         let console = try Harness()
         let sandbox = DockerSandbox(image: Self.python, labels: ["sandbox.test": "true"])

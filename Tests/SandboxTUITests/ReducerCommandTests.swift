@@ -42,6 +42,23 @@ import Testing
         #expect(Self.enter("new", in: &state) == [.create(nil)] && state.message?.text.hasPrefix("creating a sandbox from") == true)
     }
 
+    /// `new --allow/--add-host`: the policy goes with the create; a bad value is the policy's own
+    /// message, makes nothing, and the line stays in the history.
+    @Test func newTakesANetworkPolicy() throws {
+        var state = Fixture.state()
+        let policy = try NetworkPolicy(allow: ["db.internal:5432", "10.0.0.0/8"], hosts: ["db.internal:10.1.2.3"])
+        #expect(Self.enter("new --allow db.internal:5432 --add-host db.internal:10.1.2.3 --allow=10.0.0.0/8 busybox", in: &state)
+            == [.create("busybox", policy: policy)])
+        let current = state.current
+        for (line, message) in [("new --allow 10.0.0.1:99999", "--allow '10.0.0.1:99999': the port must be a number from 1 to 65535"),
+                                ("new --add-host db busybox", "--add-host 'db': give NAME:IP"),
+                                ("new --allow db.internal", PolicyError.unresolvedName("db.internal").description)] {
+            #expect(Self.enter(line, in: &state).isEmpty, "\(line)")
+            #expect(state.message?.text == message && state.message?.isError == true, "\(line)")
+            #expect(state.current == current && state.pending.isEmpty)
+        }
+    }
+
     @Test func aSearchLineSearchesInsteadOfRunning() {
         var state = Fixture.state(focus: .output)
         Fixture.reduce(&state, .key(.char("/")))

@@ -16,7 +16,8 @@ import Testing
             SandboxInfo(name: "python-3f2a", containerID: "abc", image: "sandbox-test/python:3.11", runtime: nil, state: .running,
                         status: "Up", createdBy: .tui, client: nil, created: now.addingTimeInterval(-184), managed: true),
             SandboxInfo(name: "agent-77c1", containerID: "def", image: "python:3.12-slim", runtime: "python-minimal", state: .running,
-                        status: "Up", createdBy: .agent, client: "claude", created: now.addingTimeInterval(-42), managed: true),
+                        status: "Up", createdBy: .agent, client: "claude", created: now.addingTimeInterval(-42), managed: true,
+                        isolation: .allowList),
             SandboxInfo(name: "old-box", containerID: "123", image: "busybox", runtime: nil, state: .exited,
                         status: "Exited (137)", createdBy: .repl, client: nil, created: now.addingTimeInterval(-9000), managed: true),
         ]
@@ -71,7 +72,30 @@ import Testing
         #expect(canvas[0, 0].role == .border, "the list is not focused")
         #expect(canvas[32, 0].role == .borderFocus, "the editor is")
         let agentRow = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("agent-77c1") }! + 1
-        #expect(canvas[3, agentRow].role == .agent)
+        #expect(canvas[11, agentRow].role == .agent, "after its `allow · ` marker")
+    }
+
+    /// An open sandbox's row says so in the error colour, an allow-list's in the info colour, and
+    /// selecting the open one tells why.
+    @Test func aSandboxsNetworkShowsOnItsRow() throws {
+        var state = Self.sampleState()
+        state.sandboxes[2].isolation = .open
+        state.sandboxes[2].openReason = "the engine at tcp://10.0.0.9:2376 is reached over the network"
+        let canvas = Screen.render(&state, width: 100, height: 24)
+        let lines = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let open = try #require(lines.firstIndex { $0.contains("old-box") }) + 1
+        #expect(lines[open].hasPrefix("│  !net · repl · busybox"), "\(lines[open])")
+        #expect(canvas[3, open].role == .error && canvas[10, open].role == .dim)
+        let allow = try #require(lines.firstIndex { $0.contains("agent-77c1") }) + 1
+        #expect(lines[allow].hasPrefix("│  allow · agent:claude"), "\(lines[allow])")
+        #expect(canvas[3, allow].role == .info && canvas[11, allow].role == .agent)
+        #expect(!lines[1 + (try #require(lines.firstIndex { $0.contains("python-3f2a") }))].contains("net"), "the default isolation shows nothing")
+
+        state.focus = .list
+        Fixture.reduce(&state, .key(.down), .key(.down))
+        #expect(state.current == "old-box")
+        #expect(state.message?.text == "old-box is not isolated from the host's network: the engine at tcp://10.0.0.9:2376 is reached over the network")
+        #expect(state.message?.isError == true)
     }
 
     @Test func wideCharactersTakeTwoCells() {

@@ -27,7 +27,7 @@ class Connection:
         read, write = await self._client.__aenter__()
         self._session = ClientSession(read, write)
         self.session = await self._session.__aenter__()
-        await self.session.initialize()
+        self.instructions = (await self.session.initialize()).instructions
         return self
 
     async def __aexit__(self, *exc):
@@ -171,3 +171,26 @@ async def test_warm_starts_the_sandbox_before_the_first_call(server_env):
         # The call used the sandbox started at connect time rather than starting another.
         assert [s["name"] for s in sandboxes() if s.get("createdBy") == "agent" and s["state"] == "running"] == running
     assert not any(s.get("createdBy") == "agent" and s.get("client") == "mcp" and s["state"] == "running" for s in sandboxes())
+
+
+async def test_the_agents_sandbox_has_the_network_policy_and_the_agent_is_told(server_env):
+    rules = ["--allow", "db.internal:5432", "--add-host", "db.internal:10.1.2.3", "--allow", "10.9.8.0/24:80"]
+    said = "Network: only db.internal:5432, 10.9.8.0/24:80 (db.internal:10.1.2.3 in /etc/hosts); every other connection"
+    async with Connection(server_env, *rules) as c:
+        assert said in c.instructions
+        tools = {t.name: t for t in (await c.session.list_tools()).tools}
+        assert said in tools["execute"].description
+        text, error, _ = await c.call("execute", command="grep db.internal /etc/hosts")
+        assert not error and "10.1.2.3" in text, text
+        assert any(s.get("createdBy") == "agent" and s.get("client") == "mcp" and s.get("isolation") == "allow-list"
+                   for s in sandboxes()), sandboxes()
+    async with Connection(server_env) as c:
+        assert "Network: the internet, but not this machine's services" in c.instructions
+
+
+def test_a_bad_network_policy_stops_the_server_with_its_message(server_env):
+    import subprocess
+    bad = subprocess.run([BINARY, "mcp", "--allow", "10.0.0.1:0"], env=server_env, capture_output=True, text=True, timeout=30)
+    assert bad.returncode != 0 and "--allow '10.0.0.1:0': the port must be a number from 1 to 65535" in bad.stderr, bad.stderr
+    both = subprocess.run([BINARY, "mcp", "--sandbox", "x", "--allow", "10.0.0.1"], env=server_env, capture_output=True, text=True, timeout=30)
+    assert both.returncode != 0 and "not with --sandbox" in both.stderr, both.stderr

@@ -16,17 +16,27 @@ struct Mcp: AsyncParsableCommand {
     @Option(help: "Default execute timeout in seconds.") var timeout: Double = 120
     @Flag(help: "Keep the sandbox when the client disconnects.") var keep = false
     @Flag(help: "Start the sandbox when the client connects rather than at its first tool call.") var warm = false
+    @Option(name: .customLong("allow"), help: ArgumentHelp(
+        "Let the agent's sandbox connect only to HOST[:PORT] (as sandbox new --allow; added to the runtime's own); repeatable.",
+        valueName: "HOST[:PORT]")) var allow: [String] = []
+    @Option(name: .customLong("add-host"), help: ArgumentHelp("Make NAME resolve to IP in the agent's sandbox; repeatable.",
+                                                              valueName: "NAME:IP")) var addHosts: [String] = []
 
     func validate() throws {
         if [runtime, image, sandbox].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --runtime, --image, --sandbox") }
         _ = try CheckedOption.seconds(timeout, "--timeout")
+        if sandbox != nil, !(allow + addHosts).isEmpty { throw ValidationError("--allow and --add-host make a new sandbox: not with --sandbox") }
+        do { _ = try NetworkPolicy(allow: allow, hosts: addHosts).resolved() } catch { throw ValidationError(error.description) }
     }
 
     func run() async throws {
         let target: AgentSession.Target = if let sandbox { .existing(sandbox) } else if let runtime { .runtime(runtime) } else {
             .image(image ?? DockerSandbox.defaultImage)
         }
-        let options = AgentTools.Options(readOnly: readOnly, allowExecute: !noExecute, defaultTimeout: timeout)
+        // The agent is told the policy its sandbox gets: a runtime's rules with these added.
+        let policy = try NetworkPolicy(allow: allow, hosts: addHosts)
+        let network: NetworkPolicy? = sandbox != nil ? nil : RuntimeRegistry.standard.policy(of: runtime.map { .named($0) }, adding: policy)
+        let options = AgentTools.Options(readOnly: readOnly, allowExecute: !noExecute, defaultTimeout: timeout, network: network)
         let session = AgentSession(target: target, options: options, keep: keep, warm: warm)
         try await AgentServer.run(session: session, options: options, version: BuildVersion.version)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SandboxCommands
 import SandboxKit
 
 struct New: AsyncParsableCommand {
@@ -49,7 +50,7 @@ struct New: AsyncParsableCommand {
         await sandbox.onBuildProgress { progress in Terminal.err("build \(progress.runtime): \(progress.line)\n") }
         try await sandbox.start()
         if let (isolation, reason) = await sandbox.isolation(), isolation == .open {
-            Terminal.err("note: \(sandbox.name) is not isolated: it reaches the host's services and other sandboxes (\(reason ?? "unknown reason"))\n")
+            ConsoleOutput().handle(.notIsolated(name: sandbox.name, reason: reason ?? "the engine did not say why"))
         }
         Terminal.out(json ? try JSON.string(["name": sandbox.name, "id": sandbox.sandboxID]) : sandbox.name + "\n")
     }
