@@ -151,14 +151,9 @@ public enum CommandParser {
         return options
     }
 
-    /// `new`'s `--allow` and `--add-host` values as a policy whose names all have addresses, as
-    /// the CLI's `sandbox new` checks them.
+    /// `new`'s `--allow` and `--add-host` values as a policy, as the CLI's `sandbox new` checks them.
     static func policy(allow: [String], hosts: [String]) throws(CommandError) -> NetworkPolicy {
-        do throws(PolicyError) {
-            let policy = try NetworkPolicy(allow: allow, hosts: hosts)
-            _ = try policy.resolved()
-            return policy
-        } catch { throw .policy(error) }
+        do throws(PolicyError) { return try NetworkPolicy(allow: allow, hosts: hosts) } catch { throw .policy(error) }
     }
 
     /// `write PATH <<EOF` or `write PATH << EOF`; the front end collects the body.

@@ -102,10 +102,6 @@ public enum RuntimesFile {
             // A sample of its own is a server only if this table says so (not a built-in's port).
             let keys = Set(table.values.map(\.0))
             if keys.contains("sample") && !keys.contains("port") { config.samplePort = nil }
-            // The rules must stand on their own: a name needs an address from this table's add_hosts.
-            do throws(PolicyError) { _ = try config.policy.resolved() } catch {
-                throw fail("allow", error.description, line: table.values.first { $0.0 == "allow" }?.1.line)
-            }
             if config.image == nil && config.baseImage == nil {
                 throw fail(nil, "needs image or base_image")
             }

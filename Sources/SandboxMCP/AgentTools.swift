@@ -60,7 +60,7 @@ public enum AgentTools {
         }
         let names = policy.hosts.isEmpty ? "" : " (\(policy.hosts.map(\.description).joined(separator: ", ")) in /etc/hosts)"
         return "Network: only \(policy.allow.map(\.description).joined(separator: ", "))\(names); "
-            + "every other connection, DNS included, is refused."
+            + "other names do not resolve and every other connection is refused (a refusal is recorded)."
     }
 
     /// The most lines one read_file call returns.

@@ -27,7 +27,7 @@ import Testing
         ("new --allow '[::1]:80'", .badRule("[::1]:80", "IPv6 is not routed to sandboxes; allow an IPv4 address or a name")),
         ("new --allow 300.1.1.1 busybox", .badRule("300.1.1.1", "not an IPv4 address or CIDR such as 10.0.0.0/8")),
         ("new --add-host db:nowhere", .badHost("db:nowhere", "'nowhere' is not an IPv4 address")),
-        ("new --allow db.internal:5432 --add-host other:10.0.0.2", .unresolvedName("db.internal")),
+        ("new --allow 'db internal'", .badRule("db internal", "not a host name, *.domain, IPv4 address or CIDR")),
     ])
     func aBadPolicyIsThePolicysMessage(line: String, error: PolicyError) {
         #expect(throws: CommandError.policy(error)) { try CommandParser.parse(line) }

@@ -75,8 +75,8 @@ import Testing
         ("[r]\nimage = \"x\"\nallow = [\"10.0.0.1:99999\"]\n", 3, "r.allow"),
         ("[r]\nimage = \"x\"\nallow = \"10.0.0.1\"\n", 3, "r.allow"),
         ("[r]\nimage = \"x\"\nadd_hosts = [\"db\"]\n", 3, "r.add_hosts"),
-        // A name with no address among this table's add_hosts: at the allow line, not the table's.
-        ("[r]\nimage = \"x\"\n\nallow = [\"db.internal\"]\nadd_hosts = [\"other:10.0.0.2\"]\n", 4, "r.allow"),
+        // A bad rule after a blank line: at the allow line, not the table's.
+        ("[r]\nimage = \"x\"\n\nallow = [\"db internal\"]\nadd_hosts = [\"other:10.0.0.2\"]\n", 4, "r.allow"),
     ] as [(String, Int, String?)])
     func problemsNameTheFileLineAndKey(text: String, line: Int, key: String?) {
         #expect {

@@ -52,7 +52,7 @@ import Testing
         let current = state.current
         for (line, message) in [("new --allow 10.0.0.1:99999", "--allow '10.0.0.1:99999': the port must be a number from 1 to 65535"),
                                 ("new --add-host db busybox", "--add-host 'db': give NAME:IP"),
-                                ("new --allow db.internal", PolicyError.unresolvedName("db.internal").description)] {
+                                ("new --allow *.*.internal", PolicyError.badRule("*.*.internal", "not a host name, *.domain, IPv4 address or CIDR").description)] {
             #expect(Self.enter(line, in: &state).isEmpty, "\(line)")
             #expect(state.message?.text == message && state.message?.isError == true, "\(line)")
             #expect(state.current == current && state.pending.isEmpty)

@@ -138,6 +138,19 @@ public struct EgressRule: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// As text, as it was given (`"10.0.0.0/8:443"`): the form in labels, state files and JSON.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { self = try EgressRule(parsing: text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
     func matches(name: String) -> Bool {
         if case .name(let pattern) = destination { return NetworkPolicy.name(name, matches: pattern) }
         return false
@@ -158,6 +171,18 @@ public struct HostAlias: Sendable, Hashable, Codable, CustomStringConvertible {
     public var address: IPv4Address
 
     public init(name: String, address: IPv4Address) { (self.name, self.address) = (name.lowercased(), address) }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { self = try HostAlias(parsing: text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 
     public init(parsing text: String) throws(PolicyError) {
         guard let colon = text.firstIndex(of: ":") else { throw .badHost(text, "give NAME:IP") }
