@@ -33,6 +33,10 @@ public enum Command: Sendable, Equatable {
     case logs(Int?)
     /// Forwards a port here to `port` in the current sandbox, or with `close` stops that.
     case port(Int, close: Bool)
+    /// The current sandbox's network: let it reach more, deny it some, or show what it was denied.
+    case allow([EgressRule])
+    case deny([EgressRule])
+    case egress
     case help(String?)
     case quit
 }
@@ -63,6 +67,9 @@ extension Command {
         case .kill: "kill"
         case .logs: "logs"
         case .port: "port"
+        case .allow: "allow"
+        case .deny: "deny"
+        case .egress: "egress"
         case .help: "help"
         case .quit: "quit"
         }
@@ -149,6 +156,11 @@ public enum CommandParser {
         }
         args = rest
         return options
+    }
+
+    /// `allow` and `deny`'s rules, one or more.
+    static func rules(_ words: [String]) throws(CommandError) -> [EgressRule] {
+        do throws(PolicyError) { return try words.map(EgressRule.init(parsing:)) } catch { throw .policy(error) }
     }
 
     /// `new`'s `--allow` and `--add-host` values as a policy, as the CLI's `sandbox new` checks them.

@@ -58,7 +58,7 @@ public enum CommandTable {
         CommandSpec(name: "new", usage: "[--on CONTEXT] [--oci-runtime RUNTIME] [--allow HOST[:PORT]]... [--add-host NAME:IP]... [RUNTIME|IMAGE]",
                     argument: .runtimeOrImage, options: ["on", "oci-runtime", "allow", "add-host"],
                     summary: "create a sandbox from a runtime or an image and make it current; --on: on that Docker context's engine, --oci-runtime: under that OCI runtime (runsc: gVisor), "
-                        + "--allow: let it reach only these (IPv4, CIDR, or a name given by --add-host; repeatable), --add-host: a name for an address in it",
+                        + "--allow: let it reach only these (a name, *.domain, IPv4 or CIDR, :PORT or not; repeatable), --add-host: a name for an address in it",
                     build: { input throws(CommandError) in
                         .new(input.word, on: input.option("on"), ociRuntime: input.option("oci-runtime"),
                              policy: try CommandParser.policy(allow: input.values("allow"), hosts: input.values("add-host")))
@@ -97,6 +97,14 @@ public enum CommandTable {
         CommandSpec(name: "port", usage: "[-d] PORT", argument: .rest, required: true,
                     summary: "forward a port here to PORT in the current sandbox (over the Docker API); -d stops it",
                     build: { input throws(CommandError) in try CommandParser.port(input.rest) }),
+        CommandSpec(name: "allow", usage: "HOST[:PORT]...", argument: .rest, required: true,
+                    summary: "let the current sandbox reach more while it runs: a rule of its allow-list, or an exception to its isolation",
+                    build: { input throws(CommandError) in .allow(try CommandParser.rules(input.rest.split(separator: " ").map(String.init))) }),
+        CommandSpec(name: "deny", usage: "HOST[:PORT]...", argument: .rest, required: true,
+                    summary: "deny the current sandbox a destination while it runs, before anything its rules allow",
+                    build: { input throws(CommandError) in .deny(try CommandParser.rules(input.rest.split(separator: " ").map(String.init))) }),
+        CommandSpec(name: "egress", usage: "", summary: "what the current sandbox was denied on the network (names, hosts, addresses)",
+                    build: { _ in .egress }),
         CommandSpec(name: "help", usage: "[CMD]", argument: .command, summary: "list commands, or explain one", build: { .help($0.word) }),
         CommandSpec(name: "quit", aliases: ["exit"], usage: "", summary: "leave", build: { _ in .quit }),
     ]

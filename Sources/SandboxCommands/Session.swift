@@ -125,6 +125,8 @@ public actor Session {
             return 1
         case .bg, .jobs, .kill, .logs, .port:
             try await jobOrPort(command, output: output)
+        case .allow, .deny, .egress:
+            try await network(command, output: output)
         case .quit:
             break
         }

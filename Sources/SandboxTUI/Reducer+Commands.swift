@@ -35,7 +35,7 @@ extension Reducer {
             return [.create(what, on: context, ociRuntime: ociRuntime, policy: policy)]
         case .run, .exec: return startCommand(&state, command)
         case .shell(let command): return openShell(&state, command)
-        case .use, .ls, .cat, .ps, .stop, .rm, .runtimes, .bg, .jobs, .kill, .logs, .port: return [.perform(command)]
+        case .use, .ls, .cat, .ps, .stop, .rm, .runtimes, .bg, .jobs, .kill, .logs, .port, .allow, .deny, .egress: return [.perform(command)]
         }
     }
 

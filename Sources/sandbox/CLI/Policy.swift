@@ -1,4 +1,5 @@
 import ArgumentParser
+import SandboxCommands
 import SandboxKit
 
 /// `sandbox allow` and `sandbox deny`: a running sandbox's network rules, changed in place.
@@ -39,14 +40,6 @@ enum PolicyChange {
             let parsed = try EgressRule(parsing: rule)
             policy = try await allowing ? sandbox.allow(parsed) : sandbox.deny(parsed)
         }
-        Terminal.out(describe(policy) + "\n")
-    }
-
-    /// One line: what the sandbox may reach now.
-    static func describe(_ policy: NetworkPolicy) -> String {
-        var parts = [policy.isAllowList ? "allow-list: " + policy.allow.map(\.description).joined(separator: ", ") : "isolated"]
-        if !policy.exceptions.isEmpty { parts.append("also allowed: " + policy.exceptions.map(\.description).joined(separator: ", ")) }
-        if !policy.deny.isEmpty { parts.append("denied: " + policy.deny.map(\.description).joined(separator: ", ")) }
-        return parts.joined(separator: "; ")
+        Terminal.out(Format.policy(policy) + "\n")
     }
 }
