@@ -171,9 +171,8 @@ public actor DockerSandbox {
         runner?.close()
         runner = nil
         if let id {
-            let address = network == .on ? try? await Self.address(of: id, client: docker()) : nil
             do { try await docker().removeContainer(id) } catch { throw SandboxError.wrap(error) }
-            if let address { SandboxNetworks.release(sandboxID: sandboxID, address: address) }
+            if network == .on { SandboxNetworks.release(sandboxID: sandboxID) }
         }
     }
 

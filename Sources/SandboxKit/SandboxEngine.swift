@@ -122,8 +122,9 @@ public final class SandboxEngine: Sendable {
     /// Removes a sandbox (killing it first if it runs). Host volumes keep their files.
     public func remove(named name: String) async throws {
         do {
-            _ = try await client.inspectContainer(name)
+            let inspect = try await client.inspectContainer(name)
             try await client.removeContainer(name)
+            if let id = inspect.config.labels?[SandboxLabel.id], case .unix = client.host { SandboxNetworks.release(sandboxID: id) }
         } catch DockerError.notFound {
             throw SandboxError.unknownSandbox(name, known: (try? await list().map(\.name)) ?? [])
         } catch { throw SandboxError.wrap(error) }
@@ -158,6 +159,12 @@ public final class SandboxEngine: Sendable {
                 client.logger.info("prune: removing \(container.name), a waiting sandbox: \(why)")
                 try await client.removeContainer(container.id)
                 removed.append(container.name)
+            }
+            // The firewall's leftovers of every sandbox that is gone, this prune's and any removed behind our back.
+            if case .unix = client.host {
+                let existing = try await client.listContainers(all: true, labels: [SandboxLabel.managed])
+                let swept = SandboxNetworks.sweep(keeping: Set(existing.compactMap { $0.labels?[SandboxLabel.id] }))
+                if swept > 0 { client.logger.info("prune: released the network rules of \(swept) sandboxes that are gone") }
             }
         } catch { throw SandboxError.wrap(error) }
         return removed

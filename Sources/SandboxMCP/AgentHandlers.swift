@@ -41,13 +41,31 @@ enum AgentHandlers {
     static func execute(_ args: Arguments, _ sandbox: DockerSandbox, defaultTimeout: Double) async throws -> ToolOutcome {
         let command = try args.required("command")
         let seconds = try args.number("timeout") ?? defaultTimeout
+        let before = sandbox.egressRecords().next
         let result = try await sandbox.execute(command, timeout: try Timeout.duration(seconds: seconds, for: "argument 'timeout'"))
         var text = result.output
         if result.truncated { text += "\n[output truncated at \(DockerSandbox.outputLimit) characters]" }
         if result.timedOut { text += "\n[killed after the \(Format.duration(seconds)) timeout]" }
+        // What the network refused during the command, so that a failed fetch says why.
+        let denied = deniedDestinations(since: before, in: sandbox)
+        if !denied.isEmpty {
+            text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + "[network: not allowed: \(denied.joined(separator: ", "))]"
+        }
         text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + "[exit code: \(result.exitCode)]"
         return .init(text, structured: .object([
             "output": .string(result.output), "exit_code": .int(Int(result.exitCode)), "truncated": .bool(result.truncated),
+            "denied": .array(denied.map { .string($0) }),
         ]))
+    }
+
+    /// The destinations the sandbox was refused since `offset` of its egress record, each once, at
+    /// most ten (the rest counted), made safe to show.
+    static func deniedDestinations(since offset: UInt64, in sandbox: DockerSandbox) -> [String] {
+        var seen: [String] = []
+        for record in sandbox.egressRecords(from: offset).records {
+            let entry = TerminalText.oneLine("\(record.destination) (\(record.kind.rawValue))")
+            if !seen.contains(entry) { seen.append(entry) }
+        }
+        return seen.count > 10 ? Array(seen.prefix(10)) + ["and \(seen.count - 10) more"] : seen
     }
 }

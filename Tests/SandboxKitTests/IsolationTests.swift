@@ -340,3 +340,33 @@ struct TestRemoteHost {
         return text.isEmpty ? nil : text
     }
 }
+
+/// What the host's firewall keeps of a sandbox goes with it, however it goes.
+@Suite(.serialized) struct FirewallCleanupTests {
+    static func chains() -> String {
+        guard let pipe = popen("nft list chains inet 2>/dev/null", "r") else { return "" }
+        defer { pclose(pipe) }
+        var text = "", buffer = [CChar](repeating: 0, count: 4096)
+        while fgets(&buffer, 4096, pipe) != nil { text += String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        return text
+    }
+
+    @Test func stopRemoveAndPruneReleaseTheRules() async throws {
+        try await IsolationTests.requireIsolation()
+        let stopped = try IsolationTests.sandbox(allow: ["10.0.0.1:80"])
+        let removed = try IsolationTests.sandbox()
+        let behindOurBack = try IsolationTests.sandbox(allow: ["10.0.0.2"])
+        for sandbox in [stopped, removed, behindOurBack] { try await sandbox.start() }
+        for sandbox in [stopped, removed, behindOurBack] { #expect(Self.chains().contains("s_\(sandbox.sandboxID)")) }
+        try await stopped.stop()
+        #expect(!Self.chains().contains("s_\(stopped.sandboxID)"))
+        let engine = try SandboxEngine()
+        try await engine.remove(named: removed.name)
+        #expect(!Self.chains().contains("s_\(removed.sandboxID)"))
+        try await DockerClient.shared().removeContainer(behindOurBack.name)
+        #expect(Self.chains().contains("s_\(behindOurBack.sandboxID)"), "docker rm knows nothing of our rules")
+        _ = try await engine.prune()
+        #expect(!Self.chains().contains("s_\(behindOurBack.sandboxID)"))
+        try? await behindOurBack.stop()
+    }
+}

@@ -175,13 +175,17 @@ async def test_warm_starts_the_sandbox_before_the_first_call(server_env):
 
 async def test_the_agents_sandbox_has_the_network_policy_and_the_agent_is_told(server_env):
     rules = ["--allow", "db.internal:5432", "--add-host", "db.internal:10.1.2.3", "--allow", "10.9.8.0/24:80"]
-    said = "Network: only db.internal:5432, 10.9.8.0/24:80 (db.internal:10.1.2.3 in /etc/hosts); every other connection"
+    said = "Network: only db.internal:5432, 10.9.8.0/24:80 (db.internal:10.1.2.3 in /etc/hosts); other names do not resolve"
     async with Connection(server_env, *rules) as c:
         assert said in c.instructions
         tools = {t.name: t for t in (await c.session.list_tools()).tools}
         assert said in tools["execute"].description
         text, error, _ = await c.call("execute", command="grep db.internal /etc/hosts")
         assert not error and "10.1.2.3" in text, text
+        # A name the rules do not allow: the call's answer says the network refused it.
+        text, error, structured = await c.call("execute", command="getent hosts evil.example; true")
+        assert "[network: not allowed: evil.example (dns)]" in text, text
+        assert structured["denied"] == ["evil.example (dns)"], structured
         assert any(s.get("createdBy") == "agent" and s.get("client") == "mcp" and s.get("isolation") == "allow-list"
                    for s in sandboxes()), sandboxes()
     async with Connection(server_env) as c:

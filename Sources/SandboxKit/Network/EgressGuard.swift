@@ -21,7 +21,7 @@ public final class EgressGuard: Sendable {
     public static let httpPort: UInt16 = 15080
     public static let tlsPort: UInt16 = 15443
     /// Bumped when the guard's contract with the engine changes; a guard of another version is replaced.
-    public static let version = "2"
+    public static let version = "3"
     static let lockPath = "\(NetworkState.directory)/netd.lock"
     static let connectionLimit = 512
 
@@ -116,9 +116,10 @@ public final class EgressGuard: Sendable {
         }
     }
 
-    /// The answer to `bytes` from `source`, or nil to say nothing (malformed, or from no sandbox of ours).
+    /// The answer to `bytes` from `source`, or nil to say nothing (malformed). A source the engine
+    /// has told nothing of (not admitted, or removed) is refused.
     func answer(_ bytes: [UInt8], from source: IPv4Address) -> [UInt8]? {
-        guard let state = NetworkState.read(source) else { return nil }
+        guard let state = NetworkState.read(source) else { return DNSQuery(bytes)?.answer(rcode: 5) }
         guard let query = DNSQuery(bytes) else {
             EgressLog.append(EgressRecord(kind: .dns, destination: "(malformed query)", detail: "\(bytes.count) bytes"), sandboxID: state.sandboxID)
             return nil

@@ -157,6 +157,30 @@ struct HostFirewall: Sendable {
         return status == 0 && output.contains("jump \(chain(of: sandboxID))")
     }
 
+    /// The addresses `by_source` maps to `sandboxID`'s chain (a container gone has no address to
+    /// ask Docker for; its mapping is found here).
+    static func addresses(of sandboxID: String) -> [IPv4Address] {
+        let (status, output) = run(["list", "map", "inet", table, "by_source"], input: nil)
+        guard status == 0 else { return [] }
+        let target = "jump \(chain(of: sandboxID))"
+        return output.split(whereSeparator: { $0 == "{" || $0 == "}" || $0 == "," || $0 == "\n" }).compactMap { element in
+            let parts = element.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, parts[1].trimmingCharacters(in: .whitespaces) == target else { return nil }
+            return IPv4Address(parsing: parts[0].trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    /// The ids of the sandboxes that have a chain in the table.
+    static func sandboxIDs() -> [String] {
+        let (status, output) = run(["list", "chains", "inet"], input: nil)
+        guard status == 0 else { return [] }
+        return output.split(separator: "\n").compactMap { line in
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard words.count >= 2, words[0] == "chain", words[1].hasPrefix("s_") else { return nil }
+            return String(words[1].dropFirst(2))
+        }
+    }
+
     /// Its chains, then its sets (which the chains refer to), each in a transaction of its own.
     static func deleteScripts(sandboxID: String) -> [String] {
         ["delete chain inet \(table) \(chain(of: sandboxID))\n", "delete chain inet \(table) \(refuseChain(of: sandboxID))\n",

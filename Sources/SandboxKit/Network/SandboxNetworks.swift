@@ -180,13 +180,24 @@ enum SandboxNetworks {
         NetworkState.read(address).flatMap { $0.sandboxID == sandboxID ? $0.policy : nil }
     }
 
-    /// Takes the rules away again (the container is gone); a missing piece is no error, and an
-    /// address another sandbox has been given since is left to it.
-    static func release(sandboxID: String, address: IPv4Address?) {
-        if let address, HostFirewall.maps(address, to: sandboxID) {
+    /// Takes the rules away again (the container is gone), found by the sandbox's id alone: the
+    /// addresses mapped to it, its state there, its chains and sets. A missing piece is no error,
+    /// and an address another sandbox has been given since is left to it.
+    static func release(sandboxID: String) {
+        guard HostFirewall.unavailable == nil else { return }
+        for address in HostFirewall.addresses(of: sandboxID) {
             for script in HostFirewall.unmapScripts(address) { try? HostFirewall.apply(script) }
             NetworkState.remove(address, sandboxID: sandboxID)
         }
         for script in HostFirewall.deleteScripts(sandboxID: sandboxID) { try? HostFirewall.apply(script) }
+    }
+
+    /// Releases what is left of sandboxes that no longer exist (removed behind the engine's back:
+    /// `docker rm`, a daemon reset); `existing`: the ids of those that do. Returns how many.
+    static func sweep(keeping existing: Set<String>) -> Int {
+        guard HostFirewall.unavailable == nil else { return 0 }
+        let gone = Set(HostFirewall.sandboxIDs()).subtracting(existing)
+        gone.forEach(release(sandboxID:))
+        return gone.count
     }
 }
