@@ -40,9 +40,12 @@ public struct SandboxInfo: Sendable, Codable, Equatable {
     public var isolation: Isolation?
     /// Why it is ``Isolation/open``: what this engine cannot enforce.
     public var openReason: String?
+    /// How many refusals its egress record holds (``DockerSandbox/egressRecords(from:)``).
+    public var denials = 0
 
     public init(name: String, containerID: String, image: String, runtime: String?, state: SandboxState, status: String,
-                createdBy: Creator?, client: String?, created: Date, managed: Bool, isolation: Isolation? = nil, openReason: String? = nil) {
+                createdBy: Creator?, client: String?, created: Date, managed: Bool, isolation: Isolation? = nil, openReason: String? = nil,
+                denials: Int = 0) {
         self.name = name
         self.containerID = containerID
         self.image = image
@@ -55,6 +58,7 @@ public struct SandboxInfo: Sendable, Codable, Equatable {
         self.managed = managed
         self.isolation = isolation
         self.openReason = openReason
+        self.denials = denials
     }
 
     public var isRunning: Bool { state == .running }
@@ -189,7 +193,7 @@ public final class SandboxEngine: Sendable {
             createdBy: labels[SandboxLabel.creator].flatMap(Creator.init), client: labels[SandboxLabel.client],
             created: Date(timeIntervalSince1970: TimeInterval(container.created)),
             managed: labels[SandboxLabel.managed] == "true", isolation: labels[SandboxLabel.isolation].flatMap(Isolation.init),
-            openReason: labels[SandboxLabel.openReason])
+            openReason: labels[SandboxLabel.openReason], denials: labels[SandboxLabel.id].map(EgressLog.count) ?? 0)
     }
 }
 

@@ -98,7 +98,7 @@ public enum Screen {
             let detail = (state.shells[info.name] != nil ? "shell \(g.dot) " : "") + forwardMarker(state, info.name, g) + (by.isEmpty ? "" : "\(by) \(g.dot) ") + info.kind
             let figures = info.isRunning ? statsColumns(state.stats[info.containerID], room: inner.width - 2) : ""
             let room = inner.width - 2 - (figures.isEmpty ? 0 : figures.count + 1)
-            let net = networkMarker(info.isolation, g).map { canvas.put($0.text, x: inner.x + 2, y: y + 1, role: selected ? .selected : $0.role, limit: room) } ?? 0
+            let net = networkMarker(info, g).map { canvas.put($0.text, x: inner.x + 2, y: y + 1, role: selected ? .selected : $0.role, limit: room) } ?? 0
             canvas.put(detail, x: inner.x + 2 + net, y: y + 1, role: selected ? .selected : (info.createdBy == .agent ? .agent : .dim),
                        limit: room - net)
             canvas.put(figures, x: inner.x + inner.width - figures.count, y: y + 1, role: selected ? .selected : .text)

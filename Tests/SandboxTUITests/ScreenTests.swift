@@ -91,6 +91,13 @@ import Testing
         #expect(canvas[3, allow].role == .info && canvas[11, allow].role == .agent)
         #expect(!lines[1 + (try #require(lines.firstIndex { $0.contains("python-3f2a") }))].contains("net"), "the default isolation shows nothing")
 
+        // Refusals recorded: counted on the row, in the error colour, whatever the network.
+        var denied = state
+        denied.sandboxes[0].denials = 3
+        let deniedLines = Screen.render(&denied, width: 100, height: 24).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let isolated = 1 + (try #require(deniedLines.firstIndex { $0.contains("python-3f2a") }))
+        #expect(deniedLines[isolated].hasPrefix("│  denied 3 · "), "\(deniedLines[isolated])")
+
         state.focus = .list
         Fixture.reduce(&state, .key(.down), .key(.down))
         #expect(state.current == "old-box")

@@ -79,6 +79,30 @@ public enum EgressLog {
         return (records + decode(Data(whole), decoder), start + UInt64(whole.count))
     }
 
+    /// How many records the current file holds: a stat when it has not grown since the last count,
+    /// else only what was appended is read (the list asks at every poll).
+    public static func count(_ sandboxID: String) -> Int {
+        let path = path(sandboxID)
+        var info = stat()
+        guard stat(path, &info) == 0 else { return 0 }
+        let size = Int(info.st_size)
+        let known = counts.withLock { $0[sandboxID] } ?? (size: 0, lines: 0)
+        if known.size == size { return known.lines }
+        let from = known.size < size ? known.size : 0  // shrunk: rotated, count afresh
+        guard let handle = FileHandle(forReadingAtPath: path) else { return known.lines }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: UInt64(from))
+        let added = (try? handle.read(upToCount: size - from)) ?? Data()
+        let lines = (from == 0 ? 0 : known.lines) + added.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        counts.withLock {
+            if $0.count > 4096 { $0.removeAll() }
+            $0[sandboxID] = (from + added.count, lines)
+        }
+        return lines
+    }
+
+    private static let counts = Mutex<[String: (size: Int, lines: Int)]>([:])
+
     private static func decode(_ data: Data, _ decoder: JSONDecoder) -> [EgressRecord] {
         data.split(separator: 0x0A).compactMap { try? decoder.decode(EgressRecord.self, from: Data($0)) }
     }
