@@ -125,6 +125,26 @@ import Testing
         }
     }
 
+    @Test func aSandboxHoldingTheProxyDoesNotStarveAnother() async throws {
+        try await Self.withGuard {
+            let hog = try Self.sandbox(allow: ["*.good.test:80"])
+            let other = try Self.sandbox(allow: ["*.good.test:80"])
+            try await IsolationTests.with([hog, other]) {
+                #expect(try await Self.resolve(hog, "a.good.test") == TestRemoteHost.address)
+                #expect(try await Self.resolve(other, "b.good.test") == TestRemoteHost.address)
+                // More connections to the proxy than it serves at once (512), never sending a byte, held in a job.
+                try await hog.write("/tmp/hold.py", """
+                import socket, time
+                held = [socket.create_connection(('\(TestRemoteHost.address)', 80), timeout=5) for _ in range(600)]
+                print('holding', flush=True); time.sleep(30)
+                """)
+                _ = try await hog.startJob("python3 /tmp/hold.py")
+                try await Task.sleep(for: .seconds(2))
+                #expect(try await Self.http(other, TestRemoteHost.address, host: "b.good.test").contains("ok"))
+            }
+        }
+    }
+
     @Test func proxyVariablesAndResolvConfGainNothing() async throws {
         try await Self.withGuard {
             let sandbox = try Self.sandbox(allow: ["api.good.test:80"])

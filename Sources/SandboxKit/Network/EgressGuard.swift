@@ -23,11 +23,33 @@ public final class EgressGuard: Sendable {
     /// Bumped when the guard's contract with the engine changes; a guard of another version is replaced.
     public static let version = "3"
     static let lockPath = "\(NetworkState.directory)/netd.lock"
+    /// Queries and connections in progress at once, in all and from one sandbox: one that floods
+    /// the guard is refused beyond its share, and the others keep theirs.
     static let connectionLimit = 512
+    static let perSourceLimit = 64
 
     let gateway: IPv4Address
     let upstream: [IPv4Address]
-    private let connections = Atomic<Int>(0)
+    private let inFlight = Mutex<(total: Int, bySource: [IPv4Address: Int])>((0, [:]))
+
+    /// Takes a share for `source`, or says there is none left.
+    private func take(_ source: IPv4Address) -> Bool {
+        inFlight.withLock { counts in
+            let mine = counts.bySource[source, default: 0]
+            guard counts.total < Self.connectionLimit, mine < Self.perSourceLimit else { return false }
+            counts.total += 1
+            counts.bySource[source] = mine + 1
+            return true
+        }
+    }
+
+    private func give(_ source: IPv4Address) {
+        inFlight.withLock { counts in
+            counts.total -= 1
+            let left = counts.bySource[source, default: 1] - 1
+            counts.bySource[source] = left > 0 ? left : nil
+        }
+    }
 
     public init(gateway: IPv4Address, upstream: [IPv4Address]? = nil) {
         self.gateway = gateway
@@ -99,14 +121,11 @@ public final class EgressGuard: Sendable {
             guard n > 0 else { continue }
             let query = Array(buffer.prefix(n))
             let source = IPv4Address(UInt32(bigEndian: peer.sin_addr.s_addr))
-            // Upstream answers take time: each query on a thread of its own, as many as connections.
-            guard connections.add(1, ordering: .relaxed).newValue <= Self.connectionLimit else {
-                connections.subtract(1, ordering: .relaxed)
-                continue
-            }
+            // Upstream answers take time: each query on a thread of its own, within its sandbox's share.
+            guard take(source) else { continue }
             let (to, toLength) = (peer, length)
             Thread.detachNewThread {
-                defer { self.connections.subtract(1, ordering: .relaxed) }
+                defer { self.give(source) }
                 guard let answer = self.answer(query, from: source) else { return }
                 var address = to
                 _ = withUnsafePointer(to: &address) { pointer in
@@ -184,15 +203,20 @@ public final class EgressGuard: Sendable {
 
     private func accept(on listener: Int32, tls: Bool) {
         while true {
-            let client = Glibc.accept(listener, nil, nil)
-            guard client >= 0 else { continue }
-            guard connections.add(1, ordering: .relaxed).newValue <= Self.connectionLimit else {
-                connections.subtract(1, ordering: .relaxed)
+            var peer = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let client = withUnsafeMutablePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) } }
+            guard client >= 0 else {
+                if errno == EMFILE || errno == ENFILE { usleep(10_000) }  // out of descriptors: no spinning
+                continue
+            }
+            let source = IPv4Address(UInt32(bigEndian: peer.sin_addr.s_addr))
+            guard take(source) else {
                 close(client)
                 continue
             }
             Thread.detachNewThread {
-                defer { self.connections.subtract(1, ordering: .relaxed) }
+                defer { self.give(source) }
                 self.serve(client, tls: tls)
             }
         }
