@@ -14,7 +14,7 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 let ociRuntime = arguments.count > 1 && arguments[0] == "--oci-runtime" ? arguments[1] : nil
 if ociRuntime != nil { arguments.removeFirst(2) }
 guard arguments.count == 3, let runs = Int(arguments[2]), runs > 0 else {
-    FileHandle.standardError.write(Data("usage: sandbox-bench [--oci-runtime NAME] cold|pooled|exec|write|read|output|concurrent|stop|connect|fetch-open|fetch-policy|exec-policy|policy-change IMAGE RUNS\n".utf8))
+    FileHandle.standardError.write(Data("usage: sandbox-bench [--oci-runtime NAME] cold|pooled|exec|write|read|output|concurrent|stop|connect|fetch-open[-slow]|fetch-policy[-slow]|exec-policy|policy-change IMAGE RUNS\n".utf8))
     exit(2)
 }
 let (scenario, image) = (arguments[0], arguments[1])
@@ -179,10 +179,12 @@ func run() async throws -> (samples: [Double], paths: Set<String>) {
             samples.append(try await timed { try await sandbox.stop() })
             try check(await !sandbox.isAlive(), "stop: still alive")
         }
-    case "fetch-open", "fetch-policy":
-        let sandbox = try await warmSandbox(scenario == "fetch-open" ? newSandbox() : try allowListSandbox())
+    case "fetch-open", "fetch-policy", "fetch-open-slow", "fetch-policy-slow":
+        // `-slow`: a page the server answers in 10 ms, as a server on a network would, not at once.
+        let open = scenario.hasPrefix("fetch-open"), page = scenario.hasSuffix("-slow") ? "slow" : ""
+        let sandbox = try await warmSandbox(open ? newSandbox() : try allowListSandbox())
         for _ in 0..<runs {
-            samples.append(try await fetchMedian(sandbox, "http://\(scenario == "fetch-open" ? target : targetName)/"))
+            samples.append(try await fetchMedian(sandbox, "http://\(open ? target : targetName)/\(page)"))
         }
         paths.insert(try await path(of: sandbox))
         try await sandbox.stop()

@@ -10,10 +10,11 @@ import tempfile
 NAMESPACE = "sbxbench-remote"
 ADDRESS = "198.51.100.7"
 SERVER = """
-import http.server, socketserver
+import http.server, socketserver, time
 class Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args): pass
     def do_GET(self):
+        if self.path == '/slow': time.sleep(0.01)
         body = b'ok' * 512
         self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
 socketserver.ThreadingTCPServer.allow_reuse_address = True
@@ -23,6 +24,7 @@ socketserver.ThreadingTCPServer(('0.0.0.0', 80), Quiet).serve_forever()
 ROWS = [
     ("an HTTP fetch from inside, allowed by name through the egress proxy (median of 20 per run) vs. the same by address, isolated",
      "fetch-policy", "fetch-open", 1.1),
+    ("the same of a page the server answers in 10 ms (a server on a network, not on loopback)", "fetch-policy-slow", "fetch-open-slow", 1.1),
     ("warm `execute(\"true\")` in an allow-list sandbox vs. an isolated one", "exec-policy", "exec", None),
     ("a policy change (`allow`) until the kernel has it", "policy-change", None, 0.1),
 ]
