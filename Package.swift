@@ -35,11 +35,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // posix_spawn's close-from action, for the daemons the engine starts (the egress guard).
+        .target(name: "CSpawn"),
         // Layer 2: the sandbox engine every front end calls.
         .target(
             name: "SandboxKit",
             dependencies: [
                 "DockerEngine",
+                "CSpawn",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

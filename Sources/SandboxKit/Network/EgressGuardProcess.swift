@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 
 /// Starts the egress guard (`sandbox netd`) when none of this version runs for this gateway: one
@@ -42,6 +43,7 @@ enum EgressGuardProcess {
         let log = "\(NetworkState.directory)/netd.log"
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        _ = cspawn_close_from(&actions, 3)
         let words: [String] = [program, "netd", "--gateway", gateway.description]
         let argv = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
