@@ -66,6 +66,33 @@ struct NetworkParsingTests {
         #expect(RequestedHost.parse(Array(repeating: UInt8(ascii: "a"), count: RequestedHost.limit), tls: false) == RequestedHost.none)
     }
 
+    @Test func onlyEngineMadeIdsReachNftOrAPath() {
+        #expect(HostFirewall.isSandboxID("3f2a9c0b1d4e"))
+        for bad in ["", "../../etc/passwd", "abc; flush ruleset", "ABCDEF", "x", String(repeating: "a", count: 33), "a b"] {
+            #expect(!HostFirewall.isSandboxID(bad), "\(bad)")
+        }
+        #expect(EgressLog.path("../../etc/passwd") == "/nonexistent/sandbox-egress")
+    }
+
+    @Test func aSandboxsChainDeniesFirstAndRefusesTheRestOnAnAllowList() throws {
+        let firewall = HostFirewall(isolatedBridge: "sbx-iso", allowListBridge: "sbx-allow")
+        var policy = try NetworkPolicy(allow: ["*.good.test:443", "10.0.0.0/8"], hosts: ["api.good.test:10.1.2.3"])
+        policy = policy.denying(try EgressRule(parsing: "10.9.9.9:22"))
+        let script = firewall.admitScript(sandboxID: "abc123", address: IPv4Address(parsing: "172.30.0.2")!,
+                                          gateway: IPv4Address(parsing: "172.30.0.1")!, policy: policy)
+        let rules = script.split(separator: "\n").filter { $0.hasPrefix("add rule inet sandbox_net s_abc123") }.map { String($0.dropFirst("add rule inet sandbox_net s_abc123 ".count)) }
+        #expect(rules == [
+            "ip daddr 10.9.9.9 tcp dport 22 goto r_abc123", "ip daddr 10.9.9.9 udp dport 22 goto r_abc123",
+            "ip daddr 172.30.0.1 tcp dport { 53, 15080, 15443 } accept", "ip daddr 172.30.0.1 udp dport 53 accept",
+            "ip daddr . th dport @l_abc123 accept",
+            "ip daddr 10.1.2.3 tcp dport 443 accept", "ip daddr 10.1.2.3 udp dport 443 accept",
+            "ip daddr 10.0.0.0/8 accept", "goto r_abc123",
+        ], "\(rules)")
+        // The --add-host address of a web rule goes through the proxy from the start.
+        #expect(script.contains("add element inet sandbox_net w_abc123 { 10.1.2.3 }"))
+        #expect(script.hasSuffix("add element inet sandbox_net web_by_source { 172.30.0.2 : jump n_abc123 }\n"))
+    }
+
     @Test func namesMatchPatternsOnLabelBoundaries() {
         #expect(NetworkPolicy.name("api.good.test", matches: "*.good.test"))
         #expect(!NetworkPolicy.name("good.test", matches: "*.good.test"))

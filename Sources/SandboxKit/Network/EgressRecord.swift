@@ -42,7 +42,11 @@ public enum EgressLog {
         return encoder
     }()
 
-    static func path(_ sandboxID: String) -> String { "\(NetworkState.directory)/egress/\(sandboxID).jsonl" }
+    /// Where a sandbox's record is; an id that is not one (from a label anyone may write) names
+    /// no file at all.
+    static func path(_ sandboxID: String) -> String {
+        HostFirewall.isSandboxID(sandboxID) ? "\(NetworkState.directory)/egress/\(sandboxID).jsonl" : "/nonexistent/sandbox-egress"
+    }
 
     /// Appends `record` (the guard's side; one writer per host).
     static func append(_ record: EgressRecord, sandboxID: String) {

@@ -67,6 +67,13 @@ struct HostFirewall: Sendable {
     }
 
     static func chain(of sandboxID: String) -> String { "s_\(sandboxID)" }
+
+    /// Whether `text` can be a sandbox's id in a script or a path: hex, as the engine makes them.
+    /// An id comes from a container's label on an attached sandbox, which anyone with the daemon
+    /// may have written: nothing else reaches nft or the file system.
+    static func isSandboxID(_ text: String) -> Bool {
+        (1...32).contains(text.utf8.count) && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
     /// The addresses and ports the guard learned for the sandbox, and the addresses whose web ports go to its proxy.
     static func learnedSet(of sandboxID: String) -> String { "l_\(sandboxID)" }
     static func webSet(of sandboxID: String) -> String { "w_\(sandboxID)" }

@@ -141,6 +141,7 @@ enum SandboxNetworks {
     /// tells the egress guard (started if it is not running, to record denials and, on an
     /// allow-list, answer its lookups) what it may reach.
     static func admit(sandboxID: String, name: String, address: IPv4Address, policy: NetworkPolicy, client: DockerClient) throws {
+        guard HostFirewall.isSandboxID(sandboxID) else { throw FirewallError(message: "'\(sandboxID)' is not a sandbox id") }
         guard let gateway = gateway(client) else { throw FirewallError(message: "the allow-list network is not set up") }
         try NetworkState(sandboxID: sandboxID, name: name, policy: policy).write(for: address)
         // An allow-list's lookups need the guard; an isolated sandbox's denials are only recorded by it.
@@ -153,6 +154,7 @@ enum SandboxNetworks {
     /// and on a denial its learned addresses forgotten (what a denied name resolved to is looked up
     /// again, and refused). Returns once the kernel has the new rules.
     static func change(sandboxID: String, address: IPv4Address, to policy: NetworkPolicy, client: DockerClient) throws -> NetworkPolicy {
+        guard HostFirewall.isSandboxID(sandboxID) else { throw SandboxError.invalidArgument("'\(sandboxID)' is not a sandbox id") }
         guard let state = NetworkState.read(address), state.sandboxID == sandboxID, HostFirewall.maps(address, to: sandboxID) else {
             throw SandboxError.invalidArgument("its network rules are not on this host's firewall (made elsewhere, or by another engine)")
         }
@@ -184,7 +186,7 @@ enum SandboxNetworks {
     /// addresses mapped to it, its state there, its chains and sets. A missing piece is no error,
     /// and an address another sandbox has been given since is left to it.
     static func release(sandboxID: String) {
-        guard HostFirewall.unavailable == nil else { return }
+        guard HostFirewall.unavailable == nil, HostFirewall.isSandboxID(sandboxID) else { return }
         for address in HostFirewall.addresses(of: sandboxID) {
             for script in HostFirewall.unmapScripts(address) { try? HostFirewall.apply(script) }
             NetworkState.remove(address, sandboxID: sandboxID)
