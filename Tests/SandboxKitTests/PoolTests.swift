@@ -84,6 +84,27 @@ import Testing
         try await sandbox.stop()
     }
 
+    /// A waiting sandbox is matched on its network policy too: an allow-list one is never handed
+    /// to a caller asking for the default isolation, nor the reverse, and one handed over keeps
+    /// the rules it was admitted with.
+    @Test func aWaitingSandboxIsMatchedOnItsNetworkPolicy() async throws {
+        try await IsolationTests.requireIsolation()
+        let policy = try NetworkPolicy(allow: ["10.1.2.3:80"], hosts: [])
+        func allowList() -> DockerSandbox { DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"], policy: policy) }
+        let pool = SandboxPool(size: 1)
+        await pool.prepare(like: allowList())
+        try await waitUntil { await pool.waitingCount == 1 }
+        let isolated = try await pool.take(like: template())
+        #expect(try await isolated.currentPolicy() == .isolated)
+        try await waitUntil { await pool.waitingCount == 2 }
+        let taken = try await pool.take(like: allowList())
+        #expect(try await taken.currentPolicy() == policy)
+        #expect(await taken.isolation()?.0 == .allowList)
+        await pool.drain()
+        try await isolated.stop()
+        try await taken.stop()
+    }
+
     @Test func aWaitingSandboxKilledMeanwhileIsSkipped() async throws {
         let pool = SandboxPool(size: 1)
         await pool.prepare(like: template())
