@@ -244,7 +244,10 @@ extension SandboxEngine {
             diagnosis.isolation = "not enforced: \(reason); sandboxes reach the host's services and each other, and --allow is refused"
         } else {
             let firewall = SandboxNetworks.firewall
-            diagnosis.isolation = "enforced by nftables (table inet \(HostFirewall.table) over bridges \(firewall.isolatedBridge) and \(firewall.allowListBridge))"
+            let guardState = SandboxNetworks.gateway(client).map { EgressGuardProcess.running(gateway: $0) } == true
+                ? "the egress guard runs" : "the egress guard starts with the first allow-list sandbox"
+            diagnosis.isolation = "enforced by nftables (table inet \(HostFirewall.table) over bridges \(firewall.isolatedBridge) and "
+                + "\(firewall.allowListBridge)); \(guardState)"
         }
         diagnosis.paths = await executionPaths(of: ((try? await list()) ?? []).filter { $0.state == .running }.map(\.name))
         return diagnosis
