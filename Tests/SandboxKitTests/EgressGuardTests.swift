@@ -138,7 +138,7 @@ import Testing
                 held = [socket.create_connection(('\(TestRemoteHost.address)', 80), timeout=5) for _ in range(600)]
                 print('holding', flush=True); time.sleep(30)
                 """)
-                _ = try await hog.startJob("python3 /tmp/hold.py")
+                _ = try await hog.execute("setsid python3 /tmp/hold.py >/dev/null 2>&1 </dev/null &")
                 try await Task.sleep(for: .seconds(2))
                 #expect(try await Self.http(other, TestRemoteHost.address, host: "b.good.test").contains("ok"))
             }

@@ -76,8 +76,8 @@ import Testing
         let target = try Self.sandbox(allow: ["127.0.0.1"])  // on the allow-list bridge, so a control can name it
         let isolatedTarget = try Self.sandbox()
         try await Self.with([target, isolatedTarget]) {
-            _ = try await target.startJob("python3 -m http.server 8000")
-            _ = try await isolatedTarget.startJob("python3 -m http.server 8000")
+            _ = try await target.execute("setsid python3 -m http.server 8000 >/dev/null 2>&1 </dev/null &")
+            _ = try await isolatedTarget.execute("setsid python3 -m http.server 8000 >/dev/null 2>&1 </dev/null &")
             let targetAddress = try #require(try await Self.address(of: target))
             let isolatedAddress = try #require(try await Self.address(of: isolatedTarget))
             let neighbour = try Self.sandbox()
