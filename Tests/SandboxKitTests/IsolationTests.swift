@@ -365,6 +365,13 @@ struct TestRemoteHost {
         #expect(!Self.chains().contains("s_\(removed.sandboxID)"))
         try await DockerClient.shared().removeContainer(behindOurBack.name)
         #expect(Self.chains().contains("s_\(behindOurBack.sandboxID)"), "docker rm knows nothing of our rules")
+        // The next allow-list sandbox is likely given the freed address: it is admitted all the same,
+        // with its own rules, not the stale ones.
+        let next = try IsolationTests.sandbox(allow: ["10.0.0.3"])
+        try await IsolationTests.with([next]) {
+            let rules = try await next.currentPolicy().allow.map(\.description)
+            #expect(rules == ["10.0.0.3"])
+        }
         _ = try await engine.prune()
         #expect(!Self.chains().contains("s_\(behindOurBack.sandboxID)"))
         try? await behindOurBack.stop()

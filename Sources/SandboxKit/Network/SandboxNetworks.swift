@@ -146,8 +146,13 @@ enum SandboxNetworks {
         try NetworkState(sandboxID: sandboxID, name: name, policy: policy).write(for: address)
         // An allow-list's lookups need the guard; an isolated sandbox's denials are only recorded by it.
         if policy.isAllowList { try EgressGuardProcess.ensure(gateway: gateway) } else { try? EgressGuardProcess.ensure(gateway: gateway) }
-        for script in HostFirewall.unmapScripts(address) { try? HostFirewall.apply(script) }
-        try HostFirewall.apply(firewall.admitScript(sandboxID: sandboxID, address: address, gateway: gateway, policy: policy))
+        // One transaction, one nft; only when the address is still mapped to a sandbox removed
+        // behind our back does the mapping fail, and the stale one is taken away first.
+        let script = firewall.admitScript(sandboxID: sandboxID, address: address, gateway: gateway, policy: policy)
+        do { try HostFirewall.apply(script) } catch {
+            for script in HostFirewall.unmapScripts(address) { try? HostFirewall.apply(script) }
+            try HostFirewall.apply(script)
+        }
     }
 
     /// The sandbox at `address` gets `policy` from now on: its chain rebuilt in one transaction,
