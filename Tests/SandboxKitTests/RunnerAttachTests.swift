@@ -4,7 +4,7 @@ import SandboxKit
 import Testing
 
 /// The creating process's first runner session is the container's own command (`sandbox-runner
-/// idle serve`), attached before the start: the cold path has no `docker exec`. Execs are counted
+/// init serve`, its PID 1), attached before the start: the cold path has no `docker exec`. Execs are counted
 /// by the daemon (`ExecIDs`: the execs still running, which a `serve` exec is for its whole session).
 @Suite(.timeLimit(.minutes(3)), .enabled(if: RunnerMode.on)) struct RunnerAttachTests {
     /// The execs that run in `sandbox`'s container now.
