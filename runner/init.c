@@ -280,11 +280,13 @@ static void reap_all(void) {
 
 static pid_t victims[65536];
 static int victims_dead[65536];
+static int sweeping;  // within kill_orphans: what it reaps is only recorded
 
 // Kills a taken-over run's roots and everything below them, scanning again (and taking new
 // orphans) until nothing is left, as kill_tree does.
 static void kill_orphans(struct run *run) {
     struct timespec pause = {0, 1000 * 1000};
+    sweeping++;
     for (int pass = 0; pass < 5000; pass++) {
         claim(run);
         int n = tree_of(run->roots, run->root_count, victims, victims_dead, 65536);
@@ -297,6 +299,7 @@ static void kill_orphans(struct run *run) {
         if (n == 0 || (alive == 0 && pass > 0)) break;
         nanosleep(&pause, NULL);
     }
+    sweeping--;
     run->root_count = 0;
 }
 
@@ -310,12 +313,13 @@ static void release(struct run *run) {
     for (int k = 0; k < run->killer_count; k++) close(run->killers[k]);
     if (run->job) job_close(run->job);
     memset(run, 0, sizeof *run);
+    run->conn = run->report = run->job_pipe = run->outputs[0] = run->outputs[1] = -1;
 }
 
 // The result is known (a job's, once its output has ended too): to its session, or kept for
 // a re-attach.
 static void finish(struct run *run, int status) {
-    if (run->done) return;
+    if (!run->used || run->done) return;
     if (run->orphaned) {
         prune_roots(run);
         for (int k = 0; k < run->root_count; k++) free_orphan(run, run->roots[k], run->root_starts[k]);
@@ -358,7 +362,7 @@ static void read_report(struct run *run) {
 // Whether an orphaned run has ended: its command has, and nothing below its roots holds its
 // output (as its supervisor would have waited for).
 static void check_orphaned(struct run *run) {
-    if (!run->orphaned || run->done) return;
+    if (!run->used || !run->orphaned || run->done) return;
     long long now = now_ms();
     if (run->deadline && now >= run->deadline) {
         run->timed_out = 1;
@@ -379,6 +383,7 @@ static void check_orphaned(struct run *run) {
 }
 
 static void supervisor_ended(struct run *run, int status) {
+    if (!run->used) return;
     read_report(run);
     run->supervisor = 0;
     run->hard_kill_at = 0;
@@ -427,7 +432,7 @@ static void reaped(pid_t pid, int status) {
             run->command_done = 1;
             run->command_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             for (int k = 0; k < run->root_count; k++) if (run->roots[k] == pid) run->roots[k] = run->roots[--run->root_count];
-            check_orphaned(run);
+            if (!sweeping) check_orphaned(run);
             return;
         }
     }

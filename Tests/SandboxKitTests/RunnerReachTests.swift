@@ -143,6 +143,28 @@ import Testing
         }
     }
 
+    /// What init takes over from a killed supervisor is its command and the orphans that came
+    /// after it started: a server an earlier command left running (let go, as with `docker exec`),
+    /// or one a shell left, is not one of them, and lives on past the later command's timeout.
+    @Test func whatAnEarlierCommandLetGoIsNotTakenOver() async throws {
+        try await withSandbox(image: TestImages.busybox) { (sandbox: DockerSandbox) async throws in
+            #expect(try await sandbox.execute("sleep 100941 >/dev/null 2>&1 & echo started").output == "started\n")
+            // And what a plain `docker exec` (a shell) left: an orphan of PID 1 it never saw go.
+            try await RunnerHostileTests.dockerExec(sandbox, "sleep 100945 >/dev/null 2>&1 &")
+            let timed = try await sandbox.execute("kill -9 $PPID; (setsid sleep 100942 &); sleep 100943", timeout: .seconds(1))
+            #expect(timed.exitCode == 124, "\(timed)")
+            #expect(try await EscapeTests.survivors(sandbox, "sleep 100942").isEmpty)
+            #expect(try await EscapeTests.survivors(sandbox, "sleep 100943").isEmpty)
+            #expect(try await EscapeTests.survivors(sandbox, "sleep 100941").count == 1, "the earlier command's server")
+            #expect(try await EscapeTests.survivors(sandbox, "sleep 100945").count == 1, "the shell's leftover")
+            // And again, once more: init's own state came through the first takeover whole.
+            #expect(try await sandbox.execute("kill -9 $PPID; sleep 100944", timeout: .seconds(1)).exitCode == 124)
+            #expect(try await EscapeTests.survivors(sandbox, "sleep 100941").count == 1)
+            #expect(try await EscapeTests.survivors(sandbox, "sleep 100945").count == 1)
+            #expect(try await sandbox.execute("echo next").output == "next\n")
+        }
+    }
+
     /// A session killed mid-command: the client opens another, which finds the command by its
     /// token; the output printed after the kill arrives, and its exit.
     @Test func aSessionKilledMidCommandIsFoundAgain() async throws {
