@@ -189,9 +189,10 @@ static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
         char answer[256];
         int fds[4] = {out[1], err[1], out[0], err[0]}, none = 0;
         ssize_t n = -1;
-        if (conn >= 0 && init_send(conn, 'X', payload, (size_t)(end - payload), fds, 4) == 0) {
-            n = init_receive(conn, answer, sizeof answer - 1, NULL, &none, 5000);
-        }
+        int sent = conn >= 0 && init_send(conn, 'X', payload, (size_t)(end - payload), fds, 4) == 0;
+        // Once init has the request, it is init's: never run a second time here. (It answers at
+        // once unless it is busy killing a fork bomb.)
+        if (sent) n = init_receive(conn, answer, sizeof answer - 1, NULL, &none, 30000);
         if (n >= 5 && answer[0] == 'S') {
             close(out[1]), close(err[1]);
             fcntl(out[0], F_SETFL, O_NONBLOCK);
@@ -204,12 +205,14 @@ static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
             return send_frame(A_STARTED, id, started, 4, NULL, 0);
         }
         if (conn >= 0) close(conn);
-        if (n >= 1 && answer[0] == 'F') {
+        if (sent) {
             close(out[0]), close(out[1]), close(err[0]), close(err[1]);
+            if (n < 1 || answer[0] != 'F') return send_error(id, EIO, "the sandbox's init did not answer");
             answer[n] = 0;
             return send_error(id, EAGAIN, answer + 1);
         }
-        // No answer: the supervisor is ours, as where init is not ours.
+        // Not sent (no init to take it, or too large a message): the supervisor is ours, as
+        // where init is not ours.
     }
     pid_t self = getpid(), pid = fork();
     if (pid == 0) {
