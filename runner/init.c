@@ -56,6 +56,7 @@ struct run {
     int used;
     char token[128];
     pid_t supervisor;  // while it lives
+    pid_t supervisor_pid;  // for good
     unsigned long long supervisor_start;
     pid_t command;  // as it reported itself; 0 until then
     unsigned long long command_start;
@@ -204,10 +205,13 @@ static int was_let_go(pid_t pid, unsigned long long start) {
     return 0;
 }
 
-// Calls `each` for every process whose parent is us (orphans come to PID 1) that started at or
-// after `since`, is not a process we know (a supervisor, a command, another run's root), and
-// was not let go.
-static void orphans_since(unsigned long long since, void (*each)(struct run *, pid_t, unsigned long long), struct run *run) {
+// Calls `each` for every process whose parent is us (orphans come to PID 1) that started after
+// the run's supervisor, is not a process we know (a supervisor, a command, another run's root),
+// and was not let go. Start times are clock ticks (10 ms): within the supervisor's own tick, a
+// process started after it has a higher pid (pids are given in turn).
+static void orphans_since(struct run *run, void (*each)(struct run *, pid_t, unsigned long long)) {
+    unsigned long long since = run->supervisor_start;
+    pid_t after = run->supervisor_pid;
     DIR *proc = opendir("/proc");
     if (!proc) return;
     struct dirent *entry;
@@ -218,7 +222,7 @@ static void orphans_since(unsigned long long since, void (*each)(struct run *, p
         if (*end || pid <= 1 || pid == self) continue;
         int zombie;
         unsigned long long start;
-        if (proc_info((pid_t)pid, &zombie, &start) != self || start < since) continue;
+        if (proc_info((pid_t)pid, &zombie, &start) != self || start < since || (start == since && (pid_t)pid <= after)) continue;
         if (known_pid((pid_t)pid) || was_let_go((pid_t)pid, start)) continue;
         each(run, (pid_t)pid, start);
     }
@@ -266,7 +270,7 @@ static void claim(struct run *run) {
             run->root_count++;
         }
     }
-    orphans_since(run->supervisor_start, add_root, run);
+    orphans_since(run, add_root);
     prune_roots(run);
 }
 
@@ -389,7 +393,7 @@ static void supervisor_ended(struct run *run, int status) {
     run->hard_kill_at = 0;
     if (WIFEXITED(status)) {
         // What it left in the background was let go: the orphans that came to us with its end.
-        orphans_since(run->supervisor_start, free_orphan, run);
+        orphans_since(run, free_orphan);
         finish(run, WEXITSTATUS(status));
         return;
     }
@@ -513,7 +517,7 @@ static int spawn(struct run *run, uint32_t timeout_ms, const char *workdir, char
     }
     close(report[1]);
     int zombie;
-    run->supervisor = pid;
+    run->supervisor = run->supervisor_pid = pid;
     proc_info(pid, &zombie, &run->supervisor_start);
     run->report = report[0];
     if (timeout_ms) {
