@@ -104,8 +104,9 @@ import Testing
     print(json.dumps(found))
     """#
 
-    @Test func runnerProcessesCannotBeTracedOrRead() async throws {
-        try await withSandbox { (sandbox: DockerSandbox) async throws in
+    @Test(arguments: Kernel.allCases)
+    func runnerProcessesCannotBeTracedOrRead(kernel: Kernel) async throws {
+        try await withSandbox(kernel: kernel) { (sandbox: DockerSandbox) async throws in
             #expect(try await sandbox.executionPath() == .runner, "build the runner first (make runner)")
             let job = try await sandbox.startJob("sleep 100922")
             try await sandbox.write("/tmp/probe.py", Self.probe)
@@ -121,8 +122,12 @@ import Testing
             #expect(runners["1"]?["cmdline"] == "/.sandbox/sandbox-runner init serve", "\(found)")
             #expect(runners.values.contains { $0["cmdline"]?.hasSuffix("sandbox-runner serve") == true }, "\(found)")
             for (pid, process) in runners {
-                #expect(process["mem"] == "PermissionError" && process["fd"] == "PermissionError" && process["ptrace"] == "PermissionError",
-                        "pid \(pid): \(process)")
+                #expect(process["mem"] == "PermissionError" && process["ptrace"] == "PermissionError", "pid \(pid): \(process)")
+                // gVisor's /proc (Debian's runsc, 2022-12) lets a process open another's
+                // descriptors whatever its dumpability: there a command can write into a
+                // session's stdout, which ends that session (its frames are checked) and the
+                // client finds its command again through a new one.
+                if kernel == .host { #expect(process["fd"] == "PermissionError", "pid \(pid): \(process)") }
             }
             let own = try #require(found.values.first { $0["cmdline"] == "own" })
             #expect(own["mem"] == "ok" && own["fd"] == "ok" && own["ptrace"] == "ok", "the control: \(own)")
