@@ -346,8 +346,9 @@ static int reap(void) {
     return 0;
 }
 
-// init's answer on a command's connection: its exit status. The connection ending without one:
-// init gave the command to another session (which re-attached to it by its token).
+// init's answer on a command's connection: its exit status. The connection ending without one
+// ends the session: init is gone (the container is being killed), or it gave the command to
+// another session of this client's, which re-attached to it by its token (this one was given up).
 static int init_answer(struct command *command) {
     char answer[16];
     int none = 0;
@@ -360,9 +361,9 @@ static int init_answer(struct command *command) {
     }
     for (int s = 0; s < 2; s++) if (command->fds[s] >= 0) close(command->fds[s]);
     close(command->conn);
-    uint32_t id = command->id;
     *command = (struct command){0};
-    return send_error(id, EIO, "the command went to another session of the sandbox");
+    say("the sandbox's init let go of a command of this session; ending");
+    return -1;
 }
 
 // WAIT (u32 cap, token): a command this client started in a session something in the sandbox
