@@ -1,17 +1,19 @@
 // Background jobs: commands that outlive the exec (and the client) that started them.
 //
-//   job -- ARGV...   start ARGV as job N (the next free number) and print N at once. A daemon
-//                    of ours (new session, stdin /dev/null) runs it as `exec job-N 0 -- ARGV`
-//                    (supervise.c: the subreaper of all it starts, so `kill job-N` ends it all)
+//   job -- ARGV...   start ARGV as job N (the next free number) and print N at once. Init
+//                    (ours, PID 1: init.c) runs its supervisor (supervise.c: the subreaper of
+//                    all it starts, so `kill job-N` ends it all; new session, stdin /dev/null)
 //                    and keeps its output, stdout and stderr merged, in two rotating segments
 //                    of SEGMENT bytes (out.K, out.K+1: the last 1 MiB at most), and a state
-//                    file (pid, start, command, exit code once it ends).
+//                    file (pid, start, command, exit code once it ends). So a command that kills
+//                    the job's supervisor ends neither the job nor the keeping of its output.
+//                    Where init is not ours, a daemon of ours does the same (`exec job-N 0`).
 //   jobs             one line per job: ID TAB STATE TAB PID TAB STARTED TAB EXIT TAB COMMAND, where
 //                    STATE is running, exited, or lost (it ended with the sandbox or was killed
 //                    from outside) and EXIT is "-" unless exited.
 //   logs ID [-f]     print a job's kept output; with -f keep printing as it grows, until it ends.
 //
-// A job runs while its daemon holds the flock of its `lock` file: the kernel drops the lock
+// A job runs while init (or its daemon) holds the flock of its `lock` file: the kernel drops the lock
 // with the process, so a container restart or reused pid cannot make a job look alive.
 #include "runner.h"
 #include <dirent.h>
@@ -125,66 +127,103 @@ static void write_all(int fd, const char *data, size_t length) {
     }
 }
 
-// The daemon's part: copy the job's output into the segments until every writer is gone,
-// then record its exit.
-static int keep_output(const char *job, int output, pid_t child) {
-    static char buffer[64 * 1024];
+// A job's kept output and state: its directory, the lock held while it runs, the segment
+// being written. Kept by init (init.c), or by a daemon of its own where init is not ours.
+struct job_keeper {
+    char job[JOB_PATH];
+    int lock, out;
+    long segment;
+    size_t used;
+    long long started;
+    char command[MAX_COMMAND];
+};
+
+void job_keep(struct job_keeper *k, const char *p, size_t n) {
     char path[JOB_PATH + 32];
-    long segment = 0;
-    size_t used = 0;
-    snprintf(path, sizeof path, "%s/out.0", job);
-    int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    for (;;) {
-        ssize_t n = read(output, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        for (char *p = buffer; n > 0;) {
-            if (used == SEGMENT) {
-                if (out >= 0) close(out);
-                segment++, used = 0;
-                snprintf(path, sizeof path, "%s/out.%ld", job, segment);
-                out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                snprintf(path, sizeof path, "%s/out.%ld", job, segment - 2);
-                unlink(path);
-            }
-            size_t part = (size_t)n < SEGMENT - used ? (size_t)n : SEGMENT - used;
-            if (out >= 0) write_all(out, p, part);
-            p += part, n -= (ssize_t)part, used += part;
+    while (n > 0) {
+        if (k->used == SEGMENT) {
+            if (k->out >= 0) close(k->out);
+            k->segment++, k->used = 0;
+            snprintf(path, sizeof path, "%s/out.%ld", k->job, k->segment);
+            k->out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            snprintf(path, sizeof path, "%s/out.%ld", k->job, k->segment - 2);
+            unlink(path);
         }
+        size_t part = n < SEGMENT - k->used ? n : SEGMENT - k->used;
+        if (k->out >= 0) write_all(k->out, p, part);
+        p += part, n -= part, k->used += part;
     }
-    int status = 0;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// The daemon: takes job `id` in `dir`, starts the supervisor, tells the launcher through
-// `ready`, then keeps the output. Never returns.
-static void run_daemon(const char *dir, int ready, char **argv) {
-    setsid();
-    int null = open("/dev/null", O_RDWR);
-    if (null >= 0) dup2(null, 0), dup2(null, 1), dup2(null, 2);
-    if (null > 2) close(null);
-    long ids[MAX_JOBS];
+void job_record(struct job_keeper *k, pid_t pid, int exited, int code) {
+    write_state(k->job, pid, k->started, k->command, exited, code);
+}
+
+// The end: the lock goes (the job is no longer running) after its state says how it ended.
+void job_close(struct job_keeper *k) {
+    if (k->out >= 0) close(k->out);
+    if (k->lock >= 0) close(k->lock);
+    free(k);
+}
+
+// Takes the next job number in the jobs' directory (the finished jobs past the newest
+// KEEP_FINISHED go) and its lock. NULL, with why in `error`, when it cannot.
+struct job_keeper *job_create(char **argv, long *id_out, char *error, size_t size) {
+    const char *dir = jobs_dir();
+    if (!dir) {
+        snprintf(error, size, "no writable directory for jobs (tried /.sandbox/jobs, /tmp, /run, /var/tmp, /dev/shm)");
+        return NULL;
+    }
+    struct job_keeper *k = calloc(1, sizeof *k);
+    if (!k) {
+        snprintf(error, size, "out of memory");
+        return NULL;
+    }
+    k->lock = k->out = -1;
+    static long ids[MAX_JOBS];
     int count = job_ids(dir, ids, MAX_JOBS);
-    // The finished jobs past the newest KEEP_FINISHED go.
     for (int i = count - 1, finished = 0; i >= 0; i--) {
         if (!job_running(dir, ids[i]) && ++finished > KEEP_FINISHED) remove_job(dir, ids[i]);
     }
     long id = count ? ids[count - 1] + 1 : 1;
-    char job[JOB_PATH];
     for (;; id++) {
-        snprintf(job, sizeof job, "%s/%ld", dir, id);
-        if (mkdir(job, 0700) == 0) break;
+        snprintf(k->job, sizeof k->job, "%s/%ld", dir, id);
+        if (mkdir(k->job, 0700) == 0) break;
         if (errno != EEXIST) {
-            dprintf(ready, "cannot make %s: %s", job, strerror(errno));
-            _exit(1);
+            snprintf(error, size, "cannot make %s: %s", k->job, strerror(errno));
+            free(k);
+            return NULL;
         }
     }
-    char path[300];
-    snprintf(path, sizeof path, "%s/lock", job);
-    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
-        dprintf(ready, "cannot lock %s: %s", path, strerror(errno));
+    char path[JOB_PATH + 32];
+    snprintf(path, sizeof path, "%s/lock", k->job);
+    k->lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (k->lock < 0 || flock(k->lock, LOCK_EX) != 0) {
+        snprintf(error, size, "cannot lock %s: %s", path, strerror(errno));
+        job_close(k);
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/out.0", k->job);
+    k->out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    describe(argv, k->command, sizeof k->command);
+    k->started = (long long)time(NULL);
+    *id_out = id;
+    return k;
+}
+
+// The daemon (where init is not ours): takes the job, starts the supervisor, tells the
+// launcher through `ready`, then keeps the output until every writer is gone. Never returns.
+static void run_daemon(int ready, char **argv) {
+    setsid();
+    no_dump();
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) dup2(null, 0), dup2(null, 1), dup2(null, 2);
+    if (null > 2) close(null);
+    char error[512];
+    long id;
+    struct job_keeper *k = job_create(argv, &id, error, sizeof error);
+    if (!k) {
+        dprintf(ready, "%s", error);
         _exit(1);
     }
     int output[2];
@@ -212,23 +251,68 @@ static void run_daemon(const char *dir, int ready, char **argv) {
         _exit(125);
     }
     close(output[1]);
-    char command[MAX_COMMAND];
-    describe(argv, command, sizeof command);
-    long long started = (long long)time(NULL);
-    write_state(job, child, started, command, 0, 0);
+    job_record(k, child, 0, 0);
     dprintf(ready, "%ld\n", id);
     close(ready);
-    int code = keep_output(job, output[0], child);
-    write_state(job, child, started, command, 1, code);
+    static char buffer[64 * 1024];
+    for (;;) {
+        ssize_t n = read(output[0], buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        job_keep(k, buffer, (size_t)n);
+    }
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    job_record(k, child, 1, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    job_close(k);
     _exit(0);
 }
 
-int start_job(char **argv) {
-    const char *dir = jobs_dir();
-    if (!dir) {
-        say("no writable directory for jobs (tried /.sandbox/jobs, /tmp, /run, /var/tmp, /dev/shm)");
+// A job through init (ours, PID 1): it runs the job's supervisor and keeps its output itself, so
+// nothing a command can kill holds either. The request is an exec's (init.c): no token, our
+// work directory and our whole environment. 0 and the id printed; 1: no init of ours; else
+// the exit status.
+extern char **environ;
+static int start_job_by_init(char **argv) {
+    int fd = init_connect();
+    if (fd < 0) return 1;
+    static char message[INIT_MESSAGE], cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) strcpy(cwd, "/");
+    size_t used = 12;
+    unsigned envc = 0, argc = 0;
+    memset(message, 0, 12);
+    int fits = 1;
+    #define ADD(text) do { size_t n_ = strlen(text) + 1; if (used + n_ > sizeof message) fits = 0; else memcpy(message + used, text, n_), used += n_; } while (0)
+    ADD("");
+    ADD(cwd);
+    for (char **e = environ; *e && envc < 65535; e++, envc++) ADD(*e);
+    for (; argv[argc] && argc < 65535; argc++) ADD(argv[argc]);
+    #undef ADD
+    if (!fits) {
+        close(fd);
+        return 1;  // too large for a message: the daemon of its own takes it
+    }
+    message[8] = (char)(envc >> 8), message[9] = (char)envc, message[10] = (char)(argc >> 8), message[11] = (char)argc;
+    char answer[600];
+    int none = 0;
+    ssize_t n = init_send(fd, 'J', message, used, NULL, 0) == 0 ? init_receive(fd, answer, sizeof answer - 1, NULL, &none, 10000) : -1;
+    close(fd);
+    if (n <= 1) {
+        say("the job did not start: the sandbox's init did not answer");
         return 125;
     }
+    answer[n] = 0;
+    if (answer[0] != 'J') {
+        dprintf(2, "sandbox-runner: the job did not start: %s\n", answer + 1);
+        return 125;
+    }
+    printf("%s\n", answer + 1);
+    return 0;
+}
+
+int start_job(char **argv) {
+    int by_init = start_job_by_init(argv);
+    if (by_init != 1) return by_init;
     int ready[2];
     if (pipe2(ready, O_CLOEXEC) != 0) {
         say("cannot make a pipe");
@@ -241,7 +325,7 @@ int start_job(char **argv) {
     }
     if (daemon == 0) {
         close(ready[0]);
-        run_daemon(dir, ready[1], argv);
+        run_daemon(ready[1], argv);
     }
     close(ready[1]);
     char answer[512];

@@ -14,10 +14,11 @@
 //   sandbox-runner jobs | logs N [-f]      list the jobs; print (and follow) job N's output
 //   sandbox-runner connect PORT            bridge stdin and stdout to TCP port PORT inside the
 //                                          sandbox: one forwarded connection (connect.c)
-//   sandbox-runner idle [serve]            sleep until a signal ends us: the container's own
-//                                          command, so an image needs no `sleep` of its own;
-//                                          with `serve`, a child also serves one session on
-//                                          the container's stdin and stdout (idle.c)
+//   sandbox-runner init [serve]            the container's own command and PID 1, out of its
+//                                          commands' reach: with `serve`, a child serves one
+//                                          session on the container's stdin and stdout; it runs every
+//                                          command's supervisor and every job, and takes over
+//                                          what a supervisor killed from inside leaves (init.c)
 //   sandbox-runner version
 //
 // `exec` exits with the command's status (128+N for a signal). On SIGUSR1, SIGTERM, SIGINT or
@@ -31,13 +32,14 @@
 #include <unistd.h>
 
 int main(int argc, char **argv) {
+    no_dump();  // every runner process: see init.c
     if (argc == 2 && strcmp(argv[1], "version") == 0) {
         puts(RUNNER_VERSION);
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "serve") == 0) return serve();
-    if (argc == 2 && strcmp(argv[1], "idle") == 0) return idle(argv[0], 0);
-    if (argc == 3 && strcmp(argv[1], "idle") == 0 && strcmp(argv[2], "serve") == 0) return idle(argv[0], 1);
+    if (argc == 2 && strcmp(argv[1], "init") == 0) return init(argv, argc, 0);
+    if (argc == 3 && strcmp(argv[1], "init") == 0 && strcmp(argv[2], "serve") == 0) return init(argv, argc, 1);
     if (argc == 3 && strcmp(argv[1], "kill") == 0) return end_runner(argv[2]);
     if (argc >= 4 && strcmp(argv[1], "job") == 0 && strcmp(argv[2], "--") == 0) return start_job(argv + 3);
     if (argc == 2 && strcmp(argv[1], "jobs") == 0) return list_jobs();
@@ -49,6 +51,6 @@ int main(int argc, char **argv) {
         long long timeout_ms = strtoll(argv[3], &end, 10);
         if (*end == 0 && timeout_ms >= 0) return supervise(timeout_ms, argv + 5);
     }
-    say("usage: sandbox-runner serve | exec TOKEN TIMEOUT_MS -- ARGV... | kill TOKEN | job -- ARGV... | jobs | logs N [-f] | connect PORT | idle [serve] | version");
+    say("usage: sandbox-runner serve | exec TOKEN TIMEOUT_MS -- ARGV... | kill TOKEN | job -- ARGV... | jobs | logs N [-f] | connect PORT | init [serve] | version");
     return 2;
 }

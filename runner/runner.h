@@ -6,24 +6,45 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#define RUNNER_VERSION "6"
+#define RUNNER_VERSION "7"
 
 // tree.c: the processes below a root, and ending them.
 void say(const char *message);
 void kill_tree(pid_t root);
 int output_held(pid_t root, const struct stat *outputs, int count);
+pid_t proc_info(pid_t pid, int *zombie, unsigned long long *start);
+int tree_of(const pid_t *roots, int root_count, pid_t *out, int *dead, int capacity);
+int output_held_below(const pid_t *roots, int root_count, const struct stat *outputs, int count);
 long long now_ms(void);
 
-// supervise.c: `exec` (one command under us) and `kill TOKEN`.
+// supervise.c: `exec` (one command under us) and `kill TOKEN`. `report_fd`: where the command
+// writes its pid before it runs what it was given (init.c learns it so), or -1.
+extern int report_fd;
 int supervise(long long timeout_ms, char **argv);
 int end_runner(const char *token);
 
 // serve.c: `serve`, the resident mode speaking frames on stdin and stdout.
 int serve(void);
 
-// idle.c: `idle [serve]`, the container's own command.
+// init.c: `init [serve]`, the container's own command and its PID 1: with `serve`, it serves the
+// container's session (a child on its stdin and stdout); runs every command's supervisor and every job, and takes
+// over what a supervisor killed from inside leaves. The others reach it on INIT_SOCKET (an
+// abstract unix socket): messages of one byte of type and a payload, file descriptors alongside.
 #define SESSION_OVER "sandbox-runner: the container's session is over"
-int idle(const char *self, int serving);
+#define INIT_SOCKET "sandbox-runner-init-" RUNNER_VERSION
+#define INIT_MESSAGE (200 * 1024)  // the most one message holds (a socket's default send buffer)
+int init(char **argv, int argc, int serving);
+int init_connect(void);  // a connection to our PID 1, or -1 (there is none: a container started elsewhere)
+int init_send(int fd, char type, const void *payload, size_t length, const int *fds, int fd_count);
+ssize_t init_receive(int fd, void *buffer, size_t size, int *fds, int *fd_count, int timeout_ms);
+void no_dump(void);  // PR_SET_DUMPABLE 0: no ptrace of us, and no /proc/PID/{mem,fd,environ}, without CAP_SYS_PTRACE
+
+// job.c, the jobs' side run by init: a job's directory, lock and kept output.
+struct job_keeper;
+struct job_keeper *job_create(char **argv, long *id, char *error, size_t size);
+void job_keep(struct job_keeper *keeper, const char *data, size_t length);
+void job_record(struct job_keeper *keeper, pid_t pid, int exited, int code);
+void job_close(struct job_keeper *keeper);
 
 // job.c: background jobs (`job -- ARGV`, `jobs`, `logs ID [-f]`).
 int start_job(char **argv);

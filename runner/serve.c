@@ -10,14 +10,19 @@
 //                        or special file in the way, the message is its path, links followed)
 //                  READ  u64 limit, path NUL → DATA..., END u64 size, or ERROR (named as a write's)
 //                  PING → PONG
+//                  WAIT  u32 cap, token NUL: a command started in a session something in the
+//                        sandbox killed, by its token (init runs it on): STDOUT / STDERR from
+//                        now on, then EXIT; EXIT at once when it has ended; or ERROR ENOENT
 //   runner → host (answers, A_*): HELLO (id 0, the version, " no-subreaper" on a kernel without) first; STARTED u32 pid; STDOUT / STDERR bytes;
 //                  EXIT i32 status, u8 truncated, u64 bytes dropped past the cap; ERROR u32
 //                  code (errno or ERR_*), message (an EXEC whose program is not on PATH, an image
 //                  with no shell: ERR_NO_PROGRAM, and no STARTED)
-// Each command runs under `sandbox-runner exec` (supervise.c: the subreaper of all it starts,
-// which enforces the timeout, even while we are blocked writing to a slow client); one that has
-// not ended a second past its timeout (stopped by what it runs) we kill ourselves, and report
-// 124 as it would have. Its output
+// Each command runs under a supervisor (supervise.c: the subreaper of all it starts, which
+// enforces the timeout, even while we are blocked writing to a slow client). Where init is ours
+// (PID 1, init.c) it is init's child, asked for over INIT_SOCKET with the output pipes, and init
+// answers its exit; else `sandbox-runner exec` is our own child, and one that has not ended a
+// second past its timeout (stopped by what it runs) we kill ourselves, and report 124 as it
+// would have. Its output
 // comes to us through pipes, and past the cap it is counted here, not sent. A request frame
 // over MAX_REQUEST or under the header's size ends the session: the client is broken.
 #include "runner.h"
@@ -36,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { T_EXEC = 1, T_CANCEL, T_WRITE, T_WDATA, T_WEND, T_READ, T_PING };
+enum { T_EXEC = 1, T_CANCEL, T_WRITE, T_WDATA, T_WEND, T_READ, T_PING, T_WAIT };
 enum { A_HELLO = 0x80, A_STARTED, A_STDOUT, A_STDERR, A_EXIT, A_ERROR, A_OK, A_DATA, A_END, A_PONG };
 
 #define MAX_REQUEST (1024 * 1024 + 4096)
@@ -58,7 +63,12 @@ struct command {
     uint64_t kept, dropped;
     int continuing;  // continuation bytes the last character kept still has to come
     long long hard_kill_at;  // a second past the timeout or a cancel: when to kill the supervisor's tree ourselves
+    int conn;  // init's connection for a command it supervises (init.c), else -1
 };
+
+// Whether init is ours (PID 1, init.c): then it runs our commands' supervisors, and a command
+// outlives this session when something in the sandbox kills it.
+static int init_mode;
 
 struct upload {
     int used, fd, failed;
@@ -174,6 +184,36 @@ static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
         close(out[0]), close(out[1]);
         return send_error(id, failed, NULL);
     }
+    if (init_mode && end - payload < INIT_MESSAGE - 1) {
+        int conn = init_connect();
+        char answer[256];
+        int fds[4] = {out[1], err[1], out[0], err[0]}, none = 0;
+        ssize_t n = -1;
+        int sent = conn >= 0 && init_send(conn, 'X', payload, (size_t)(end - payload), fds, 4) == 0;
+        // Once init has the request, it is init's: never run a second time here. (It answers at
+        // once unless it is busy killing a fork bomb.)
+        if (sent) n = init_receive(conn, answer, sizeof answer - 1, NULL, &none, 30000);
+        if (n >= 5 && answer[0] == 'S') {
+            close(out[1]), close(err[1]);
+            fcntl(out[0], F_SETFL, O_NONBLOCK);
+            fcntl(err[0], F_SETFL, O_NONBLOCK);
+            int32_t pid;
+            memcpy(&pid, answer + 1, sizeof pid);
+            *command = (struct command){.used = 1, .id = id, .pid = 0, .fds = {out[0], err[0]}, .cap = cap, .conn = conn};
+            uint8_t started[4];
+            put32(started, (uint32_t)pid);
+            return send_frame(A_STARTED, id, started, 4, NULL, 0);
+        }
+        if (conn >= 0) close(conn);
+        if (sent) {
+            close(out[0]), close(out[1]), close(err[0]), close(err[1]);
+            if (n < 1 || answer[0] != 'F') return send_error(id, EIO, "the sandbox's init did not answer");
+            answer[n] = 0;
+            return send_error(id, EAGAIN, answer + 1);
+        }
+        // Not sent (no init to take it, or too large a message): the supervisor is ours, as
+        // where init is not ours.
+    }
     pid_t self = getpid(), pid = fork();
     if (pid == 0) {
         // Our end (killed from inside the sandbox) ends the command too, as a cancel: the
@@ -201,7 +241,7 @@ static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
     }
     fcntl(out[0], F_SETFL, O_NONBLOCK);
     fcntl(err[0], F_SETFL, O_NONBLOCK);
-    *command = (struct command){.used = 1, .id = id, .pid = pid, .fds = {out[0], err[0]}, .cap = cap,
+    *command = (struct command){.used = 1, .id = id, .pid = pid, .fds = {out[0], err[0]}, .cap = cap, .conn = -1,
                                 .hard_kill_at = timeout_ms ? now_ms() + timeout_ms + CANCEL_GRACE_MS : 0};
     uint8_t started[4];
     put32(started, (uint32_t)pid);
@@ -261,6 +301,7 @@ static int pump(struct command *command, int stream, size_t limit) {
 static int finish_command(struct command *command, int status) {
     int failed = pump(command, 0, DRAIN_LIMIT) || pump(command, 1, DRAIN_LIMIT);
     for (int s = 0; s < 2; s++) if (command->fds[s] >= 0) close(command->fds[s]);
+    if (command->conn >= 0) close(command->conn);
     if (command->cancelled) status = 130;
     else if (command->timed_out) status = 124;
     uint8_t exit[13];
@@ -275,6 +316,10 @@ static int finish_command(struct command *command, int status) {
 static void cancel_command(struct command *command) {
     if (command->cancelled || command->timed_out) return;
     command->cancelled = 1;
+    if (command->conn >= 0) {
+        init_send(command->conn, 'C', NULL, 0, NULL, 0);  // init ends it, and answers its end
+        return;
+    }
     kill(command->pid, SIGUSR1);
     command->hard_kill_at = now_ms() + CANCEL_GRACE_MS;
 }
@@ -299,6 +344,63 @@ static int reap(void) {
         }
     }
     return 0;
+}
+
+// init's answer on a command's connection: its exit status. The connection ending without one
+// ends the session: init is gone (the container is being killed), or it gave the command to
+// another session of this client's, which re-attached to it by its token (this one was given up).
+static int init_answer(struct command *command) {
+    char answer[16];
+    int none = 0;
+    ssize_t n = init_receive(command->conn, answer, sizeof answer, NULL, &none, 0);
+    if (n < 0 && errno == EAGAIN) return 0;
+    if (n >= 5 && answer[0] == 'E') {
+        int32_t status;
+        memcpy(&status, answer + 1, sizeof status);
+        return finish_command(command, status);
+    }
+    for (int s = 0; s < 2; s++) if (command->fds[s] >= 0) close(command->fds[s]);
+    close(command->conn);
+    *command = (struct command){0};
+    say("the sandbox's init let go of a command of this session; ending");
+    return -1;
+}
+
+// WAIT (u32 cap, token): a command this client started in a session something in the sandbox
+// killed, by its token: its output from now on, then its exit; or its exit at once when it has
+// ended; ERROR ENOENT when no command has that token (or init is not ours).
+static int wait_command(uint32_t id, uint8_t *payload, uint8_t *end) {
+    if (find_command(id)) return send_error(id, ERR_MALFORMED, "a request with this id runs already");
+    uint8_t *at = payload + 4;
+    char *token = end - payload >= 4 ? take_string(&at, end) : NULL;
+    if (!token) return send_error(id, ERR_MALFORMED, "malformed wait request");
+    struct command *command = NULL;
+    for (int i = 0; i < MAX_COMMANDS && !command; i++) if (!commands[i].used) command = &commands[i];
+    if (!command) return send_error(id, EAGAIN, "too many commands at once");
+    int conn = init_mode ? init_connect() : -1;
+    char answer[16];
+    int fds[4], count = 0;
+    ssize_t n = conn >= 0 && init_send(conn, 'W', token, strlen(token) + 1, NULL, 0) == 0
+        ? init_receive(conn, answer, sizeof answer, fds, &count, 5000) : -1;
+    if (n >= 1 && answer[0] == 'A') {
+        *command = (struct command){.used = 1, .id = id, .fds = {-1, -1}, .cap = get32(payload), .conn = conn};
+        for (int s = 0; s < count && s < 2; s++) {
+            fcntl(fds[s], F_SETFL, O_NONBLOCK);
+            command->fds[s] = fds[s];
+        }
+        for (int s = 2; s < count; s++) close(fds[s]);
+        return 0;
+    }
+    for (int s = 0; s < count; s++) close(fds[s]);
+    if (conn >= 0) close(conn);
+    if (n >= 5 && answer[0] == 'E') {
+        int32_t status;
+        memcpy(&status, answer + 1, sizeof status);
+        uint8_t exit[13] = {0};
+        put32(exit, (uint32_t)status);
+        return send_frame(A_EXIT, id, exit, sizeof exit, NULL, 0);
+    }
+    return send_error(id, ENOENT, "no command with this token runs in the sandbox");
 }
 
 // Appends to an upload that has not failed; a failure is kept for its WEND.
@@ -392,31 +494,56 @@ static int handle(uint8_t type, uint32_t id, uint8_t *payload, uint8_t *end) {
     case T_WEND: return end_write(id);
     case T_READ: return read_file(id, payload, end);
     case T_PING: return send_frame(A_PONG, id, NULL, 0, NULL, 0);
+    case T_WAIT: return wait_command(id, payload, end);
     default:
         say("unknown request type");
         return -1;
     }
 }
 
-// Ends every command (their supervisors kill their trees) and waits for them, a second at most.
+// Ends every command (their supervisors kill their trees) and waits for them, a second at most
+// (init's: until init answers that each has ended, which it makes sure of).
 static void end_all(void) {
-    for (int i = 0; i < MAX_COMMANDS; i++) if (commands[i].used) kill(commands[i].pid, SIGUSR1);
+    for (int i = 0; i < MAX_COMMANDS; i++) {
+        if (!commands[i].used) continue;
+        if (commands[i].conn >= 0) init_send(commands[i].conn, 'C', NULL, 0, NULL, 0);
+        else kill(commands[i].pid, SIGUSR1);
+    }
     struct timespec pause = {0, 5 * 1000 * 1000};
-    for (int round = 0; round < 200; round++) {
+    for (int round = 0; round < 400; round++) {
         int left = 0, status;
         for (int i = 0; i < MAX_COMMANDS; i++) {
             if (!commands[i].used) continue;
-            if (waitpid(commands[i].pid, &status, WNOHANG) == commands[i].pid) commands[i].used = 0;
-            else left++;
+            if (commands[i].conn >= 0) {
+                char answer[16];
+                int none = 0;
+                ssize_t n = init_receive(commands[i].conn, answer, sizeof answer, NULL, &none, 0);
+                if (n >= 0 || errno != EAGAIN) {
+                    close(commands[i].conn);
+                    commands[i].used = 0;
+                } else {
+                    left++;
+                }
+            } else if (round >= 200) {
+                continue;
+            } else if (waitpid(commands[i].pid, &status, WNOHANG) == commands[i].pid) {
+                commands[i].used = 0;
+            } else {
+                left++;
+            }
         }
-        if (!left) return;
+        if (!left) break;
+        if (round == 199) for (int i = 0; i < MAX_COMMANDS; i++) if (commands[i].used && commands[i].conn < 0) hard_kill(&commands[i]), commands[i].used = 0;
         nanosleep(&pause, NULL);
     }
-    for (int i = 0; i < MAX_COMMANDS; i++) if (commands[i].used) hard_kill(&commands[i]);
 }
 
 int serve(void) {
     static uint8_t input[MAX_REQUEST + 9];
+    no_dump();
+    int probe = init_connect();
+    init_mode = probe >= 0;
+    if (probe >= 0) close(probe);
     size_t filled = 0;
     sigset_t watched;
     sigemptyset(&watched);
@@ -434,7 +561,7 @@ int serve(void) {
     const char *greeting = reaper ? RUNNER_VERSION : RUNNER_VERSION " no-subreaper";
     if (send_frame(A_HELLO, 0, greeting, strlen(greeting), NULL, 0) != 0) return 0;
 
-    struct pollfd polled[2 + 2 * MAX_COMMANDS];
+    struct pollfd polled[2 + 3 * MAX_COMMANDS];
     for (;;) {
         int count = 0, timeout = -1;
         polled[count++] = (struct pollfd){.fd = 0, .events = POLLIN};
@@ -443,6 +570,7 @@ int serve(void) {
         for (int i = 0; i < MAX_COMMANDS; i++) {
             if (!commands[i].used) continue;
             for (int s = 0; s < 2; s++) polled[count++] = (struct pollfd){.fd = commands[i].fds[s], .events = POLLIN};
+            polled[count++] = (struct pollfd){.fd = commands[i].conn, .events = POLLIN};
             if (commands[i].hard_kill_at) {
                 long long left = commands[i].hard_kill_at - now;
                 if (left <= 0) hard_kill(&commands[i]);
@@ -462,6 +590,7 @@ int serve(void) {
             for (int i = 0; i < MAX_COMMANDS; i++) {
                 if (!commands[i].used) continue;
                 for (int s = 0; s < 2; s++) if (commands[i].fds[s] == polled[k].fd) gone |= pump(&commands[i], s, CHUNK);
+                if (commands[i].used && commands[i].conn == polled[k].fd) gone |= init_answer(&commands[i]) != 0;
             }
         }
         if (gone) break;

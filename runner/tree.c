@@ -25,7 +25,14 @@ void say(const char *message) {
 // when it is gone. A zombie is kept: one whose main thread called exit(2) while other threads
 // run shows as 'Z' too, and its threads (and their children) are very much alive.
 static pid_t parent_of(pid_t pid, int *zombie) {
-    char path[64], buffer[512];
+    unsigned long long start;
+    return proc_info(pid, zombie, &start);
+}
+
+// parent_of, and the process's start time (clock ticks since boot: with the pid, it names one
+// process, not a later one given the same pid).
+pid_t proc_info(pid_t pid, int *zombie, unsigned long long *start) {
+    char path[64], buffer[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
@@ -37,7 +44,10 @@ static pid_t parent_of(pid_t pid, int *zombie) {
     if (!end) return -1;
     char state;
     int ppid;
-    if (sscanf(end + 1, " %c %d", &state, &ppid) != 2) return -1;
+    // state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+    // cutime cstime priority nice num_threads itrealvalue starttime
+    if (sscanf(end + 1, " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+               &state, &ppid, start) != 3) return -1;
     *zombie = state == 'Z';
     return (pid_t)ppid;
 }
@@ -107,13 +117,11 @@ void kill_tree(pid_t root) {
     }
 }
 
-// Whether any process below root still has our stdout or stderr (the exec's output pipes)
-// open: then the caller is still waiting on the command, and its timeout still applies.
-int output_held(pid_t root, const struct stat *outputs, int count) {
-    int n = descendants(root, scan, NULL, MAX_PIDS);
+// Whether any of `pids` has one of `outputs` (pipes: a command's output) open.
+static int holds(const pid_t *pids, int n, const struct stat *outputs, int count) {
     for (int i = 0; i < n; i++) {
         char path[64];
-        snprintf(path, sizeof path, "/proc/%d/fd", (int)scan[i]);
+        snprintf(path, sizeof path, "/proc/%d/fd", (int)pids[i]);
         DIR *fds = opendir(path);
         if (!fds) continue;
         struct dirent *entry;
@@ -130,6 +138,55 @@ int output_held(pid_t root, const struct stat *outputs, int count) {
         if (held) return 1;
     }
     return 0;
+}
+
+// Whether any process below root still has our stdout or stderr (the exec's output pipes)
+// open: then the caller is still waiting on the command, and its timeout still applies.
+int output_held(pid_t root, const struct stat *outputs, int count) {
+    return holds(scan, descendants(root, scan, NULL, MAX_PIDS), outputs, count);
+}
+
+// The processes of `roots` that live, and every process below them, into `out` (whether each
+// shows as a zombie, into `dead`); returns the count.
+int tree_of(const pid_t *roots, int root_count, pid_t *out, int *dead, int capacity) {
+    int count = 0, found = 0;
+    DIR *proc = opendir("/proc");
+    if (!proc) return 0;
+    struct dirent *entry;
+    while ((entry = readdir(proc)) && count < MAX_PIDS) {
+        char *end;
+        long pid = strtol(entry->d_name, &end, 10);
+        if (*end || pid <= 0) continue;
+        int zombie = 0;
+        pid_t parent = parent_of((pid_t)pid, &zombie);
+        if (parent < 0) continue;
+        pids[count] = (pid_t)pid, parents[count] = parent, zombies[count] = zombie;
+        count++;
+    }
+    closedir(proc);
+    for (int r = 0; r < root_count; r++) {
+        for (int i = 0; i < count && found < capacity; i++) {
+            if (pids[i] != roots[r]) continue;
+            if (dead) dead[found] = zombies[i];
+            out[found++] = pids[i];
+        }
+    }
+    for (int head = 0; head < found; head++) {
+        for (int i = 0; i < count && found < capacity; i++) {
+            if (parents[i] != out[head]) continue;
+            int seen = 0;
+            for (int k = 0; k < found && !seen; k++) seen = out[k] == pids[i];
+            if (seen) continue;
+            if (dead) dead[found] = zombies[i];
+            out[found++] = pids[i];
+        }
+    }
+    return found;
+}
+
+// Whether any process of `roots` or below them has one of `outputs` open.
+int output_held_below(const pid_t *roots, int root_count, const struct stat *outputs, int count) {
+    return holds(scan, tree_of(roots, root_count, scan, NULL, MAX_PIDS), outputs, count);
 }
 
 // Milliseconds on the monotonic clock.

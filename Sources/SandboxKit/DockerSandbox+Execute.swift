@@ -87,10 +87,8 @@ extension DockerSandbox {
         let started = ContinuousClock.now
         let exit = Mutex<(status: Int32, truncated: Bool)?>(nil)
         let failure = Mutex<(code: UInt32, message: String)?>(nil)
-        let id = try session.send(.exec(
-            token: token, workDir: workDir, environment: ["\(ProcessMarker.variable)=\(token)"], argv: ["sh", "-c", command],
-            timeoutMilliseconds: UInt32(clamping: timeout.map(Self.milliseconds) ?? 0), cap: UInt32(clamping: cap))
-        ) { answer in
+        let refused = Atomic<Bool>(false)
+        let onAnswer: @Sendable (RunnerAnswer) -> Void = { answer in
             switch answer {
             case .stdout(let bytes): onFrame(OutputFrame(stream: .stdout, bytes: bytes))
             case .stderr(let bytes): onFrame(OutputFrame(stream: .stderr, bytes: bytes))
@@ -99,16 +97,26 @@ extension DockerSandbox {
             default: break
             }
         }
+        let id = try session.send(.exec(
+            token: token, workDir: workDir, environment: ["\(ProcessMarker.variable)=\(token)"], argv: ["sh", "-c", command],
+            timeoutMilliseconds: UInt32(clamping: timeout.map(Self.milliseconds) ?? 0), cap: UInt32(clamping: cap)),
+            onAnswer: onAnswer)
+        // The session the command is answered on: a new one when something in the sandbox
+        // killed the one it started in (the runner's init runs it on, and a new session waits
+        // for it by its token).
+        let current = CurrentRequest(session: session, id: id)
         // The runner enforces the timeout itself. Past it and a grace, or on a cancel, we ask the
         // runner to end the command; if it does not answer (stopped, say), we kill from outside.
         let abandoned = Atomic<Bool>(false)
         let stopWaiting: @Sendable () async -> Void = {
+            let (session, id) = current.withLock { $0 }
             try? session.enqueue(.cancel, id: id)
             try? await Task.sleep(for: Self.helperDeadline)
-            guard session.isWaiting(id) else { return }
-            await Self.endCommand(token: token, runner: session.path, in: container, client: client)
+            let (now, nowID) = current.withLock { $0 }
+            guard now.isWaiting(nowID) else { return }
+            await Self.endCommand(token: token, runner: now.path, in: container, client: client)
             abandoned.store(true, ordering: .relaxed)
-            session.abandon(id)
+            now.abandon(nowID)
         }
         let backstop = timeout.map { limit in
             Task {
@@ -116,10 +124,29 @@ extension DockerSandbox {
                 await stopWaiting()
             }
         }
-        let outcome = await withTaskCancellationHandler {
-            await session.wait(id)
-        } onCancel: {
-            Task { await stopWaiting() }
+        defer { backstop?.cancel() }
+        func wait() async -> Result<Void, RunnerSessionLost> {
+            let (session, id) = current.withLock { $0 }
+            return await withTaskCancellationHandler {
+                await session.wait(id)
+            } onCancel: {
+                Task { await stopWaiting() }
+            }
+        }
+        var outcome = await wait()
+        for _ in 0..<3 {
+            guard case .failure = outcome, !abandoned.load(ordering: .relaxed), !Task.isCancelled,
+                  let again = await openSession(for: container), again !== current.withLock({ $0.session }) else { break }
+            let waited = try? again.send(.wait(token: token, cap: UInt32(clamping: cap))) { answer in
+                if case .error = answer { refused.store(true, ordering: .relaxed) } else { onAnswer(answer) }
+            }
+            guard let waited else { break }
+            current.withLock { $0 = (again, waited) }
+            outcome = await wait()
+            if refused.load(ordering: .relaxed) {
+                outcome = .failure(RunnerSessionLost(reason: "the runner's session ended and the command was not found again"))
+                break
+            }
         }
         backstop?.cancel()
         if Task.isCancelled { throw CancellationError() }
@@ -127,7 +154,7 @@ extension DockerSandbox {
         if abandoned.load(ordering: .relaxed) { return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration) }
         if case .failure(let lost) = outcome {
             // A runner stopped (not killed) by the sandbox leaves the command under its supervisor.
-            await Self.endCommand(token: token, runner: session.path, in: container, client: client)
+            await Self.endCommand(token: token, runner: current.withLock { $0.session.path }, in: container, client: client)
             if let timeout, duration >= timeout { return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration) }
             throw lost
         }
@@ -141,6 +168,13 @@ extension DockerSandbox {
         }
         let oom = exit.status == 137 ? await oomKillsRose(container, client: client) : false
         return ExecExit(exitCode: exit.status, timedOut: false, duration: duration, outOfMemory: oom, truncatedAtSource: exit.truncated)
+    }
+
+    /// The session a command is answered on, and its request there.
+    private final class CurrentRequest: Sendable {
+        private let state: Mutex<(session: RunnerSession, id: UInt32)>
+        init(session: RunnerSession, id: UInt32) { state = Mutex((session, id)) }
+        func withLock<T>(_ body: (inout (session: RunnerSession, id: UInt32)) -> T) -> T { state.withLock { body(&$0) } }
     }
 
     /// A command by plain `docker exec`, where the sandbox has no runner: its processes are found

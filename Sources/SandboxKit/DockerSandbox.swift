@@ -302,7 +302,10 @@ public actor DockerSandbox {
             } else {
                 toCopy = runner.data
             }
-            config.cmd = [RunnerBinary.containerPath, "idle", "serve"]
+            // The runner is the container's PID 1 (runner/init.c), out of its commands' reach, and
+            // reaps orphans itself: no Docker init (nor Podman's catatonit).
+            config.cmd = [RunnerBinary.containerPath, "init", "serve"]
+            config.hostConfig.initProcess = false
             (config.openStdin, config.stdinOnce) = (true, true)  // our attach ending closes it: the session ends
             config.hostConfig.logConfig = .init(type: "none")
             serves = true

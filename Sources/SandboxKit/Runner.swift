@@ -37,8 +37,8 @@ enum RunnerBinary {
     /// Where it goes inside a sandbox.
     static let containerPath = "/.sandbox/sandbox-runner"
     /// What `sandbox-runner version` prints, and its greeting says; runner/runner.h's RUNNER_VERSION.
-    static let version = "6"
-    /// What `idle serve` says on stderr when the container's session is over (runner.h's SESSION_OVER).
+    static let version = "7"
+    /// What `init serve` says on stderr when the container's session is over (runner.h's SESSION_OVER).
     static let sessionOver = "sandbox-runner: the container's session is over"
     /// Where it goes when the root filesystem is read-only: a writable directory that lets it run.
     static let fallbackName = ".sandbox-runner"
@@ -264,7 +264,7 @@ extension DockerSandbox {
     }
 
     /// Attaches to `container`, created with the runner as its own command serving its stdin
-    /// (`idle serve`) and not started yet: this process's first session, with no exec on the
+    /// (`init serve`) and not started yet: this process's first session, with no exec on the
     /// cold path. Nil (the session then opens by exec after the start) when the engine refuses.
     func attachRunner(to container: String, client: DockerClient) async -> RunnerSession? {
         switch await RunnerSession.attach(path: RunnerBinary.containerPath, container: container, client: client, logger: sessionLogger(container)) {

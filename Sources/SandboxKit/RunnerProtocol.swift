@@ -14,6 +14,9 @@ enum RunnerRequest {
     case read(path: String, limit: UInt64)
     /// Answered at once by a runner that reads its requests: how a silent session is told from a dead one.
     case ping
+    /// A command started in a session something in the sandbox killed, found again by its token
+    /// (runner/init.c runs it on): its output from now on and its exit, or ERROR ENOENT.
+    case wait(token: String, cap: UInt32)
 
     /// The most the runner accepts in one frame (its MAX_REQUEST, less room for a write's path).
     static let maxFrame = 1024 * 1024
@@ -29,6 +32,7 @@ enum RunnerRequest {
         case .writeEnd: 5
         case .read: 6
         case .ping: 7
+        case .wait: 8
         }
     }
 
@@ -59,6 +63,9 @@ enum RunnerRequest {
         case .read(let path, let limit):
             frame.writeInteger(limit)
             try frame.writeNulTerminated(path)
+        case .wait(let token, let cap):
+            frame.writeInteger(cap)
+            try frame.writeNulTerminated(token)
         }
         let length = frame.readableBytes - 4
         guard length - 5 <= Self.maxFrame else {

@@ -55,9 +55,9 @@ final class RunnerSession: Sendable {
     private enum Transport {
         /// `sandbox-runner serve`, started by an exec of its own.
         case exec(String)
-        /// The container's own command (`sandbox-runner idle serve`), attached before it started:
-        /// its stdout stays open after the session (Docker's init holds it), so the runner's
-        /// ``RunnerBinary/sessionOver`` on stderr is what ends it.
+        /// The container's own command (`sandbox-runner init serve`), attached before it started:
+        /// its stdout stays open after the session (the runner's init, PID 1, holds it), so the
+        /// runner's ``RunnerBinary/sessionOver`` on stderr is what ends it.
         case container(String)
     }
 
@@ -77,7 +77,7 @@ final class RunnerSession: Sendable {
     }
 
     /// Attaches to `container`, created and not started, whose own command is the runner at
-    /// `path` serving its stdin and stdout (`idle serve`); returns once attached, so that nothing
+    /// `path` serving its stdin and stdout (`init serve`); returns once attached, so that nothing
     /// it says is missed. Start the container, then wait for ``greeting()``.
     static func attach(path: String, container: String, client: DockerClient,
                        logger: @escaping @Sendable (String) -> Void) async -> Result<RunnerSession, RunnerUnavailable> {

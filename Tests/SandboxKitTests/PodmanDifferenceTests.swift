@@ -108,8 +108,10 @@ import Testing
         }
     }
 
-    /// Without catatonit, Podman refuses `Init: true` at create; the engine says what to install
-    /// instead of starting a sandbox that leaves zombies and ignores stop for 10 s. A second Podman
+    /// Without catatonit, Podman refuses `Init: true` at create; where a sandbox needs it (no
+    /// runner: `SANDBOX_RUNNER=off`) the engine says what to install instead of starting a sandbox
+    /// that leaves zombies and ignores stop for 10 s. With the runner, the runner is the
+    /// container's init (runner/init.c), and the sandbox needs no catatonit. A second Podman
     /// service in a mount namespace of its own, where catatonit's directory is an empty tmpfs,
     /// is that machine (the shared service is untouched; this one is stopped on every path).
     @Test func podmanWithoutCatatonitSaysWhatToInstall() async throws {
@@ -136,6 +138,18 @@ import Testing
                 return
             }
             let sandbox = DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"], client: client)
+            if RunnerMode.on {
+                do {
+                    try await sandbox.start()
+                    #expect(try await sandbox.executionPath() == .runner)
+                    #expect(try await sandbox.execute("sleep 0.1 & echo hi").output == "hi\n")
+                    try await sandbox.stop()
+                } catch {
+                    try? await sandbox.stop()
+                    throw error
+                }
+                return
+            }
             let error = await #expect(throws: SandboxError.self) { try await sandbox.start() }
             guard case .initUnavailable(let engine, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(engine == "unix://\(socket)")
