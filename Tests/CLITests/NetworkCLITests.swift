@@ -31,6 +31,29 @@ import Testing
         #expect(result.stdout.contains(" allow-list "), "ps's NET column: \(result)")
     }
 
+    /// `sandbox allow` and `deny` change a running sandbox's rules and print the policy in force;
+    /// `logs --egress` prints what it was refused; a bad rule changes nothing.
+    @Test func allowDenyAndTheEgressRecordFromTheCommandLine() throws {
+        let name = "cli-net-\(UUID().uuidString.prefix(6).lowercased())"
+        defer { _ = try? run(["rm", name]) }
+        let created = try run(["new", "--image", Self.busybox, "--name", name])
+        #expect(created.status == 0, "\(created)")
+        guard !created.stderr.contains("is not isolated") else { return }  // not enforced here: said, and checked elsewhere
+        let allowed = try run(["allow", name, "10.1.2.3:80"])
+        #expect(allowed.status == 0 && allowed.stdout == "isolated; also allowed: 10.1.2.3:80\n", "\(allowed)")
+        let bad = try run(["deny", name, "10.0.0.1:0"])
+        #expect(bad.status != 0 && bad.stderr.contains("the port must be a number from 1 to 65535"), "\(bad)")
+        let denied = try run(["deny", name, "10.1.2.3:80", "169.254.0.0/16"])
+        #expect(denied.stdout == "isolated; denied: 10.1.2.3:80, 169.254.0.0/16\n", "\(denied)")
+        _ = try run(["exec", name, "--", "sh", "-c", "nc -w 1 169.254.77.77 9 </dev/null; true"])
+        var egress = try run(["logs", name, "--egress"])
+        for _ in 0..<30 where !egress.stdout.contains("169.254.77.77:9/tcp") {
+            usleep(100_000)
+            egress = try run(["logs", name, "--egress"])
+        }
+        #expect(egress.stdout.contains("  connection  169.254.77.77:9/tcp  dropped\n"), "\(egress)")
+    }
+
     /// The TLS engine of scripts/test/engines.sh is reached over TCP: a sandbox there is made open
     /// and says so, ps says OPEN, and an allow-list is refused rather than made open.
     @Test func anEngineThatCannotEnforceSaysSoAndRefusesAnAllowList() throws {

@@ -93,6 +93,18 @@ struct NetworkParsingTests {
         #expect(script.hasSuffix("add element inet sandbox_net web_by_source { 172.30.0.2 : jump n_abc123 }\n"))
     }
 
+    @Test func aPolicyIsKeptAsTheTextAUserWouldType() throws {
+        let policy = try NetworkPolicy(allow: ["*.good.test:443", "10.1.2.3/8"], hosts: ["api.good.test:10.1.2.3"]).denying(EgressRule(parsing: "10.9.9.9"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let json = String(decoding: try encoder.encode(policy), as: UTF8.self)
+        for text in ["\"*.good.test:443\"", "\"10.0.0.0/8\"", "\"api.good.test:10.1.2.3\"", "\"10.9.9.9\""] { #expect(json.contains(text), "\(json)") }
+        #expect(try JSONDecoder().decode(NetworkPolicy.self, from: Data(json.utf8)) == policy)
+        // A label or state file someone edited into nonsense is an error, never a policy.
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(NetworkPolicy.self, from: Data(#"{"allow":["x;y"],"hosts":[]}"#.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(IPv4Address.self, from: Data(#""010.0.0.1""#.utf8)) }
+    }
+
     @Test func namesMatchPatternsOnLabelBoundaries() {
         #expect(NetworkPolicy.name("api.good.test", matches: "*.good.test"))
         #expect(!NetworkPolicy.name("good.test", matches: "*.good.test"))

@@ -1,6 +1,6 @@
 /// An IPv4 address, parsed strictly: four decimal octets, no leading zeros (which some parsers
 /// read as octal), nothing around them.
-public struct IPv4Address: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+public struct IPv4Address: Sendable, Hashable, TextCodable, Comparable {
     public var value: UInt32
 
     public init(_ value: UInt32) { self.value = value }
@@ -21,22 +21,14 @@ public struct IPv4Address: Sendable, Hashable, Codable, Comparable, CustomString
 
     public static func < (a: Self, b: Self) -> Bool { a.value < b.value }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let address = IPv4Address(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not an IPv4 address"))
-        }
-        self = address
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+    static func parse(_ text: String) throws(TextCodingError) -> Self {
+        guard let address = IPv4Address(parsing: text) else { throw TextCodingError("'\(text)' is not an IPv4 address") }
+        return address
     }
 }
 
 /// An IPv4 range `a.b.c.d/n`, kept with its host bits cleared.
-public struct IPv4Network: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct IPv4Network: Sendable, Hashable, TextCodable {
     public var address: IPv4Address
     public var prefix: Int
 
@@ -65,16 +57,8 @@ public struct IPv4Network: Sendable, Hashable, Codable, CustomStringConvertible 
 
     static func mask(_ prefix: Int) -> UInt32 { prefix == 0 ? 0 : UInt32.max << (32 - prefix) }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let network = IPv4Network(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not an IPv4 range"))
-        }
-        self = network
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+    static func parse(_ text: String) throws(TextCodingError) -> Self {
+        guard let network = IPv4Network(parsing: text) else { throw TextCodingError("'\(text)' is not an IPv4 range") }
+        return network
     }
 }

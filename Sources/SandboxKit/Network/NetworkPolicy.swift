@@ -97,7 +97,8 @@ public struct NetworkPolicy: Sendable, Hashable, Codable {
 }
 
 /// One `--allow` value: `HOST[:PORT]`, where HOST is a name, `*.domain`, an IPv4 address or a CIDR.
-public struct EgressRule: Sendable, Hashable, Codable, CustomStringConvertible {
+/// Kept as its text, as it was given (`"10.0.0.0/8:443"`): the form in labels, state files and JSON.
+public struct EgressRule: Sendable, Hashable, TextCodable {
     public enum Destination: Sendable, Hashable, Codable {
         case network(IPv4Network)
         /// A name or a `*.` wildcard, lowercased.
@@ -138,17 +139,8 @@ public struct EgressRule: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    /// As text, as it was given (`"10.0.0.0/8:443"`): the form in labels, state files and JSON.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { self = try EgressRule(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+    static func parse(_ text: String) throws(TextCodingError) -> Self {
+        do { return try EgressRule(parsing: text) } catch { throw TextCodingError(error.description) }
     }
 
     func matches(name: String) -> Bool {
@@ -166,22 +158,14 @@ public struct EgressRule: Sendable, Hashable, Codable, CustomStringConvertible {
 }
 
 /// `NAME:IP`, as the docker CLI's `--add-host`.
-public struct HostAlias: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct HostAlias: Sendable, Hashable, TextCodable {
     public var name: String
     public var address: IPv4Address
 
     public init(name: String, address: IPv4Address) { (self.name, self.address) = (name.lowercased(), address) }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { self = try HostAlias(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+    static func parse(_ text: String) throws(TextCodingError) -> Self {
+        do { return try HostAlias(parsing: text) } catch { throw TextCodingError(error.description) }
     }
 
     public init(parsing text: String) throws(PolicyError) {
