@@ -80,6 +80,15 @@ struct run {
 
 static struct run runs[MAX_RUNS];
 static int pending[MAX_PENDING];
+// The sandbox's user (USER_FILE, written by the engine before the start): every command and
+// job runs as it, whoever asks (gVisor's SO_PEERCRED names our own user for every peer).
+static char sandbox_user[32 + MAX_GROUPS * 11];
+// Whom each pending connection runs as. One of another user than ours (root, or an image's
+// user we run as) is a command of the sandbox's user: what it asks for runs as it (pending_as), never more.
+static struct {
+    int foreign;
+    char as[32 + MAX_GROUPS * 11];
+} pending_peer[MAX_PENDING];
 static pid_t session_child;
 static struct { pid_t pid; unsigned long long start; } let_go[MAX_FREE];
 static int let_go_next;
@@ -485,9 +494,10 @@ static void close_above_3(void) {
 }
 
 // Forks a supervisor for `argv` (its stdout and stderr `out` and `err`), in `workdir`, with
-// `env` added to ours (or, `replace`, instead of ours). Fills in the run's supervisor and report.
+// `env` added to ours (or, `replace`, instead of ours), run as `as` whatever `env` says when
+// given. Fills in the run's supervisor and report.
 static int spawn(struct run *run, uint32_t timeout_ms, const char *workdir, char **env, unsigned envc, int replace,
-                 char **argv, int out, int err) {
+                 const char *as, char **argv, int out, int err) {
     int report[2];
     if (pipe2(report, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
     pid_t pid = fork();
@@ -512,6 +522,7 @@ static int spawn(struct run *run, uint32_t timeout_ms, const char *workdir, char
         }
         if (replace) clearenv();
         for (unsigned i = 0; i < envc; i++) putenv(env[i]);
+        if (as) setenv(USER_VARIABLE, as, 1);
         report_fd = 3;
         _exit(supervise(timeout_ms, argv));
     }
@@ -577,7 +588,16 @@ static void request(int fd) {
     int fds[4] = {-1, -1, -1, -1}, fd_count = 0;
     ssize_t n = init_receive(fd, message, INIT_MESSAGE, fds, &fd_count, 0);
     if (n < 0 && errno == EAGAIN) return;  // not yet: keep it pending
-    for (int i = 0; i < MAX_PENDING; i++) if (pending[i] == fd) pending[i] = -1;
+    const char *as = NULL;
+    static char foreign_as[sizeof pending_peer[0].as];
+    int foreign = 0;
+    for (int i = 0; i < MAX_PENDING; i++) {
+        if (pending[i] != fd) continue;
+        pending[i] = -1;
+        foreign = pending_peer[i].foreign;
+        if (foreign) as = strcpy(foreign_as, pending_peer[i].as);
+    }
+    if (sandbox_user[0]) as = sandbox_user;
     if (n <= 0) {
         for (int i = 0; i < fd_count; i++) close(fds[i]);
         close(fd);
@@ -609,7 +629,7 @@ static void request(int fd) {
                 return;
             }
             snprintf(run->token, sizeof run->token, "job-%ld", id);
-            if (spawn(run, 0, workdir, env, envc, 1, argv, output[1], output[1]) != 0) {
+            if (spawn(run, 0, workdir, env, envc, 1, as, argv, output[1], output[1]) != 0) {
                 reply(fd, 'F', "cannot fork", 12);
                 close(output[0]), close(output[1]);
                 job_record(run->job, 0, 1, 125);
@@ -629,7 +649,7 @@ static void request(int fd) {
             return;
         }
         strcpy(run->token, token);
-        if (spawn(run, timeout, workdir, env, envc, 0, argv, fds[0], fds[1]) != 0) {
+        if (spawn(run, timeout, workdir, env, envc, 0, as, argv, fds[0], fds[1]) != 0) {
             reply(fd, 'F', "cannot fork", 12);
             for (int i = 0; i < 4; i++) close(fds[i]);
             release(run);
@@ -643,7 +663,8 @@ static void request(int fd) {
         return;
     }
     for (int i = 0; i < fd_count; i++) close(fds[i]);
-    run = find_run(payload);
+    // Finding a command again, or ending one, is the engine's (a session, `kill`): not a user's.
+    run = foreign ? NULL : find_run(payload);
     if (type == 'W' && run && !run->job) {
         // A session re-attaching to a command whose session was lost.
         if (run->done) {
@@ -739,8 +760,27 @@ static void call_it_serve(char **argv, int argc) {
     memcpy(start + path + 1, "serve", 5);
 }
 
+// USER_FILE: root's, a regular file, one identity; else there is none (and a malformed one is said).
+static void read_sandbox_user(void) {
+    int fd = open(USER_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st;
+    char text[sizeof sandbox_user];
+    ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 ? read(fd, text, sizeof text - 1) : -1;
+    close(fd);
+    struct identity parsed;
+    if (n > 0 && text[n - 1] == '\n') n--;
+    if (n > 0) text[n] = 0;
+    if (n <= 0 || parse_identity(text, &parsed) != 0) {
+        say("init: " USER_FILE " is not a user; commands run as root");
+        return;
+    }
+    memcpy(sandbox_user, text, (size_t)n + 1);
+}
+
 int init(char **argv, int argc, int serving) {
     no_dump();
+    read_sandbox_user();
     if (getpid() != 1) prctl(PR_SET_CHILD_SUBREAPER, 1);  // under another init: orphans come to us still
     sigset_t watched;
     sigemptyset(&watched);
@@ -826,10 +866,25 @@ int init(char **argv, int argc, int serving) {
                 socklen_t size = sizeof peer;
                 int slot = -1;
                 for (int i = 0; i < MAX_PENDING && slot < 0; i++) if (pending[i] < 0) slot = i;
-                // Only a process of our own user (root, or the image's user we run as).
-                if (slot < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0 || (peer.uid != 0 && peer.uid != getuid())) {
+                if (slot < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) {
                     close(fd);
                     continue;
+                }
+                // Another user's (the sandbox's, asking for a job): what it starts runs as it,
+                // with its groups where the kernel says them, else its group alone.
+                pending_peer[slot].foreign = peer.uid != 0 && peer.uid != getuid();
+                if (pending_peer[slot].foreign) {
+                    struct identity as = {.uid = peer.uid, .gid = peer.gid};
+                    socklen_t length = sizeof as.groups;
+                    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, as.groups, &length) == 0 && length / sizeof(gid_t) <= MAX_GROUPS) {
+                        as.count = (int)(length / sizeof(gid_t));
+                    } else {
+                        as.groups[0] = peer.gid, as.count = 1;
+                    }
+                    if (format_identity(&as, pending_peer[slot].as, sizeof pending_peer[slot].as) != 0) {
+                        close(fd);
+                        continue;
+                    }
                 }
                 pending[slot] = fd;
             }

@@ -36,16 +36,19 @@
 #define JOB_PATH 128  // a job's directory: a candidate above and a number
 
 // Where jobs live: the first of these that is (or can be made) a writable directory; on a
-// read-only root, the directories the runner itself may be placed in.
+// read-only root, the directories the runner itself may be placed in. Readable by all (0755,
+// 0644): `jobs` and `logs` run as the sandbox's user (user.c), only init writes.
 static const char *candidates[] = {"/.sandbox/jobs", "/tmp/.sandbox-jobs", "/run/.sandbox-jobs",
                                    "/var/tmp/.sandbox-jobs", "/dev/shm/.sandbox-jobs"};
 
-static const char *jobs_dir(void) {
-    mkdir("/.sandbox", 0755);
+static const char *jobs_dir(int writing) {
+    if (writing) mkdir("/.sandbox", 0755);
     for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
         struct stat st;
-        if (mkdir(candidates[i], 0700) != 0 && errno != EEXIST) continue;
-        if (stat(candidates[i], &st) == 0 && S_ISDIR(st.st_mode) && access(candidates[i], W_OK | X_OK) == 0) return candidates[i];
+        if (writing && mkdir(candidates[i], 0755) != 0 && errno != EEXIST) continue;
+        if (stat(candidates[i], &st) == 0 && S_ISDIR(st.st_mode) && access(candidates[i], writing ? W_OK | X_OK : R_OK | X_OK) == 0) {
+            return candidates[i];
+        }
     }
     return NULL;
 }
@@ -145,7 +148,7 @@ void job_keep(struct job_keeper *k, const char *p, size_t n) {
             if (k->out >= 0) close(k->out);
             k->segment++, k->used = 0;
             snprintf(path, sizeof path, "%s/out.%ld", k->job, k->segment);
-            k->out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            k->out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             snprintf(path, sizeof path, "%s/out.%ld", k->job, k->segment - 2);
             unlink(path);
         }
@@ -169,7 +172,7 @@ void job_close(struct job_keeper *k) {
 // Takes the next job number in the jobs' directory (the finished jobs past the newest
 // KEEP_FINISHED go) and its lock. NULL, with why in `error`, when it cannot.
 struct job_keeper *job_create(char **argv, long *id_out, char *error, size_t size) {
-    const char *dir = jobs_dir();
+    const char *dir = jobs_dir(1);
     if (!dir) {
         snprintf(error, size, "no writable directory for jobs (tried /.sandbox/jobs, /tmp, /run, /var/tmp, /dev/shm)");
         return NULL;
@@ -188,7 +191,7 @@ struct job_keeper *job_create(char **argv, long *id_out, char *error, size_t siz
     long id = count ? ids[count - 1] + 1 : 1;
     for (;; id++) {
         snprintf(k->job, sizeof k->job, "%s/%ld", dir, id);
-        if (mkdir(k->job, 0700) == 0) break;
+        if (mkdir(k->job, 0755) == 0) break;
         if (errno != EEXIST) {
             snprintf(error, size, "cannot make %s: %s", k->job, strerror(errno));
             free(k);
@@ -197,14 +200,14 @@ struct job_keeper *job_create(char **argv, long *id_out, char *error, size_t siz
     }
     char path[JOB_PATH + 32];
     snprintf(path, sizeof path, "%s/lock", k->job);
-    k->lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    k->lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (k->lock < 0 || flock(k->lock, LOCK_EX) != 0) {
         snprintf(error, size, "cannot lock %s: %s", path, strerror(errno));
         job_close(k);
         return NULL;
     }
     snprintf(path, sizeof path, "%s/out.0", k->job);
-    k->out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    k->out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     describe(argv, k->command, sizeof k->command);
     k->started = (long long)time(NULL);
     *id_out = id;
@@ -369,7 +372,7 @@ static int read_state(const char *dir, long id, int *pid, long long *started, in
 }
 
 int list_jobs(void) {
-    const char *dir = jobs_dir();
+    const char *dir = jobs_dir(0);
     if (!dir) return 0;
     long ids[MAX_JOBS];
     int count = job_ids(dir, ids, MAX_JOBS);
@@ -411,7 +414,7 @@ static long last_segment(const char *job) {
 int job_logs(const char *id_text, int follow) {
     char *end;
     long id = strtol(id_text, &end, 10);
-    const char *dir = jobs_dir();
+    const char *dir = jobs_dir(0);
     char job[JOB_PATH];
     struct stat st;
     if (*end || id <= 0 || !dir || (snprintf(job, sizeof job, "%s/%ld", dir, id), stat(job, &st) != 0)) {

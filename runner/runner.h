@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#define RUNNER_VERSION "7"
+#define RUNNER_VERSION "8"
 
 // tree.c: the processes below a root, and ending them.
 void say(const char *message);
@@ -22,6 +22,22 @@ long long now_ms(void);
 extern int report_fd;
 int supervise(long long timeout_ms, char **argv);
 int end_runner(const char *token);
+
+// user.c: the sandbox's user, "UID:GID[:G1,G2,...]".
+#define USER_VARIABLE "SANDBOX_RUNNER_USER"  // a command's environment: whom it runs as (taken out)
+#define USER_FILE "/.sandbox/user"  // the sandbox's user, for init: what every command and job runs as
+#define MAX_GROUPS 32
+struct identity {
+    uid_t uid;
+    gid_t gid;
+    int count;
+    gid_t groups[MAX_GROUPS];
+};
+int parse_identity(const char *spec, struct identity *out);  // 0, or -1 when malformed
+int format_identity(const struct identity *id, char *out, size_t size);
+int become(const struct identity *id);  // a command's groups, gid and uid, for good (-1 and errno)
+int act_as(const struct identity *id);  // a session's file requests: its groups and effective ids
+void privileged(const struct identity *id, int root);  // a session acting as `id`: root for a moment (1), then `id` again (0)
 
 // serve.c: `serve`, the resident mode speaking frames on stdin and stdout.
 int serve(void);

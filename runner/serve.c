@@ -10,6 +10,11 @@
 //                        or special file in the way, the message is its path, links followed)
 //                  READ  u64 limit, path NUL → DATA..., END u64 size, or ERROR (named as a write's)
 //                  PING → PONG
+//                  USER  spec NUL ("UID:GID[:G1,...]", user.c) → OK or ERROR: from now on this
+//                        session's file requests act as that user (its groups and effective
+//                        ids: its permissions, its ownership of what they create; root only for
+//                        a moment, to reach init or start a supervisor); commands say whom they
+//                        run as in their environment (USER_VARIABLE)
 //                  WAIT  u32 cap, token NUL: a command started in a session something in the
 //                        sandbox killed, by its token (init runs it on): STDOUT / STDERR from
 //                        now on, then EXIT; EXIT at once when it has ended; or ERROR ENOENT
@@ -41,7 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { T_EXEC = 1, T_CANCEL, T_WRITE, T_WDATA, T_WEND, T_READ, T_PING, T_WAIT };
+enum { T_EXEC = 1, T_CANCEL, T_WRITE, T_WDATA, T_WEND, T_READ, T_PING, T_WAIT, T_USER };
 enum { A_HELLO = 0x80, A_STARTED, A_STDOUT, A_STDERR, A_EXIT, A_ERROR, A_OK, A_DATA, A_END, A_PONG };
 
 #define MAX_REQUEST (1024 * 1024 + 4096)
@@ -77,6 +82,7 @@ struct upload {
 };
 
 static struct command commands[MAX_COMMANDS];
+static struct identity user, *acting;  // the session's user (USER), once given
 static struct upload uploads[MAX_WRITES];
 
 static void put32(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v; }
@@ -185,7 +191,9 @@ static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
         return send_error(id, failed, NULL);
     }
     if (init_mode && end - payload < INIT_MESSAGE - 1) {
+        privileged(acting, 1);  // init takes a connection's credentials as they are at its connect
         int conn = init_connect();
+        privileged(acting, 0);
         char answer[256];
         int fds[4] = {out[1], err[1], out[0], err[0]}, none = 0;
         ssize_t n = -1;
@@ -219,6 +227,7 @@ static int start_command(uint32_t id, uint8_t *payload, uint8_t *end) {
         // Our end (killed from inside the sandbox) ends the command too, as a cancel: the
         // client is told the runner ended, so nothing may run on unreported.
         if (prctl(PR_SET_PDEATHSIG, SIGUSR1) != 0 || getppid() != self) _exit(130);
+        privileged(acting, 1);  // the supervisor is root: the command alone runs as the user
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);  // a signal mask and ignored signals survive exec
@@ -377,7 +386,9 @@ static int wait_command(uint32_t id, uint8_t *payload, uint8_t *end) {
     struct command *command = NULL;
     for (int i = 0; i < MAX_COMMANDS && !command; i++) if (!commands[i].used) command = &commands[i];
     if (!command) return send_error(id, EAGAIN, "too many commands at once");
+    privileged(acting, 1);
     int conn = init_mode ? init_connect() : -1;
+    privileged(acting, 0);
     char answer[16];
     int fds[4], count = 0;
     ssize_t n = conn >= 0 && init_send(conn, 'W', token, strlen(token) + 1, NULL, 0) == 0
@@ -481,6 +492,16 @@ static int read_file(uint32_t id, uint8_t *payload, uint8_t *end) {
     return send_frame(A_END, id, total, 8, NULL, 0);
 }
 
+static int act_as_user(uint32_t id, uint8_t *payload, uint8_t *end) {
+    if (acting) return send_error(id, EPERM, "this session acts as a user already");
+    if (end == payload || end[-1] != 0 || parse_identity((char *)payload, &user) != 0) {
+        return send_error(id, ERR_MALFORMED, "malformed user request");
+    }
+    if (act_as(&user) != 0) return send_error(id, errno, NULL);
+    if (getuid() == 0) acting = &user;
+    return send_frame(A_OK, id, NULL, 0, NULL, 0);
+}
+
 // One request; -1 ends the session.
 static int handle(uint8_t type, uint32_t id, uint8_t *payload, uint8_t *end) {
     struct command *command;
@@ -495,6 +516,7 @@ static int handle(uint8_t type, uint32_t id, uint8_t *payload, uint8_t *end) {
     case T_READ: return read_file(id, payload, end);
     case T_PING: return send_frame(A_PONG, id, NULL, 0, NULL, 0);
     case T_WAIT: return wait_command(id, payload, end);
+    case T_USER: return act_as_user(id, payload, end);
     default:
         say("unknown request type");
         return -1;

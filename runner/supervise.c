@@ -21,6 +21,16 @@ int report_fd = -1;
 
 int supervise(long long timeout_ms, char **argv) {
     no_dump();
+    // Whom the command runs as: taken out of the environment, so it is neither inherited nor a
+    // way for the command to say whom a later one runs as.
+    struct identity as;
+    const char *spec = getenv(USER_VARIABLE);
+    int switching = spec != NULL;
+    if (switching && parse_identity(spec, &as) != 0) {
+        say("a malformed " USER_VARIABLE);
+        return 126;
+    }
+    unsetenv(USER_VARIABLE);
     // A kernel without subreapers (gVisor before 2023) still runs the command: what it leaves
     // behind then goes to the container's init, and a process that double-forks can outlive a
     // timeout. `serve` says so in its greeting.
@@ -49,6 +59,10 @@ int supervise(long long timeout_ms, char **argv) {
             int32_t self = (int32_t)getpid();
             if (write(report_fd, &self, sizeof self) < 0) {}
             close(report_fd);
+        }
+        if (switching && become(&as) != 0) {
+            dprintf(2, "sandbox-runner: cannot run as %u:%u: %s\n", (unsigned)as.uid, (unsigned)as.gid, strerror(errno));
+            _exit(126);
         }
         execvp(argv[0], argv);
         // As sh does: 127 when it is missing, 126 when it cannot run.

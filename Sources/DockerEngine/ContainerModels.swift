@@ -5,6 +5,8 @@ public struct ContainerConfig: Encodable, Sendable {
     public var image: String
     public var cmd: [String]
     public var workingDir: String?
+    /// `UID:GID` (or a name) the command runs as; nil: the image's.
+    public var user: String?
     public var env: [String] = []
     public var labels: [String: String] = [:]
     public var hostConfig = HostConfig()
@@ -16,7 +18,7 @@ public struct ContainerConfig: Encodable, Sendable {
     public init(image: String, cmd: [String]) { (self.image, self.cmd) = (image, cmd) }
 
     enum CodingKeys: String, CodingKey {
-        case image = "Image", cmd = "Cmd", workingDir = "WorkingDir", env = "Env", labels = "Labels", hostConfig = "HostConfig"
+        case image = "Image", cmd = "Cmd", workingDir = "WorkingDir", user = "User", env = "Env", labels = "Labels", hostConfig = "HostConfig"
         case openStdin = "OpenStdin", stdinOnce = "StdinOnce"
     }
 

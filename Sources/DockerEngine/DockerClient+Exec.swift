@@ -9,6 +9,8 @@ extension DockerClient {
         public var cmd: [String]
         public var env: [String]
         public var workingDir: String?
+        /// `UID:GID` (or a name) it runs as; nil: the container's user.
+        public var user: String?
         /// With stdin attached, start it with ``DockerClient/withAttachedExec(_:_:)``.
         public var attachStdin = false
         public var attachStdout = true
@@ -16,12 +18,12 @@ extension DockerClient {
         public var tty = false
 
         /// With `tty`, start it with ``DockerClient/withTTYExec(_:_:)``.
-        public init(cmd: [String], env: [String] = [], workingDir: String? = nil, attachStdin: Bool = false, tty: Bool = false) {
-            (self.cmd, self.env, self.workingDir, self.attachStdin, self.tty) = (cmd, env, workingDir, attachStdin, tty)
+        public init(cmd: [String], env: [String] = [], workingDir: String? = nil, user: String? = nil, attachStdin: Bool = false, tty: Bool = false) {
+            (self.cmd, self.env, self.workingDir, self.user, self.attachStdin, self.tty) = (cmd, env, workingDir, user, attachStdin, tty)
         }
 
         enum CodingKeys: String, CodingKey {
-            case cmd = "Cmd", env = "Env", workingDir = "WorkingDir", attachStdin = "AttachStdin", attachStdout = "AttachStdout"
+            case cmd = "Cmd", env = "Env", workingDir = "WorkingDir", user = "User", attachStdin = "AttachStdin", attachStdout = "AttachStdout"
             case attachStderr = "AttachStderr", tty = "Tty"
         }
     }

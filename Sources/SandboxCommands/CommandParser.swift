@@ -3,8 +3,9 @@ import SandboxKit
 /// A parsed command line.
 public enum Command: Sendable, Equatable {
     /// A sandbox from a runtime or an image, on a context's engine (`--on`), under an OCI runtime
-    /// (`--oci-runtime`), reaching only what `policy` allows (`--allow`, `--add-host`).
-    case new(String?, on: String? = nil, ociRuntime: String? = nil, policy: NetworkPolicy = .isolated)
+    /// (`--oci-runtime`), reaching only what `policy` allows (`--allow`, `--add-host`), its
+    /// commands run as `user` (`--user`).
+    case new(String?, on: String? = nil, ociRuntime: String? = nil, policy: NetworkPolicy = .isolated, user: SandboxUser? = nil)
     case use(String)
     case open(String)
     case save
@@ -84,6 +85,8 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownOption(String, CommandSpec)
     /// A bad `--allow` or `--add-host`, in the policy's own words.
     case policy(PolicyError)
+    /// A bad `--user`.
+    case user(String)
 
     public var description: String {
         switch self {
@@ -94,6 +97,7 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooManyArguments(let spec): "too many arguments; usage: \(spec.usageLine)"
         case .unknownOption(let word, let spec): "unknown option \(word); usage: \(spec.usageLine)"
         case .policy(let error): error.description
+        case .user(let message): message
         }
     }
 }
@@ -166,6 +170,12 @@ public enum CommandParser {
     /// `new`'s `--allow` and `--add-host` values as a policy, as the CLI's `sandbox new` checks them.
     static func policy(allow: [String], hosts: [String]) throws(CommandError) -> NetworkPolicy {
         do throws(PolicyError) { return try NetworkPolicy(allow: allow, hosts: hosts) } catch { throw .policy(error) }
+    }
+
+    /// `new`'s `--user`.
+    static func user(_ text: String?) throws(CommandError) -> SandboxUser? {
+        guard let text else { return nil }
+        do throws(SandboxError) { return try SandboxUser(parsing: text) } catch { throw .user(error.description) }
     }
 
     /// `write PATH <<EOF` or `write PATH << EOF`; the front end collects the body.

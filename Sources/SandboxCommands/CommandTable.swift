@@ -55,13 +55,15 @@ public struct CommandInput: Sendable {
 
 public enum CommandTable {
     public static let all: [CommandSpec] = [
-        CommandSpec(name: "new", usage: "[--on CONTEXT] [--oci-runtime RUNTIME] [--allow HOST[:PORT]]... [--add-host NAME:IP]... [RUNTIME|IMAGE]",
-                    argument: .runtimeOrImage, options: ["on", "oci-runtime", "allow", "add-host"],
+        CommandSpec(name: "new", usage: "[--on CONTEXT] [--oci-runtime RUNTIME] [--allow HOST[:PORT]]... [--add-host NAME:IP]... [--user UID[:GID]|NAME] [RUNTIME|IMAGE]",
+                    argument: .runtimeOrImage, options: ["on", "oci-runtime", "allow", "add-host", "user"],
                     summary: "create a sandbox from a runtime or an image and make it current; --on: on that Docker context's engine, --oci-runtime: under that OCI runtime (runsc: gVisor), "
-                        + "--allow: let it reach only these (a name, *.domain, IPv4 or CIDR, :PORT or not; repeatable), --add-host: a name for an address in it",
+                        + "--allow: let it reach only these (a name, *.domain, IPv4 or CIDR, :PORT or not; repeatable), --add-host: a name for an address in it, "
+                        + "--user: run its commands as that user (made when the image lacks it)",
                     build: { input throws(CommandError) in
                         .new(input.word, on: input.option("on"), ociRuntime: input.option("oci-runtime"),
-                             policy: try CommandParser.policy(allow: input.values("allow"), hosts: input.values("add-host")))
+                             policy: try CommandParser.policy(allow: input.values("allow"), hosts: input.values("add-host")),
+                             user: try CommandParser.user(input.option("user")))
                     }),
         CommandSpec(name: "use", usage: "NAME", argument: .sandbox, required: true, summary: "make an existing sandbox current", build: { .use($0.required) }),
         CommandSpec(name: "open", usage: "PATH", argument: .path, required: true,

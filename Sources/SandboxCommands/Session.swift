@@ -60,8 +60,8 @@ public actor Session {
 
     private func dispatch(_ command: Command, output: some SessionOutput) async throws -> Int32 {
         switch command {
-        case .new(let what, let context, let ociRuntime, let policy):
-            try await create(what, on: context, ociRuntime: ociRuntime, policy: policy, output: output)
+        case .new(let what, let context, let ociRuntime, let policy, let user):
+            try await create(what, on: context, ociRuntime: ociRuntime, policy: policy, user: user, output: output)
         case .use(let name):
             let found = try await engines.sandbox(named: name)
             select(found.sandbox, context: found.context)
@@ -178,12 +178,12 @@ public actor Session {
     /// engine), and `warm` when the pool had one ready.
     @discardableResult
     public func create(_ what: String?, on context: String? = nil, ociRuntime: String? = nil, policy: NetworkPolicy = .isolated,
-                       output: some SessionOutput) async throws -> (sandbox: DockerSandbox, name: String, warm: Bool) {
+                       user: SandboxUser? = nil, output: some SessionOutput) async throws -> (sandbox: DockerSandbox, name: String, warm: Bool) {
         let target = try engines.engine(on: context)
         let onOther = target !== engine
         var security = SecurityProfile.hardened
         security.ociRuntime = ociRuntime
-        let template = template(what, security: security, policy: policy, client: onOther ? target.client : nil)
+        let template = template(what, security: security, policy: policy, user: user, client: onOther ? target.client : nil)
         await template.onBuildProgress { progress in output.handle(.buildProgress(progress)) }
         let sandbox: DockerSandbox
         if let pool = onOther ? otherPool(for: context) : pool {
@@ -221,12 +221,14 @@ public actor Session {
                     port: config.samplePort)
     }
 
-    private func template(_ what: String?, security: SecurityProfile = .hardened, policy: NetworkPolicy = .isolated,
+    private func template(_ what: String?, security: SecurityProfile = .hardened, policy: NetworkPolicy = .isolated, user: SandboxUser? = nil,
                           client: DockerClient? = nil) -> DockerSandbox {
         if let what, runtimes.runtimes[what] != nil {
-            return DockerSandbox(runtime: .named(what), policy: policy, security: security, createdBy: creator, client: client, runtimes: runtimes)
+            return DockerSandbox(runtime: .named(what), policy: policy, security: security, user: user, createdBy: creator, client: client,
+                                 runtimes: runtimes)
         }
-        return DockerSandbox(image: what ?? DockerSandbox.defaultImage, policy: policy, security: security, createdBy: creator, client: client)
+        return DockerSandbox(image: what ?? DockerSandbox.defaultImage, policy: policy, security: security, user: user, createdBy: creator,
+                             client: client)
     }
 
     /// The pool for another engine, when this session pools at all: made at its first `new`.

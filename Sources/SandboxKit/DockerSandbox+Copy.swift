@@ -21,7 +21,8 @@ extension DockerSandbox {
         if destination.hasSuffix("/") || existing?.isDirectory == true {
             target = Self.normalize(target + "/" + source.lastPathComponent)
         }
-        let archive = try HostArchive(source: source.path, named: String(target.dropFirst()), follow: followLink)
+        let owner = try await account().map { TarOwner(uid: $0.uid, gid: $0.gid) } ?? .root
+        let archive = try HostArchive(source: source.path, named: String(target.dropFirst()), follow: followLink, owner: owner)
         do {
             try await docker().putArchive(container, directory: "/", tar: .stream(archive, length: nil))
         } catch {

@@ -65,11 +65,16 @@ extension DockerSandbox {
     func run(_ command: String, timeout: Duration?, cap: Int = 0, onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let container = try await containerID()
         let client = try docker()
+        let account = try await account()
         guard let session = await openSession(for: container) else {
-            return try await runByExec(command, timeout: timeout, container: container, client: client, onFrame: onFrame)
+            return try await runByExec(command, timeout: timeout, user: try await execUser(), environment: account?.environment ?? [],
+                                       container: container, client: client, onFrame: onFrame)
         }
+        // The runner switches to the user for the command alone (runner/user.c).
+        let environment = account.map { $0.environment + ["\(Self.runnerUserVariable)=\($0.runnerSpec)"] } ?? []
         do {
-            return try await run(command, timeout: timeout, cap: cap, session: session, container: container, client: client, onFrame: onFrame)
+            return try await run(command, timeout: timeout, cap: cap, environment: environment, session: session, container: container,
+                                 client: client, onFrame: onFrame)
         } catch let lost as RunnerSessionLost {
             // Killed with its container? Its state can lag the connection's end by a few ms.
             _ = try? await containerStops(container, client: client, within: .milliseconds(300))
@@ -81,8 +86,8 @@ extension DockerSandbox {
         }
     }
 
-    private func run(_ command: String, timeout: Duration?, cap: Int, session: RunnerSession, container: String, client: DockerClient,
-                     onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
+    private func run(_ command: String, timeout: Duration?, cap: Int, environment: [String], session: RunnerSession, container: String,
+                     client: DockerClient, onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let token = UUID().uuidString
         let started = ContinuousClock.now
         let exit = Mutex<(status: Int32, truncated: Bool)?>(nil)
@@ -98,7 +103,7 @@ extension DockerSandbox {
             }
         }
         let id = try session.send(.exec(
-            token: token, workDir: workDir, environment: ["\(ProcessMarker.variable)=\(token)"], argv: ["sh", "-c", command],
+            token: token, workDir: workDir, environment: ["\(ProcessMarker.variable)=\(token)"] + environment, argv: ["sh", "-c", command],
             timeoutMilliseconds: UInt32(clamping: timeout.map(Self.milliseconds) ?? 0), cap: UInt32(clamping: cap)),
             onAnswer: onAnswer)
         // The session the command is answered on: a new one when something in the sandbox
@@ -179,14 +184,14 @@ extension DockerSandbox {
 
     /// A command by plain `docker exec`, where the sandbox has no runner: its processes are found
     /// by an environment marker at a timeout or cancel (which a command can remove).
-    private func runByExec(_ command: String, timeout: Duration?, container: String, client: DockerClient,
+    private func runByExec(_ command: String, timeout: Duration?, user: String?, environment: [String], container: String, client: DockerClient,
                            onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let token = UUID().uuidString
         let started = ContinuousClock.now
         let timedOut = Atomic<Bool>(false)
         do {
             let execID = try await client.createExec(container: container, .init(
-                cmd: ["sh", "-c", command], env: ["\(ProcessMarker.variable)=\(token)"], workingDir: workDir))
+                cmd: ["sh", "-c", command], env: ["\(ProcessMarker.variable)=\(token)"] + environment, workingDir: workDir, user: user))
             let output = try await client.startExec(execID)
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
@@ -227,6 +232,9 @@ extension DockerSandbox {
             throw await explainFailure(error, container: container)
         }
     }
+
+    /// How a command is told whom it runs as (runner.h's USER_VARIABLE); the runner takes it out.
+    static let runnerUserVariable = "SANDBOX_RUNNER_USER"
 
     /// What `execute` throws when the image has no `sh` to run commands with (the runner says so).
     nonisolated var noShellError: SandboxError {

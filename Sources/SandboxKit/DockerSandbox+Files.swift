@@ -130,7 +130,12 @@ extension DockerSandbox {
     /// and an archive), with the container it runs in.
     private func fileSession() async throws -> (RunnerSession, String)? {
         let container = try await containerID()
-        return await openSession(for: container).map { ($0, container) }
+        if let session = await openSession(for: container) { return (session, container) }
+        // The archive API reads and writes as root: a sandbox's user gets its files through the runner only.
+        if let account = try await account() {
+            throw SandboxError.commandFailed("\(name)'s files are read and written as its user \(account.name), which needs its runner; it has none (see `sandbox doctor`)")
+        }
+        return nil
     }
 
     /// A file request through the runner: a session lost meanwhile is the container's end when

@@ -13,9 +13,11 @@ extension DockerSandbox {
         let token = UUID().uuidString
         let exec: String
         do {
+            let (user, account) = (try await execUser(), try await account())
             exec = try await client.createExec(container: container, .init(
                 cmd: ["sh", "-c", command ?? ShellSession.defaultShell],
-                env: ["TERM=\(term)", "\(ProcessMarker.variable)=\(token)"], workingDir: workDir, attachStdin: true, tty: true))
+                env: ["TERM=\(term)", "\(ProcessMarker.variable)=\(token)"] + (account?.environment ?? []), workingDir: workDir, user: user,
+                attachStdin: true, tty: true))
         } catch {
             throw await explainFailure(error, container: container)
         }

@@ -27,6 +27,9 @@ public actor DockerSandbox {
     /// Where it may connect to (``NetworkPolicy/isolated`` unless `--allow` rules are given).
     public nonisolated let policy: NetworkPolicy
     public nonisolated let security: SecurityProfile
+    /// Whom its commands, shells and jobs run as; nil: the image's own user (root unless its
+    /// USER says otherwise).
+    public nonisolated let user: SandboxUser?
     public nonisolated let createdBy: Creator
     /// The sandbox's identity, stable across restarts (the container id changes).
     public nonisolated let sandboxID: String
@@ -45,6 +48,8 @@ public actor DockerSandbox {
     var runnerLosses = 0
     /// The container we bind-mounted our runner into: nothing to place or check there.
     var runnerMounted: String?
+    /// ``user`` as its container has it (DockerSandbox+User.swift).
+    var resolvedAccount: SandboxAccount?
 
     /// The image used when neither an image nor a runtime is given (`SANDBOX_DEFAULT_IMAGE` overrides it).
     public static var defaultImage: String {
@@ -63,8 +68,8 @@ public actor DockerSandbox {
         image: String? = nil, runtime: RuntimeReference? = nil, volumes: [String: String] = [:],
         workDir: String? = nil, environment: [String: String] = [:], labels: [String: String] = [:],
         name: String? = nil, memoryLimit: String? = "2g", cpuLimit: Double? = nil, network: NetworkMode = .on,
-        policy: NetworkPolicy = .isolated, security: SecurityProfile = .hardened, createdBy: Creator = .library, client: DockerClient? = nil,
-        runtimes: RuntimeRegistry = .standard
+        policy: NetworkPolicy = .isolated, security: SecurityProfile = .hardened, user: SandboxUser? = nil, createdBy: Creator = .library,
+        client: DockerClient? = nil, runtimes: RuntimeRegistry = .standard
     ) {
         self.image = image
         self.runtime = runtime
@@ -76,6 +81,7 @@ public actor DockerSandbox {
         self.network = network
         self.policy = runtimes.policy(of: runtime, adding: policy)
         self.security = security
+        self.user = user
         self.createdBy = createdBy
         self.client = client
         self.runtimes = runtimes
@@ -106,6 +112,7 @@ public actor DockerSandbox {
         self.network = template.network
         self.policy = template.policy
         self.security = template.security
+        self.user = template.user
         self.createdBy = template.createdBy
         self.client = template.client
         self.runtimes = template.runtimes
@@ -118,7 +125,8 @@ public actor DockerSandbox {
     /// same spec are interchangeable, which is what lets a pool hand out one started earlier.
     nonisolated var spec: SandboxSpec {
         SandboxSpec(image: image, runtime: runtime, volumes: volumes, workDir: workDir, environment: environment, labels: labels,
-                    memoryLimit: memoryLimit, cpuLimit: cpuLimit, network: network, policy: policy, security: security, createdBy: createdBy)
+                    memoryLimit: memoryLimit, cpuLimit: cpuLimit, network: network, policy: policy, security: security, user: user,
+                    createdBy: createdBy)
     }
 
     /// Wraps a container that already runs (found by ``SandboxEngine``).
@@ -135,6 +143,7 @@ public actor DockerSandbox {
         self.network = labels[SandboxLabel.isolation] == Isolation.offline.rawValue ? .none : .on
         self.policy = labels[SandboxLabel.policy].flatMap { try? JSONDecoder().decode(NetworkPolicy.self, from: Data($0.utf8)) } ?? .isolated
         self.security = .hardened
+        self.user = labels[SandboxLabel.user].flatMap { try? SandboxUser(parsing: $0) }
         self.createdBy = labels[SandboxLabel.creator].flatMap(Creator.init) ?? .library
         self.client = client
         self.runtimes = .standard
@@ -278,6 +287,10 @@ public actor DockerSandbox {
             Self.logger(client).notice("sandbox \(name) is not isolated from the host's network: \(reason)")
         }
         if policy != .isolated { config.labels[SandboxLabel.policy] = String(decoding: try JSONEncoder().encode(policy), as: UTF8.self) }
+        if let user {
+            config.labels[SandboxLabel.user] = user.description
+            config.user = "0:0"  // the runner, which switches to the user for what it runs
+        }
         config.hostConfig = try hostConfig()
         config.hostConfig.networkMode = placement.networkMode
         config.hostConfig.extraHosts = policy.hosts.map { "\($0.name):\($0.address)" }
@@ -332,6 +345,14 @@ public actor DockerSandbox {
             }
         }
         runnerMounted = serves && local ? id : nil
+        if let user {
+            do {
+                resolvedAccount = try await Self.makeAccount(user, in: id, workDir: workDir, volumeTargets: Array(volumes.values), client: client)
+            } catch {
+                try? await client.removeContainer(id)
+                throw error
+            }
+        }
         let attached = serves ? await attachRunner(to: id, client: client) : nil
         do {
             try await client.startContainer(id)

@@ -23,6 +23,8 @@ struct HostArchive: AsyncSequence, Sendable {
 
     let items: [Item]
     let summary: CopySummary
+    /// Who owns what it puts in the sandbox: the sandbox's user.
+    let owner: TarOwner
     /// Why reading a file failed mid-upload: the HTTP client reports only that the body failed.
     let failure = ReadFailure()
 
@@ -33,7 +35,8 @@ struct HostArchive: AsyncSequence, Sendable {
     /// Walks `source`, naming its entries under `root` in the archive. With `follow`, a source that
     /// is itself a symbolic link is replaced by what it points to (`docker cp -L`); links inside a
     /// tree are links either way.
-    init(source: String, named root: String, follow: Bool) throws {
+    init(source: String, named root: String, follow: Bool, owner: TarOwner = .root) throws {
+        self.owner = owner
         var info = stat()
         guard (follow ? stat(source, &info) : lstat(source, &info)) == 0 else {
             if errno == ENOENT { throw SandboxError.fileNotFound(source) }
@@ -145,7 +148,7 @@ struct HostArchive: AsyncSequence, Sendable {
                 file = opened
                 remaining = item.size
             }
-            return ByteBuffer(bytes: Tar.header(path: item.name, kind: item.kind, mode: item.mode, size: item.size, mtime: item.mtime))
+            return ByteBuffer(bytes: Tar.header(path: item.name, kind: item.kind, mode: item.mode, size: item.size, mtime: item.mtime, owner: archive.owner))
         }
 
         private mutating func read(_ file: OpenFile) throws -> ByteBuffer {

@@ -37,9 +37,11 @@ enum RunnerBinary {
     /// Where it goes inside a sandbox.
     static let containerPath = "/.sandbox/sandbox-runner"
     /// What `sandbox-runner version` prints, and its greeting says; runner/runner.h's RUNNER_VERSION.
-    static let version = "7"
+    static let version = "8"
     /// What `init serve` says on stderr when the container's session is over (runner.h's SESSION_OVER).
     static let sessionOver = "sandbox-runner: the container's session is over"
+    /// Whom its init runs every command and job as (runner.h's USER_FILE).
+    static let userFile = "/.sandbox/user"
     /// Where it goes when the root filesystem is read-only: a writable directory that lets it run.
     static let fallbackName = ".sandbox-runner"
     static func fallbackDirectories(workDir: String) -> [String] {
@@ -244,7 +246,9 @@ extension DockerSandbox {
                 let placed = mounted ? .success(RunnerBinary.containerPath) : await Self.placeRunner(in: container, workDir: workDir, client: client)
                 switch placed {
                 case .failure(let unavailable): result = .failure(unavailable)
-                case .success(let path): result = await RunnerSession.open(path: path, container: container, client: client, logger: sessionLog)
+                case .success(let path):
+                    result = await Self.actingAsUser(await RunnerSession.open(path: path, container: container, client: client, logger: sessionLog),
+                                                     account: { try await self.account() })
                 }
             } catch {
                 result = .failure(RunnerUnavailable(reason: "\(SandboxError.wrap(error))"))
@@ -286,6 +290,7 @@ extension DockerSandbox {
                 logger.info("sandbox \(name) (container \(container.prefix(12))): the runner it was started with did not greet (\(unavailable.reason)); opening one by exec")
                 result = await RunnerSession.open(path: RunnerBinary.containerPath, container: container, client: client, logger: sessionLog)
             }
+            result = await Self.actingAsUser(result, account: { try await self.account() })
             logger.info("sandbox \(name) (container \(container.prefix(12))): commands run by \(ExecutionPath.summary(result))")
             return result
         })
@@ -310,14 +315,28 @@ extension DockerSandbox {
         return reopened
     }
 
-    /// A pool's waiting sandbox handed over as this one, with its runner's open session.
+    /// A pool's waiting sandbox handed over as this one, with its runner's open session and its user.
     func inheritRunner(from member: DockerSandbox) async {
-        runner = await member.releaseRunner()
+        (runner, resolvedAccount) = await member.releaseRunner()
     }
 
-    private func releaseRunner() -> RunnerSlot? {
+    private func releaseRunner() -> (RunnerSlot?, SandboxAccount?) {
         defer { runner = nil }
-        return runner
+        return (runner, resolvedAccount)
+    }
+
+    /// An opened session, told to act as the sandbox's user (when it has one) before anything
+    /// else goes on it; one that cannot is no session: file requests must never go as root.
+    private static func actingAsUser(_ opened: Result<RunnerSession, RunnerUnavailable>,
+                                     account: @Sendable () async throws -> SandboxAccount?) async -> Result<RunnerSession, RunnerUnavailable> {
+        guard case .success(let session) = opened else { return opened }
+        do {
+            if let account = try await account() { try await session.actAs(account) }
+            return opened
+        } catch {
+            session.close()
+            return .failure(RunnerUnavailable(reason: "\(SandboxError.wrap(error))"))
+        }
     }
 
     /// How commands run in this sandbox, and why (starts the sandbox if needed).

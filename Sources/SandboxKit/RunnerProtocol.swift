@@ -17,6 +17,8 @@ enum RunnerRequest {
     /// A command started in a session something in the sandbox killed, found again by its token
     /// (runner/init.c runs it on): its output from now on and its exit, or ERROR ENOENT.
     case wait(token: String, cap: UInt32)
+    /// From now on the session's file requests act as this user (``SandboxAccount/runnerSpec``).
+    case user(spec: String)
 
     /// The most the runner accepts in one frame (its MAX_REQUEST, less room for a write's path).
     static let maxFrame = 1024 * 1024
@@ -33,6 +35,7 @@ enum RunnerRequest {
         case .read: 6
         case .ping: 7
         case .wait: 8
+        case .user: 9
         }
     }
 
@@ -66,6 +69,8 @@ enum RunnerRequest {
         case .wait(let token, let cap):
             frame.writeInteger(cap)
             try frame.writeNulTerminated(token)
+        case .user(let spec):
+            try frame.writeNulTerminated(spec)
         }
         let length = frame.readableBytes - 4
         guard length - 5 <= Self.maxFrame else {

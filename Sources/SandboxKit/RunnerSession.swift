@@ -368,6 +368,19 @@ struct RunnerSessionLost: Error, CustomStringConvertible {
 }
 
 extension RunnerSession {
+    /// From now on its file requests act as `account` (runner/user.c: its permissions, and its
+    /// ownership of what they create); commands say whom they run as themselves.
+    func actAs(_ account: SandboxAccount) async throws {
+        let failure = Mutex<String?>(nil)
+        let id = try send(.user(spec: account.runnerSpec)) { answer in
+            if case .error(_, let message) = answer { failure.withLock { $0 = message } }
+        }
+        if case .failure(let lost) = await wait(id) { throw lost }
+        if let message = failure.withLock({ $0 }) {
+            throw SandboxError.commandFailed("the runner could not act as the sandbox's user \(account.name): \(message)")
+        }
+    }
+
     /// Writes `content` to `path` (absolute): parents created, an existing file's permission
     /// bits kept (else 0644), symlinks followed, a directory or special file never replaced; the
     /// runner renames a finished file into place, so no reader sees half of it.

@@ -15,6 +15,7 @@ struct SandboxSpec: Hashable, Sendable {
     var network: NetworkMode
     var policy: NetworkPolicy
     var security: SecurityProfile
+    var user: SandboxUser?
     var createdBy: Creator
 }
 

@@ -52,6 +52,8 @@ public enum SandboxLabel {
     public static let openReason = "sandbox.isolation-note"
     /// Its ``NetworkPolicy`` as JSON, when it is not the default.
     public static let policy = "sandbox.network-policy"
+    /// Its ``SandboxUser``, when one was asked for.
+    public static let user = "sandbox.user"
 }
 
 /// Parses sizes such as `512m`, `1.5g`, `2GiB` or `1048576` with checked integer arithmetic: nil for

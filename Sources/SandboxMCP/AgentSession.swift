@@ -17,6 +17,8 @@ public actor AgentSession {
     let warm: Bool
     /// The sandbox's network policy, when this session makes it.
     let policy: NetworkPolicy
+    /// Whom the sandbox's commands run as, when this session makes it.
+    let user: SandboxUser
     private let tools: [String: AgentTool]
     private let notOffered: Set<String>
     private var clientName = "unknown client"
@@ -24,8 +26,10 @@ public actor AgentSession {
     private var journal: AgentJournal?
     private var closing: Task<Void, Never>?
 
-    public init(target: Target, options: AgentTools.Options, keep: Bool, warm: Bool = false) {
-        (self.target, self.keep, self.warm, self.policy) = (target, keep, warm, options.network ?? .isolated)
+    /// `user`: whom a sandbox this session makes runs commands as (``SandboxUser/unprivileged``
+    /// unless asked: an agent gets no root); an existing one keeps its own.
+    public init(target: Target, options: AgentTools.Options, user: SandboxUser = .unprivileged, keep: Bool, warm: Bool = false) {
+        (self.target, self.keep, self.warm, self.policy, self.user) = (target, keep, warm, options.network ?? .isolated, user)
         tools = Dictionary(uniqueKeysWithValues: AgentTools.offered(options).map { ($0.name, $0) })
         notOffered = Set(AgentTools.table(options).map(\.name)).subtracting(tools.keys)
     }
@@ -97,9 +101,9 @@ public actor AgentSession {
         let made: DockerSandbox
         switch target {
         case .image(let image):
-            made = DockerSandbox(image: image, labels: [SandboxLabel.client: clientName], policy: policy, createdBy: .agent)
+            made = DockerSandbox(image: image, labels: [SandboxLabel.client: clientName], policy: policy, user: user, createdBy: .agent)
         case .runtime(let runtime):
-            made = DockerSandbox(runtime: .named(runtime), labels: [SandboxLabel.client: clientName], policy: policy, createdBy: .agent)
+            made = DockerSandbox(runtime: .named(runtime), labels: [SandboxLabel.client: clientName], policy: policy, user: user, createdBy: .agent)
         case .existing(let name):
             made = try await SandboxEngine().sandbox(named: name)
             if let sandbox { return sandbox }  // another call looked it up meanwhile

@@ -8,7 +8,7 @@ public enum Effect: Sendable, Equatable {
     case perform(Command)
     /// `new`: a runtime or image, on a context's engine (nil: the primary), under an OCI runtime,
     /// with a network policy.
-    case create(String?, on: String? = nil, ociRuntime: String? = nil, policy: NetworkPolicy = .isolated)
+    case create(String?, on: String? = nil, ociRuntime: String? = nil, policy: NetworkPolicy = .isolated, user: SandboxUser? = nil)
     /// `run` or `exec`: the one running command, which Ctrl-C cancels.
     case run(Command)
     case cancelRunning

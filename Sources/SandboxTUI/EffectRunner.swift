@@ -63,9 +63,9 @@ import SandboxKit
             // later one wins (else the list's first pick, still looking its sandbox up, could
             // land after a typed `use`).
             if case .use = command { start(.selection, work) } else { spawn(work) }
-        case .create(let what, let context, let ociRuntime, let policy):
+        case .create(let what, let context, let ociRuntime, let policy, let user):
             spawn {
-                let status = await session.perform(.new(what, on: context, ociRuntime: ociRuntime, policy: policy), output: output)
+                let status = await session.perform(.new(what, on: context, ociRuntime: ociRuntime, policy: policy, user: user), output: output)
                 inbox.yield(.created(status: status, current: await session.currentName))
             }
         case .run(let command):

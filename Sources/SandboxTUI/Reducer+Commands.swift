@@ -29,10 +29,10 @@ extension Reducer {
         case .write:
             say(&state, "in the console, :open a file and edit it; write PATH <<EOF is for the REPL", error: true)
             return []
-        case .new(let what, let context, let ociRuntime, let policy):
+        case .new(let what, let context, let ociRuntime, let policy, let user):
             state.pendingEngine = context == state.engines.first?.name ? nil : context
             say(&state, "creating a sandbox from \(what ?? DockerSandbox.defaultImage)\(context.map { " on \($0)" } ?? "")...")
-            return [.create(what, on: context, ociRuntime: ociRuntime, policy: policy)]
+            return [.create(what, on: context, ociRuntime: ociRuntime, policy: policy, user: user)]
         case .run, .exec: return startCommand(&state, command)
         case .shell(let command): return openShell(&state, command)
         case .use, .ls, .cat, .ps, .stop, .rm, .runtimes, .bg, .jobs, .kill, .logs, .port, .allow, .deny, .egress: return [.perform(command)]

@@ -22,11 +22,16 @@ struct Mcp: AsyncParsableCommand {
     @Option(name: .customLong("add-host"), help: ArgumentHelp("Make NAME resolve to IP in the agent's sandbox; repeatable.",
                                                               valueName: "NAME:IP")) var addHosts: [String] = []
 
+    @Option(help: ArgumentHelp("Whom the agent's commands run as (made when the image lacks it): `root` gives it root. Not with --sandbox, which keeps that sandbox's own.",
+                               valueName: "UID[:GID]|NAME")) var user: String?
+
     func validate() throws {
         if [runtime, image, sandbox].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --runtime, --image, --sandbox") }
         _ = try CheckedOption.seconds(timeout, "--timeout")
         if sandbox != nil, !(allow + addHosts).isEmpty { throw ValidationError("--allow and --add-host make a new sandbox: not with --sandbox") }
         do { _ = try NetworkPolicy(allow: allow, hosts: addHosts).resolved() } catch { throw ValidationError(error.description) }
+        if sandbox != nil, user != nil { throw ValidationError("--user makes a new sandbox: not with --sandbox, which keeps its own user") }
+        if let user { do { _ = try SandboxUser(parsing: user) } catch { throw ValidationError(error.description) } }
     }
 
     func run() async throws {
@@ -37,7 +42,9 @@ struct Mcp: AsyncParsableCommand {
         let policy = try NetworkPolicy(allow: allow, hosts: addHosts)
         let network: NetworkPolicy? = sandbox != nil ? nil : RuntimeRegistry.standard.policy(of: runtime.map { .named($0) }, adding: policy)
         let options = AgentTools.Options(readOnly: readOnly, allowExecute: !noExecute, defaultTimeout: timeout, network: network)
-        let session = AgentSession(target: target, options: options, keep: keep, warm: warm)
+        // An agent gets no root unless asked.
+        let agentUser = try user.map(SandboxUser.init(parsing:)) ?? .unprivileged
+        let session = AgentSession(target: target, options: options, user: agentUser, keep: keep, warm: warm)
         try await AgentServer.run(session: session, options: options, version: BuildVersion.version)
     }
 }

@@ -18,6 +18,8 @@ struct New: AsyncParsableCommand {
         valueName: "HOST[:PORT]")) var allow: [String] = []
     @Option(name: .customLong("add-host"), help: ArgumentHelp("Make NAME resolve to IP in the sandbox (reachable only if allowed too); repeatable.",
                                                               valueName: "NAME:IP")) var addHosts: [String] = []
+    @Option(help: ArgumentHelp("Run its commands, shells and jobs as this user (made, uid 1000 or the next free, when the image lacks it); its work directory becomes its own. Default: the image's user.",
+                               valueName: "UID[:GID]|NAME")) var user: String?
     @Option(help: "The OCI runtime to start it with (sandbox doctor lists the daemon's), e.g. runsc for gVisor's own kernel.")
     var ociRuntime: String?
     @Option(help: "The Docker context (docker context ls) to make it on, over --context and DOCKER_CONTEXT.") var on: String?
@@ -32,6 +34,7 @@ struct New: AsyncParsableCommand {
         if ByteSize.parse(memory) == nil { throw ValidationError("--memory takes a size such as 512m, 1.5g or 2g, got '\(memory)'") }
         if noNetwork && !allow.isEmpty { throw ValidationError("--allow needs a network: give --no-network or --allow, not both") }
         do { _ = try NetworkPolicy(allow: allow, hosts: addHosts) } catch { throw ValidationError(error.description) }
+        if let user { do { _ = try SandboxUser(parsing: user) } catch { throw ValidationError(error.description) } }
     }
 
     func run() async throws {
@@ -46,7 +49,8 @@ struct New: AsyncParsableCommand {
         let sandbox = DockerSandbox(
             image: runtime == nil ? (image ?? DockerSandbox.defaultImage) : nil, runtime: runtime.map { .named($0) },
             volumes: volumeMap, environment: environment, name: name, memoryLimit: memory,
-            network: noNetwork ? .none : .on, policy: try NetworkPolicy(allow: allow, hosts: addHosts), security: security, createdBy: .cli)
+            network: noNetwork ? .none : .on, policy: try NetworkPolicy(allow: allow, hosts: addHosts), security: security,
+            user: try user.map(SandboxUser.init(parsing:)), createdBy: .cli)
         await sandbox.onBuildProgress { progress in Terminal.err("build \(progress.runtime): \(progress.line)\n") }
         try await sandbox.start()
         if let (isolation, reason) = await sandbox.isolation(), isolation == .open {
