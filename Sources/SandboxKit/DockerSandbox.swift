@@ -81,7 +81,7 @@ public actor DockerSandbox {
         self.network = network
         self.policy = runtimes.policy(of: runtime, adding: policy)
         self.security = security
-        self.user = user
+        self.user = user ?? runtimes.user(of: runtime)
         self.createdBy = createdBy
         self.client = client
         self.runtimes = runtimes

@@ -19,11 +19,13 @@ public struct RuntimeConfig: Sendable, Equatable, Hashable, Codable {
     /// Where its sandboxes may connect to (`allow` and `add_hosts` in runtimes.toml); a caller's
     /// own rules are added to these (``RuntimeRegistry/policy(of:adding:)``).
     public var policy: NetworkPolicy
+    /// Whom its sandboxes' commands run as (`user` in runtimes.toml); a caller's `--user` wins.
+    public var user: SandboxUser?
 
     public init(name: String, description: String = "", image: String? = nil, baseImage: String? = nil,
                 packages: [String] = [], packageManager: PackageManager = .pip, setupCommands: [String] = [],
                 envVars: [String: String] = [:], workDir: String = "/workspace", sample: String? = nil,
-                samplePort: Int? = nil, policy: NetworkPolicy = .isolated) {
+                samplePort: Int? = nil, policy: NetworkPolicy = .isolated, user: SandboxUser? = nil) {
         self.name = name
         self.description = description
         self.image = image
@@ -36,6 +38,7 @@ public struct RuntimeConfig: Sendable, Equatable, Hashable, Codable {
         self.sample = sample
         self.samplePort = samplePort
         self.policy = policy
+        self.user = user
     }
 
     /// True when the runtime needs an image built from `baseImage`.

@@ -42,6 +42,12 @@ public struct RuntimeRegistry: Sendable {
         }
     }
 
+    /// Whom a runtime's sandboxes run as, when it says.
+    func user(of reference: RuntimeReference?) -> SandboxUser? {
+        guard let reference, let config = try? resolve(reference) else { return nil }
+        return config.user
+    }
+
     func workDir(of reference: RuntimeReference?) -> String? {
         guard let reference, let config = try? resolve(reference) else { return nil }
         return config.workDir

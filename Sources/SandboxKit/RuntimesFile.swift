@@ -21,6 +21,7 @@ import Foundation
 /// allow = ["pypi.internal:443", "10.0.0.0/8"]   # its sandboxes reach only these (`new --allow`);
 /// add_hosts = ["pypi.internal:10.1.2.3"]       # names for them (`--add-host`); a caller's own
 ///                               # --allow/--add-host are added to these
+/// user = "sandbox"              # its commands run as this user (`new --user`), made when missing
 /// ```
 public enum RuntimesFile {
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -84,19 +85,23 @@ public enum RuntimesFile {
                     do throws(PolicyError) { config.policy.hosts = try NetworkPolicy(allow: [], hosts: value).hosts } catch {
                         throw fail(key, error.description, line: entry.line)
                     }
+                case ("user", .string(let value)):
+                    do throws(SandboxError) { config.user = try SandboxUser(parsing: value) } catch {
+                        throw fail(key, error.description, line: entry.line)
+                    }
                 case ("package_manager", .string(let value)):
                     guard let manager = RuntimeConfig.PackageManager(rawValue: value) else {
                         throw fail(key, "must be pip, npm or apt", line: entry.line)
                     }
                     config.packageManager = manager
-                case ("description", _), ("image", _), ("base_image", _), ("work_dir", _), ("package_manager", _), ("sample", _):
+                case ("description", _), ("image", _), ("base_image", _), ("work_dir", _), ("package_manager", _), ("sample", _), ("user", _):
                     throw fail(key, "must be a string", line: entry.line)
                 case ("packages", _), ("setup_commands", _), ("allow", _), ("add_hosts", _):
                     throw fail(key, "must be an array of strings", line: entry.line)
                 case ("env", _):
                     throw fail(key, "must be a table of strings", line: entry.line)
                 default:
-                    throw fail(key, "unknown key (known: description, image, base_image, packages, package_manager, setup_commands, env, work_dir, sample, port, allow, add_hosts)", line: entry.line)
+                    throw fail(key, "unknown key (known: description, image, base_image, packages, package_manager, setup_commands, env, work_dir, sample, port, allow, add_hosts, user)", line: entry.line)
                 }
             }
             // A sample of its own is a server only if this table says so (not a built-in's port).

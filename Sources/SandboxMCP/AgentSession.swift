@@ -18,7 +18,7 @@ public actor AgentSession {
     /// The sandbox's network policy, when this session makes it.
     let policy: NetworkPolicy
     /// Whom the sandbox's commands run as, when this session makes it.
-    let user: SandboxUser
+    let user: SandboxUser?
     private let tools: [String: AgentTool]
     private let notOffered: Set<String>
     private var clientName = "unknown client"
@@ -26,10 +26,8 @@ public actor AgentSession {
     private var journal: AgentJournal?
     private var closing: Task<Void, Never>?
 
-    /// `user`: whom a sandbox this session makes runs commands as (``SandboxUser/unprivileged``
-    /// unless asked: an agent gets no root); an existing one keeps its own.
-    public init(target: Target, options: AgentTools.Options, user: SandboxUser = .unprivileged, keep: Bool, warm: Bool = false) {
-        (self.target, self.keep, self.warm, self.policy, self.user) = (target, keep, warm, options.network ?? .isolated, user)
+    public init(target: Target, options: AgentTools.Options, keep: Bool, warm: Bool = false) {
+        (self.target, self.keep, self.warm, self.policy, self.user) = (target, keep, warm, options.network ?? .isolated, options.user)
         tools = Dictionary(uniqueKeysWithValues: AgentTools.offered(options).map { ($0.name, $0) })
         notOffered = Set(AgentTools.table(options).map(\.name)).subtracting(tools.keys)
     }

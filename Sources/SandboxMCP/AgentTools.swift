@@ -43,14 +43,26 @@ public enum AgentTools {
         public var defaultTimeout: Double = 120
         /// Where the sandbox made for the agent may connect to; nil for an existing sandbox (`--sandbox`), whose it is.
         public var network: NetworkPolicy?
-        public init(readOnly: Bool = false, allowExecute: Bool = true, defaultTimeout: Double = 120, network: NetworkPolicy? = .isolated) {
-            (self.readOnly, self.allowExecute, self.defaultTimeout, self.network) = (readOnly, allowExecute, defaultTimeout, network)
+        /// Whom the sandbox made for the agent runs its commands as (no root unless asked); nil for an existing sandbox.
+        public var user: SandboxUser?
+        public init(readOnly: Bool = false, allowExecute: Bool = true, defaultTimeout: Double = 120, network: NetworkPolicy? = .isolated,
+                    user: SandboxUser? = .unprivileged) {
+            (self.readOnly, self.allowExecute, self.defaultTimeout, self.network, self.user) = (readOnly, allowExecute, defaultTimeout, network, user)
         }
     }
 
-    /// The server's instructions to the agent: where its sandbox may connect to (nothing for an
-    /// existing sandbox, whose policy this server did not choose).
-    public static func instructions(_ options: Options) -> String? { options.network.map(networkNote) }
+    /// The server's instructions to the agent: whom its commands run as and where its sandbox
+    /// may connect to (nothing for an existing sandbox, whose this server did not choose).
+    public static func instructions(_ options: Options) -> String? {
+        let notes = [options.user.map(userNote), options.network.map(networkNote)].compactMap { $0 }
+        return notes.isEmpty ? nil : notes.joined(separator: "\n")
+    }
+
+    /// Whom its commands run as, so a refused write outside its home is no surprise.
+    static func userNote(_ user: SandboxUser) -> String {
+        user.isRoot ? "User: commands run as root in the sandbox."
+            : "User: commands run as \(user), not root: write in the work directory or your home (pip install --user); system paths are read-only to you."
+    }
 
     /// The sandbox's network policy in an agent's terms, so a refused connection is no surprise.
     static func networkNote(_ policy: NetworkPolicy) -> String {

@@ -21,6 +21,16 @@ import Testing
         #expect(try CommandParser.parse("new --on a --on b") == .new(nil, on: "b"), "a single-valued option given twice: the last")
     }
 
+    @Test func userByNameOrNumber() throws {
+        #expect(try CommandParser.parse("new --user sandbox busybox") == .new("busybox", user: .named("sandbox")))
+        #expect(try CommandParser.parse("new --user=1000:100") == .new(nil, user: .id(uid: 1000, gid: 100)))
+        #expect(try CommandParser.parse("new --user root") == .new(nil, user: .root))
+        #expect(throws: CommandError.self) { try CommandParser.parse("new --user 'Bad Name'") }
+        do { _ = try CommandParser.parse("new --user 1000:") } catch {
+            #expect(error.description.contains("'1000:'"), "\(error)")
+        }
+    }
+
     /// A bad value is the policy's own message, as the CLI prints it.
     @Test(arguments: [
         ("new --allow 10.0.0.1:0", PolicyError.badRule("10.0.0.1:0", "the port must be a number from 1 to 65535")),
@@ -36,8 +46,8 @@ import Testing
 
     @Test func helpNamesTheOptions() {
         let help = CommandTable.help("new", tui: false)
-        #expect(help.hasPrefix("new [--on CONTEXT] [--oci-runtime RUNTIME] [--allow HOST[:PORT]]... [--add-host NAME:IP]... [RUNTIME|IMAGE]"))
-        #expect(help.contains("--allow:") && help.contains("--add-host:"))
+        #expect(help.hasPrefix("new [--on CONTEXT] [--oci-runtime RUNTIME] [--allow HOST[:PORT]]... [--add-host NAME:IP]... [--user UID[:GID]|NAME] [RUNTIME|IMAGE]"))
+        #expect(help.contains("--allow:") && help.contains("--add-host:") && help.contains("--user:"))
     }
 
     @Test func aMissingValueOrAnUnknownOptionIsAUsageError() {

@@ -105,6 +105,23 @@ import Testing
         try await taken.stop()
     }
 
+    /// And on its user: a root one is never handed to a caller asking for a user, nor the
+    /// reverse; one handed over runs as its user at once (its account comes with it).
+    @Test func aWaitingSandboxIsMatchedOnItsUser() async throws {
+        func withUser() -> DockerSandbox { DockerSandbox(image: TestImages.busybox, labels: ["sandbox.test": "true"], user: .unprivileged) }
+        let pool = SandboxPool(size: 1)
+        await pool.prepare(like: withUser())
+        try await waitUntil { await pool.waitingCount == 1 }
+        let root = try await pool.take(like: template())
+        #expect(try await root.execute("id -u").output == "0\n")
+        try await waitUntil { await pool.waitingCount == 2 }
+        let taken = try await pool.take(like: withUser())
+        #expect(try await taken.execute("id -u; echo $HOME").output == "1000\n/home/sandbox\n")
+        await pool.drain()
+        try await root.stop()
+        try await taken.stop()
+    }
+
     @Test func aWaitingSandboxKilledMeanwhileIsSkipped() async throws {
         let pool = SandboxPool(size: 1)
         await pool.prepare(like: template())

@@ -36,6 +36,15 @@ import Testing
         #expect(ml.workDir == "/srv")
     }
 
+    /// A runtime's user is its sandboxes' unless the caller names one.
+    @Test func aRuntimesUser() throws {
+        let config = try #require(try RuntimesFile.parse("[agentish]\nimage = \"x\"\nuser = \"1000:100\"\n", file: "f", base: RuntimeRegistry([])).first)
+        #expect(config.user == .id(uid: 1000, gid: 100))
+        let registry = RuntimeRegistry([config])
+        #expect(DockerSandbox(runtime: .named("agentish"), runtimes: registry).user == .id(uid: 1000, gid: 100))
+        #expect(DockerSandbox(runtime: .named("agentish"), user: .root, runtimes: registry).user == .root)
+    }
+
     @Test func aRuntimesNetworkPolicyAndACallersAddedToIt() throws {
         let text = "[locked]\nimage = \"x\"\nallow = [\"pypi.internal:443\", \"10.0.0.0/8\"]\nadd_hosts = [\"pypi.internal:10.1.2.3\"]\n"
         let config = try #require(try RuntimesFile.parse(text, file: "f", base: RuntimeRegistry([])).first)
@@ -75,6 +84,8 @@ import Testing
         ("[r]\nimage = \"x\"\nallow = [\"10.0.0.1:99999\"]\n", 3, "r.allow"),
         ("[r]\nimage = \"x\"\nallow = \"10.0.0.1\"\n", 3, "r.allow"),
         ("[r]\nimage = \"x\"\nadd_hosts = [\"db\"]\n", 3, "r.add_hosts"),
+        ("[r]\nimage = \"x\"\nuser = \"Bad User\"\n", 3, "r.user"),
+        ("[r]\nimage = \"x\"\nuser = 1000\n", 3, "r.user"),
         // A bad rule after a blank line: at the allow line, not the table's.
         ("[r]\nimage = \"x\"\n\nallow = [\"db internal\"]\nadd_hosts = [\"other:10.0.0.2\"]\n", 4, "r.allow"),
     ] as [(String, Int, String?)])

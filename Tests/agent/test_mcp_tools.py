@@ -192,6 +192,24 @@ async def test_the_agents_sandbox_has_the_network_policy_and_the_agent_is_told(s
         assert "Network: the internet, but not this machine's services" in c.instructions
 
 
+async def test_the_agent_gets_no_root_unless_asked(server_env):
+    async with Connection(server_env) as c:
+        assert "User: commands run as sandbox, not root" in c.instructions, c.instructions
+        text, _, _ = await c.call("execute", command="id -un; id -u")
+        assert text.startswith("sandbox\n1000\n"), text
+        # Its files go with its rights: not into the system's, and what it writes is its own.
+        text, error, _ = await c.call("write_file", path="/etc/owned", content="x")
+        assert error and "permission denied" in text.lower(), text
+        text, error, _ = await c.call("write_file", path="mine.txt", content="x")
+        assert not error, text
+        text, _, _ = await c.call("execute", command="stat -c %U mine.txt")
+        assert text.startswith("sandbox\n"), text
+    async with Connection(server_env, "--user", "root") as c:
+        assert "User: commands run as root" in c.instructions
+        text, _, _ = await c.call("execute", command="id -u")
+        assert text.startswith("0\n"), text
+
+
 def test_a_bad_network_policy_stops_the_server_with_its_message(server_env):
     import subprocess
     bad = subprocess.run([BINARY, "mcp", "--allow", "10.0.0.1:0"], env=server_env, capture_output=True, text=True, timeout=30)

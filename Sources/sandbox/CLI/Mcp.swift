@@ -41,10 +41,10 @@ struct Mcp: AsyncParsableCommand {
         // The agent is told the policy its sandbox gets: a runtime's rules with these added.
         let policy = try NetworkPolicy(allow: allow, hosts: addHosts)
         let network: NetworkPolicy? = sandbox != nil ? nil : RuntimeRegistry.standard.policy(of: runtime.map { .named($0) }, adding: policy)
-        let options = AgentTools.Options(readOnly: readOnly, allowExecute: !noExecute, defaultTimeout: timeout, network: network)
         // An agent gets no root unless asked.
-        let agentUser = try user.map(SandboxUser.init(parsing:)) ?? .unprivileged
-        let session = AgentSession(target: target, options: options, user: agentUser, keep: keep, warm: warm)
+        let agentUser: SandboxUser? = sandbox != nil ? nil : try user.map(SandboxUser.init(parsing:)) ?? .unprivileged
+        let options = AgentTools.Options(readOnly: readOnly, allowExecute: !noExecute, defaultTimeout: timeout, network: network, user: agentUser)
+        let session = AgentSession(target: target, options: options, keep: keep, warm: warm)
         try await AgentServer.run(session: session, options: options, version: BuildVersion.version)
     }
 }
