@@ -1,11 +1,14 @@
 import Foundation
 
 /// A tab of the output pane beside the commands' output, followed as what it shows comes: a
-/// background job's output (what its sandbox kept, so a console started later has it too).
+/// background job's output (what its sandbox kept, so a console started later has it too), or
+/// what a sandbox is denied on the network.
 public struct OutputTab: Sendable {
     public enum Kind: Sendable, Equatable {
         /// A background job, by its number in its sandbox, and its command line.
         case job(id: Int, command: String)
+        /// The sandbox's denied attempts to reach out (its `EgressRecord`s), and how many it shows.
+        case egress(denied: Int)
     }
 
     public var sandbox: String
@@ -16,13 +19,17 @@ public struct OutputTab: Sendable {
 
     /// The job's number, on a job's tab.
     public var job: Int? {
-        switch kind {
-        case .job(let id, _): id
-        }
+        if case .job(let id, _) = kind { id } else { nil }
     }
 
-    /// Whether it is the tab `other` would be (its sandbox's same job), whatever each holds.
-    func isSame(as other: OutputTab) -> Bool { sandbox == other.sandbox && job == other.job }
+    /// Whether it is the tab `other` would be (its sandbox's same job, or its egress tab), whatever each holds.
+    func isSame(as other: OutputTab) -> Bool {
+        switch (kind, other.kind) {
+        case (.job(let id, _), .job(let otherID, _)): sandbox == other.sandbox && id == otherID
+        case (.egress, .egress): sandbox == other.sandbox
+        case (.job, .egress), (.egress, .job): false
+        }
+    }
 }
 
 /// A forwarded port as the list and the status line show it.

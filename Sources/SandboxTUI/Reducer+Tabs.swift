@@ -33,6 +33,7 @@ extension Reducer {
         guard tab.ended == nil else { return [] }
         switch tab.kind {
         case .job(let id, _): return [.followJob(sandbox: tab.sandbox, id: id)]
+        case .egress: return [.followEgress(tab.sandbox)]
         }
     }
 
@@ -44,6 +45,7 @@ extension Reducer {
         guard tab.ended == nil else { return [] }
         switch tab.kind {
         case .job(let id, _): return [.unfollowJob(sandbox: tab.sandbox, id: id)]
+        case .egress: return [.unfollowEgress(tab.sandbox)]
         }
     }
 
@@ -60,16 +62,18 @@ extension Reducer {
     /// `x` on a tab: it goes, and what it followed is no longer followed (a job keeps running).
     static func closeTab(_ state: inout UIState) -> [Effect] {
         guard state.tabs.indices.contains(state.tab - 1) else {
-            say(&state, "x closes a background job's tab; this is the commands' output (F8 shows the jobs')")
+            say(&state, "x closes a background job's or egress tab; this is the commands' output (F8 shows the others)")
             return []
         }
         let tab = state.tabs[state.tab - 1]
         let effects = removeTab(&state, at: state.tab - 1)
-        // `logs N` and `kill N` act on the current sandbox: the hint says which that must be.
+        // `logs N`, `kill N` and `egress` act on the current sandbox: the hint says which that must be.
         let first = tab.sandbox == state.current ? "" : "use \(tab.sandbox), then "
         switch tab.kind {
         case .job(let id, _):
             say(&state, "closed job \(id)'s tab\(tab.ended == nil ? " (it keeps running: \(first):logs \(id) reopens it, :kill \(id) ends it)" : "")")
+        case .egress:
+            say(&state, "closed the egress tab of \(tab.sandbox) (\(first):egress reopens it)")
         }
         return effects
     }
@@ -77,7 +81,7 @@ extension Reducer {
     /// F8: the output pane's next tab (after the last, the commands' output again).
     static func nextTab(_ state: inout UIState) -> [Effect] {
         guard !state.tabs.isEmpty else {
-            say(&state, "no background jobs: :bg CMD starts one, and its output gets a tab here")
+            say(&state, "no background jobs or egress tabs: :bg CMD starts a job, :egress shows what the sandbox is denied; each gets a tab here")
             return []
         }
         state.tab = (state.tab + 1) % (state.tabs.count + 1)

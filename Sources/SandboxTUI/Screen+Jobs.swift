@@ -1,7 +1,8 @@
 /// The output pane's tabs, and forwarded ports in the list and the status line.
 extension Screen {
     /// The output pane's title: with tabs, a strip of them (the shown one in brackets) and what
-    /// the shown tab holds, a job's command last (a long one is cut at the border).
+    /// the shown tab holds (a job's command last: a long one is cut at the border; how many
+    /// attempts an egress tab shows).
     static func outputTitle(_ state: UIState) -> String {
         let shown = state.tabs.indices.contains(state.tab - 1) ? state.tabs[state.tab - 1] : nil
         var title = "Output"
@@ -23,6 +24,7 @@ extension Screen {
     private static func tabLabel(_ tab: OutputTab) -> String {
         switch tab.kind {
         case .job(let id, _): "job \(id)"
+        case .egress: "egress \(tab.sandbox)"
         }
     }
 
@@ -30,6 +32,7 @@ extension Screen {
     private static func tabDetail(_ tab: OutputTab) -> String {
         switch tab.kind {
         case .job(_, let command): "\(tab.ended ?? "running") in \(tab.sandbox): \(command)"
+        case .egress(let denied): "\(denied) denied" + (tab.ended.map { ", \($0)" } ?? " so far")
         }
     }
 

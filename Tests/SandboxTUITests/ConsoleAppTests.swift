@@ -14,9 +14,10 @@ import Testing
         let recovery = RecoveryStore(directory: FileManager.default.temporaryDirectory.appendingPathComponent("console-\(UUID().uuidString)"))
         private var running: Task<Void, Never>?
 
-        /// `environment` leads to the Docker contexts the console shows as engines.
-        init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-            app = ConsoleApp(engine: try SandboxEngine(), options: ConsoleOptions(), driver: driver, recovery: recovery, environment: environment)
+        /// `environment` leads to the Docker contexts the console shows as engines; `engine` is the
+        /// primary (by default the daemon's).
+        init(engine: SandboxEngine? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+            app = ConsoleApp(engine: try engine ?? SandboxEngine(), options: ConsoleOptions(), driver: driver, recovery: recovery, environment: environment)
             running = Task { [app] in await app.run() }
         }
 

@@ -136,6 +136,11 @@ import Testing
             var state = Fixture.state()
             #expect(Fixture.reduce(&state, .key(key)) == [.setShowAll(true)] && state.showAll)
         },
+        "Sandbox list/e": { key in
+            var state = Fixture.state()
+            #expect(Fixture.reduce(&state, .key(key)) == [.followEgress(Fixture.owner)])
+            #expect(state.tabs.map(\.kind) == [.egress(denied: 0)] && state.tabs[0].sandbox == Fixture.owner && state.tab == 1)
+        },
         "Sandbox list/?": { key in
             var state = Fixture.state()
             Fixture.reduce(&state, .key(key))
@@ -260,7 +265,7 @@ import Testing
         },
         "Output/x": { key in
             var state = Fixture.state(focus: .output)
-            #expect(Fixture.reduce(&state, .key(key)).isEmpty && state.message?.text.hasPrefix("x closes a background job's tab") == true)
+            #expect(Fixture.reduce(&state, .key(key)).isEmpty && state.message?.text.hasPrefix("x closes a background job's or egress tab") == true)
             state.tabs = [OutputTab(sandbox: Fixture.owner, kind: .job(id: 1, command: "serve"), log: OutputLog()),
                           OutputTab(sandbox: Fixture.owner, kind: .job(id: 2, command: "watch"), log: OutputLog(), ended: "exited 0")]
             state.tab = 2
