@@ -52,6 +52,10 @@ public enum Effect: Sendable, Equatable {
     case followJob(sandbox: String, id: Int)
     /// Stops following a job whose tab went (the job runs on).
     case unfollowJob(sandbox: String, id: Int)
+    /// Follows a sandbox's egress record into its tab (slot `.egress`): what is recorded, then as it grows.
+    case followEgress(String)
+    /// Stops following a sandbox's egress record (its tab went).
+    case unfollowEgress(String)
     /// A shell in the current sandbox, in a pane of `rows` × `columns`.
     case openShell(String?, rows: Int, columns: Int)
     /// A key for the shell of this sandbox.
@@ -62,5 +66,5 @@ public enum Effect: Sendable, Equatable {
 
     /// Long-running effects by the work they do: starting one cancels the one it replaces.
     /// The store's own: `inbox` reads what tasks send back, `frame` draws the next frame.
-    enum Slot: Hashable { case running, selection, journal, watch(String), stats(String), clock, recovery, inbox, frame, shell(String), job(String, Int) }
+    enum Slot: Hashable { case running, selection, journal, watch(String), stats(String), clock, recovery, inbox, frame, shell(String), job(String, Int), egress(String) }
 }

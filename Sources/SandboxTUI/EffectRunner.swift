@@ -35,6 +35,8 @@ import SandboxKit
     /// Output of followed jobs not yet in an event, by slot `.job`: present while the job's
     /// last event waits in the inbox (``queueJobOutput(_:_:_:)``).
     var jobBacklog: [Effect.Slot: String] = [:]
+    /// Where egress tabs read a sandbox's record (the engines', unless a test gives its own).
+    var egress: EgressSource
 
     init(session: Session, engine: SandboxEngine, watchers: [(engine: String, watcher: SandboxWatcher)], driver: any TerminalDriver, themes: ThemeStore,
          recovery: RecoveryStore, inbox: AsyncStream<ConsoleEvent>.Continuation,
@@ -42,6 +44,7 @@ import SandboxKit
         (self.session, self.engine, self.watchers, self.driver, self.themes) = (session, engine, watchers, driver, themes)
         self.recovery = RecoveryKeeper(store: recovery)
         (self.inbox, self.send, self.state) = (inbox, send, state)
+        egress = .engines(session.engines)
         lineEditor = driver.makeLineEditor()
     }
 
@@ -201,6 +204,10 @@ import SandboxKit
             followJob(name, id)
         case .unfollowJob(let name, let id):
             unfollowJob(name, id)
+        case .followEgress(let name):
+            followEgress(name)
+        case .unfollowEgress(let name):
+            stop(.egress(name))
         case .openShell(let command, let rows, let columns):
             openShell(command, rows: rows, columns: columns)
         case .shellKey(let name, let key):

@@ -32,7 +32,7 @@ public enum KeyTable {
         KeyBinding([.function(1)], "F1", .global, "this help", R.showHelp),
         KeyBinding([.function(6)], "F6", .global, "reopen edits kept when a console ended unsaved (signal, crash)", R.restoreKept),
         KeyBinding([.function(7)], "F7", .global, "discard those kept edits", R.discardKept),
-        KeyBinding([.function(8)], "F8", .global, "next output tab (the commands', then each background job's)", R.nextTab),
+        KeyBinding([.function(8)], "F8", .global, "next output tab (the commands', then each background job's or egress tab)", R.nextTab),
         KeyBinding([.function(9)], "F9", .global, "mouse capture on/off (off lets you select text)", R.toggleMouse),
         KeyBinding([.ctrl("l")], "Ctrl-L", .global, "repaint the whole screen") { _ in [.repaint] },
         KeyBinding([.ctrl("z")], "Ctrl-Z", .global, "suspend to the shell (fg to return)") { _ in [.suspend] },
@@ -46,6 +46,7 @@ public enum KeyTable {
         KeyBinding([.char(":")], ":", .list, "command line") { R.openCommandLine(&$0, prompt: ":") },
         KeyBinding([.char("/")], "/", .list, "search the output") { R.search(&$0, in: .output) },
         KeyBinding([.char("a")], "a", .list, "show all containers, or only sandboxes", R.toggleAll),
+        KeyBinding([.char("e")], "e", .list, "egress tab: what the current sandbox is denied, as it happens", R.showEgress),
         KeyBinding([.char("?")], "?", .list, "this help", R.showHelp),
         KeyBinding([.char("q")], "q", .list, "quit (asks when the buffer is modified)", R.requestQuit),
 
@@ -70,7 +71,7 @@ public enum KeyTable {
         KeyBinding([.char("/")], "/", .output, "search the output") { R.search(&$0, in: .output) },
         KeyBinding([.char("n")], "n", .output, "next (older) match", R.searchNextInOutput),
         KeyBinding([.char(":")], ":", .output, "command line") { R.openCommandLine(&$0, prompt: ":") },
-        KeyBinding([.char("x")], "x", .output, "close the shown job's tab (the job keeps running: :logs N reopens it, :kill N ends it)", R.closeTab),
+        KeyBinding([.char("x")], "x", .output, "close the shown job's or egress tab (a job keeps running: :logs N reopens it, :kill N ends it)", R.closeTab),
         KeyBinding([.char("?")], "?", .output, "this help", R.showHelp),
         KeyBinding([.char("q")], "q", .output, "quit", R.requestQuit),
 

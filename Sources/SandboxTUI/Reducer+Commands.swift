@@ -2,7 +2,7 @@ import SandboxCommands
 import SandboxKit
 
 /// The command line's commands: the shared table and parser; the ones that need the editor or
-/// the screen (open, save, run, theme, quit, help) are handled here, the rest by the session.
+/// the screen (open, save, run, theme, quit, help, egress) are handled here, the rest by the session.
 extension Reducer {
     static func commandLine(_ state: inout UIState, _ line: String) -> [Effect] {
         let command: Command?
@@ -35,7 +35,8 @@ extension Reducer {
             return [.create(what, on: context, ociRuntime: ociRuntime, policy: policy, user: user)]
         case .run, .exec: return startCommand(&state, command)
         case .shell(let command): return openShell(&state, command)
-        case .use, .ls, .cat, .ps, .stop, .rm, .runtimes, .bg, .jobs, .kill, .logs, .port, .allow, .deny, .egress: return [.perform(command)]
+        case .egress: return showEgress(&state)
+        case .use, .ls, .cat, .ps, .stop, .rm, .runtimes, .bg, .jobs, .kill, .logs, .port, .allow, .deny: return [.perform(command)]
         }
     }
 

@@ -84,6 +84,12 @@ public enum Reducer {
         case .jobEnded(let name, let id, let outcome):
             jobEnded(&state, name, id, outcome)
             return []
+        case .egressRecorded(let name, let lines):
+            egressRecorded(&state, name, lines)
+            return []
+        case .egressEnded(let name, let outcome):
+            egressEnded(&state, name, outcome)
+            return []
         case .failed(let text):
             say(&state, text, error: true)
             return []

@@ -1,22 +1,39 @@
 /// The output pane's tabs, and forwarded ports in the list and the status line.
 extension Screen {
-    /// The output pane's title: with jobs, a strip of tabs (the shown one in brackets) and what
-    /// the shown tab holds, its command last (a long one is cut at the border).
+    /// The output pane's title: with tabs, a strip of them (the shown one in brackets) and what
+    /// the shown tab holds (a job's command last: a long one is cut at the border; how many
+    /// attempts an egress tab shows).
     static func outputTitle(_ state: UIState) -> String {
-        let shown = state.jobTabs.indices.contains(state.tab - 1) ? state.jobTabs[state.tab - 1] : nil
+        let shown = state.tabs.indices.contains(state.tab - 1) ? state.tabs[state.tab - 1] : nil
         var title = "Output"
-        if !state.jobTabs.isEmpty {
-            let labels = ["output"] + state.jobTabs.map { "job \($0.id)" }
+        if !state.tabs.isEmpty {
+            let labels = ["output"] + state.tabs.map(tabLabel)
             title = labels.enumerated().map { $0.offset == state.tab || (shown == nil && $0.offset == 0) ? "[\($0.element)]" : $0.element }
                 .joined(separator: " ") + " (F8)"
         }
         if !state.shownLog.following { title += " - scrolled (End follows)" }
-        if let job = shown {
-            title += " - \(job.ended ?? "running") in \(job.sandbox): \(job.command)"
+        if let shown {
+            title += " - " + tabDetail(shown)
         } else if let running = state.running {
             title += " - running: \(running)"
         }
         return title
+    }
+
+    /// A tab in the strip.
+    private static func tabLabel(_ tab: OutputTab) -> String {
+        switch tab.kind {
+        case .job(let id, _): "job \(id)"
+        case .egress: "egress \(tab.sandbox)"
+        }
+    }
+
+    /// What the shown tab holds, after the strip.
+    private static func tabDetail(_ tab: OutputTab) -> String {
+        switch tab.kind {
+        case .job(_, let command): "\(tab.ended ?? "running") in \(tab.sandbox): \(command)"
+        case .egress(let denied): "\(denied) denied" + (tab.ended.map { ", \($0)" } ?? " so far")
+        }
     }
 
     /// `port 8000 · ` on a sandbox's row for its forwarded ports, like the open-shell marker.

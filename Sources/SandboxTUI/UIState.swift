@@ -55,8 +55,8 @@ public struct UIState: Sendable {
     public var highlight = HighlightCache()
 
     public var output = OutputLog()
-    /// Background jobs' tabs of the output pane, and the tab shown (0: the commands' output above).
-    public var jobTabs: [JobTab] = []
+    /// The output pane's other tabs, and the tab shown (0: the commands' output above).
+    public var tabs: [OutputTab] = []
     public var tab = 0
     /// Sandboxes whose jobs this console has looked for (once each, when first current).
     public var jobsLooked: Set<String> = []

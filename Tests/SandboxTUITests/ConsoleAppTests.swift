@@ -14,9 +14,10 @@ import Testing
         let recovery = RecoveryStore(directory: FileManager.default.temporaryDirectory.appendingPathComponent("console-\(UUID().uuidString)"))
         private var running: Task<Void, Never>?
 
-        /// `environment` leads to the Docker contexts the console shows as engines.
-        init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-            app = ConsoleApp(engine: try SandboxEngine(), options: ConsoleOptions(), driver: driver, recovery: recovery, environment: environment)
+        /// `environment` leads to the Docker contexts the console shows as engines; `engine` is the
+        /// primary (by default the daemon's).
+        init(engine: SandboxEngine? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+            app = ConsoleApp(engine: try engine ?? SandboxEngine(), options: ConsoleOptions(), driver: driver, recovery: recovery, environment: environment)
             running = Task { [app] in await app.run() }
         }
 
@@ -140,8 +141,8 @@ import Testing
         await console.drive {
             try await console.newSandbox()
             console.command("bg seq 1 50000; head -c 100000 /dev/zero | tr '\\0' x")
-            try await console.until("the job's end", timeout: .seconds(60)) { state, _ in state.jobTabs.first?.ended != nil }
-            let lines = try #require(console.state.jobTabs.first).log.lines.map { $0.map(\.text).joined() }
+            try await console.until("the job's end", timeout: .seconds(60)) { state, _ in state.tabs.first?.ended != nil }
+            let lines = try #require(console.state.tabs.first).log.lines.map { $0.map(\.text).joined() }
             #expect(lines.last == "-- job 1 exited 0", "\(lines.suffix(3))")
             let run = lines.drop { !$0.hasPrefix("x") }.dropLast()
             #expect(run.allSatisfy { $0.utf8.count <= OutputLog.lineBytes } && run.joined() == String(repeating: "x", count: 100_000))

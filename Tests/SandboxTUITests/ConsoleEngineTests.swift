@@ -59,7 +59,7 @@ import Testing
             // A job there gets a tab that follows it on tls, named as the list names the sandbox.
             console.command("bg echo far-job-$((6*7)); sleep 300")
             try await console.until("the tls job's output in its tab", timeout: .seconds(60)) { state, _ in
-                state.jobTabs.contains { tab in
+                state.tabs.contains { tab in
                     tab.sandbox == state.current && tab.log.lines.contains { $0.map(\.text).joined() == "far-job-42" }
                 }
             }

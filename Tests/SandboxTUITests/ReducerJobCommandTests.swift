@@ -24,13 +24,13 @@ import Testing
         var state = Fixture.state()
         let before = state.output.lines.count
         #expect(Fixture.reduce(&state, .session(.jobLog(id: 3, sandbox: "box", text: "kept\n"))) == [.followJob(sandbox: "box", id: 3)])
-        #expect(state.jobTabs.map(\.id) == [3] && state.jobTabs[0].command == "job 3" && state.tab == 1)
+        #expect(state.tabs.map(\.job) == [3] && state.tabs[0].kind == .job(id: 3, command: "job 3") && state.tab == 1)
         #expect(state.output.lines.count == before, "the tab shows it, read from the runner")
         state.tab = 0
         #expect(Fixture.reduce(&state, .session(.jobLog(id: 3, sandbox: "box", text: ""))).isEmpty && state.tab == 1, "followed already")
         Fixture.reduce(&state, .jobOutput(sandbox: "box", id: 3, text: "kept\n"), .jobEnded(sandbox: "box", id: 3, outcome: "exited 0"))
         #expect(Fixture.reduce(&state, .session(.jobLog(id: 3, sandbox: "box", text: ""))) == [.followJob(sandbox: "box", id: 3)])
-        #expect(state.jobTabs[0].ended == nil && state.jobTabs[0].log.lines.isEmpty, "read again from the start")
+        #expect(state.tabs[0].ended == nil && state.tabs[0].log.lines.isEmpty, "read again from the start")
     }
 
     @Test(arguments: ["kill", "kill x", "logs -1", "port", "port -d", "port 0", "port 8000 9000", "bg", "run --bg"])
@@ -64,16 +64,16 @@ import Testing
         let before = state.output.lines.count
         #expect(Fixture.reduce(&state, .session(.jobStarted(id: 3, command: "python3 -m http.server", sandbox: Fixture.owner)))
                 == [.followJob(sandbox: Fixture.owner, id: 3)])
-        #expect(state.tab == 1 && state.jobTabs.map(\.id) == [3])
+        #expect(state.tab == 1 && state.tabs.map(\.job) == [3])
         for (index, key) in [Key.char("x"), .char("y"), .enter, .char("z")].enumerated() {
             Fixture.reduce(&state, .jobOutput(sandbox: Fixture.owner, id: 3, text: "tick \(index)\n"))
             Fixture.reduce(&state, .key(key))
         }
         #expect(state.editor?.text == "xy\nzabc\ndef\n", "the keys went to the editor")
-        #expect(state.jobTabs[0].log.lines.map { $0.map(\.text).joined() } == ["tick 0", "tick 1", "tick 2", "tick 3"])
+        #expect(state.tabs[0].log.lines.map { $0.map(\.text).joined() } == ["tick 0", "tick 1", "tick 2", "tick 3"])
         #expect(state.output.lines.count == before + 1, "only the job's start is noted in the commands' output")
         Fixture.reduce(&state, .jobOutput(sandbox: "other", id: 3, text: "not ours\n"), .jobEnded(sandbox: Fixture.owner, id: 3, outcome: "exited 0"))
-        #expect(state.jobTabs[0].ended == "exited 0" && state.jobTabs[0].log.lines.last?.first?.text == "-- job 3 exited 0")
+        #expect(state.tabs[0].ended == "exited 0" && state.tabs[0].log.lines.last?.first?.text == "-- job 3 exited 0")
 
         let screen = Screen.render(&state, width: 160, height: 30).text
         #expect(screen.contains("output [job 3] (F8) - exited 0 in \(Fixture.owner): python3 -m http.server"), "\(screen)")
@@ -91,11 +91,11 @@ import Testing
         Fixture.reduce(&state, .session(.jobStarted(id: 1, command: "seq", sandbox: Fixture.owner)))
         Fixture.reduce(&state, .jobOutput(sandbox: Fixture.owner, id: 1, text: (0..<100).map { "n\($0)\n" }.joined()))
         Fixture.reduce(&state, .key(.char("g")))
-        #expect(!state.jobTabs[0].log.following && state.output.following)
+        #expect(!state.tabs[0].log.following && state.output.following)
         #expect(Screen.render(&state, width: 160, height: 30).text.contains("output [job 1] (F8) - scrolled (End follows) - running in \(Fixture.owner): seq"))
         Fixture.reduce(&state, .key(.char("G")), .key(.char("/")), .lineEntered("n42"))
-        #expect(state.message?.text.hasPrefix("/n42") == true && !state.jobTabs[0].log.following)
-        #expect(state.jobTabs[0].log.visible(height: state.outputHeight).contains { $0.first?.text == "n42" })
+        #expect(state.message?.text.hasPrefix("/n42") == true && !state.tabs[0].log.following)
+        #expect(state.tabs[0].log.visible(height: state.outputHeight).contains { $0.first?.text == "n42" })
     }
 
     /// A console started later: the current sandbox's jobs are looked for once, and each found
@@ -111,7 +111,7 @@ import Testing
         let effects = Fixture.reduce(&state, .jobsFound(sandbox: Fixture.owner, jobs))
         #expect(effects == [4, 6, 7, 8, 9, 11, 12].map { .followJob(sandbox: Fixture.owner, id: $0) },
                 "the newest 8 running, the one followed already left out")
-        #expect(state.jobTabs.map(\.id) == [10, 4, 6, 7, 8, 9, 11, 12] && state.tab == 0)
+        #expect(state.tabs.map(\.job) == [10, 4, 6, 7, 8, 9, 11, 12] && state.tab == 0)
         #expect(state.message?.text == "\(Fixture.owner) has 7 background jobs running: F8 shows their output")
         #expect(Fixture.reduce(&state, .jobsFound(sandbox: "agent-77c1", [SandboxJob(id: 1, state: .lost, pid: 7, started: Date(), command: "x")])).isEmpty,
                 "a job that ended gets no tab")
@@ -119,23 +119,23 @@ import Testing
 
     /// Tabs are capped in all: a new one pushes out the oldest that ended, else the oldest,
     /// whose job is no longer followed; the tab shown stays shown.
-    @Test func jobTabsAreCappedOldestEndedFirst() {
+    @Test func tabsAreCappedOldestEndedFirst() {
         var state = Fixture.state()
-        for id in 1...Reducer.jobTabsInAll {
+        for id in 1...Reducer.tabsInAll {
             Fixture.reduce(&state, .session(.jobStarted(id: id, command: "job\(id)", sandbox: Fixture.owner)))
         }
         Fixture.reduce(&state, .jobEnded(sandbox: Fixture.owner, id: 3, outcome: "exited 0"))
         state.tab = 5  // job 5
         #expect(Fixture.reduce(&state, .session(.jobStarted(id: 100, command: "more", sandbox: Fixture.owner))) == [.followJob(sandbox: Fixture.owner, id: 100)])
-        #expect(state.jobTabs.count == Reducer.jobTabsInAll && !state.jobTabs.contains { $0.id == 3 }, "the ended one went")
-        #expect(state.tab == state.jobTabs.count, "the new job's tab is shown")
+        #expect(state.tabs.count == Reducer.tabsInAll && !state.tabs.contains { $0.job == 3 }, "the ended one went")
+        #expect(state.tab == state.tabs.count, "the new job's tab is shown")
         state.tab = 2  // job 2
         #expect(Fixture.reduce(&state, .session(.jobStarted(id: 101, command: "more", sandbox: Fixture.owner)))
                 == [.unfollowJob(sandbox: Fixture.owner, id: 1), .followJob(sandbox: Fixture.owner, id: 101)])
-        #expect(state.jobTabs.count == Reducer.jobTabsInAll && state.jobTabs.first?.id == 2)
+        #expect(state.tabs.count == Reducer.tabsInAll && state.tabs.first?.job == 2)
         state.tab = 1
         Fixture.reduce(&state, .jobsFound(sandbox: "agent-77c1", [SandboxJob(id: 7, state: .running, pid: 7, started: Date(), command: "x")]))
-        #expect(state.jobTabs.first?.id == 4 && state.tab == 0, "the tab shown went: the commands' output is shown")
+        #expect(state.tabs.first?.job == 4 && state.tab == 0, "the tab shown went: the commands' output is shown")
     }
 
     /// A sandbox no longer listed running took its jobs along: their tabs go (their followers
@@ -150,7 +150,7 @@ import Testing
                        .jobEnded(sandbox: Fixture.owner, id: 2, outcome: "exited 0"))
         let effects = Fixture.reduce(&state, .watcher(engine: "default", .sandboxes(listed.filter { $0.name != Fixture.owner })))
         #expect(effects.filter { if case .unfollowJob = $0 { true } else { false } } == [.unfollowJob(sandbox: Fixture.owner, id: 1)])
-        #expect(state.jobTabs.map(\.sandbox) == ["agent-77c1"] && state.tab == 1, "the other sandbox's tab is still shown")
+        #expect(state.tabs.map(\.sandbox) == ["agent-77c1"] && state.tab == 1, "the other sandbox's tab is still shown")
         #expect(Fixture.reduce(&state, .watcher(engine: "default", .sandboxes(listed))).contains(.findJobs(Fixture.owner)),
                 "the current sandbox runs again: its jobs are looked for again")
     }

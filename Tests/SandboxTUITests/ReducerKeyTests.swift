@@ -56,8 +56,8 @@ import Testing
         "Everywhere/F8": { key in
             var state = Fixture.state()
             #expect(Fixture.reduce(&state, .key(key)).isEmpty && state.tab == 0 && state.message?.text.hasPrefix("no background jobs") == true)
-            state.jobTabs = [JobTab(sandbox: Fixture.owner, id: 1, command: "serve", log: OutputLog()),
-                             JobTab(sandbox: Fixture.owner, id: 2, command: "watch", log: OutputLog())]
+            state.tabs = [OutputTab(sandbox: Fixture.owner, kind: .job(id: 1, command: "serve"), log: OutputLog()),
+                          OutputTab(sandbox: Fixture.owner, kind: .job(id: 2, command: "watch"), log: OutputLog())]
             let tabs = (0..<3).map { _ in
                 Fixture.reduce(&state, .key(key))
                 return state.tab
@@ -135,6 +135,11 @@ import Testing
         "Sandbox list/a": { key in
             var state = Fixture.state()
             #expect(Fixture.reduce(&state, .key(key)) == [.setShowAll(true)] && state.showAll)
+        },
+        "Sandbox list/e": { key in
+            var state = Fixture.state()
+            #expect(Fixture.reduce(&state, .key(key)) == [.followEgress(Fixture.owner)])
+            #expect(state.tabs.map(\.kind) == [.egress(denied: 0)] && state.tabs[0].sandbox == Fixture.owner && state.tab == 1)
         },
         "Sandbox list/?": { key in
             var state = Fixture.state()
@@ -260,18 +265,18 @@ import Testing
         },
         "Output/x": { key in
             var state = Fixture.state(focus: .output)
-            #expect(Fixture.reduce(&state, .key(key)).isEmpty && state.message?.text.hasPrefix("x closes a background job's tab") == true)
-            state.jobTabs = [JobTab(sandbox: Fixture.owner, id: 1, command: "serve", log: OutputLog()),
-                             JobTab(sandbox: Fixture.owner, id: 2, command: "watch", log: OutputLog(), ended: "exited 0")]
+            #expect(Fixture.reduce(&state, .key(key)).isEmpty && state.message?.text.hasPrefix("x closes a background job's or egress tab") == true)
+            state.tabs = [OutputTab(sandbox: Fixture.owner, kind: .job(id: 1, command: "serve"), log: OutputLog()),
+                          OutputTab(sandbox: Fixture.owner, kind: .job(id: 2, command: "watch"), log: OutputLog(), ended: "exited 0")]
             state.tab = 2
             #expect(Fixture.reduce(&state, .key(key)).isEmpty, "an ended job is followed no more")
-            #expect(state.jobTabs.map(\.id) == [1] && state.tab == 0 && state.message?.text == "closed job 2's tab")
+            #expect(state.tabs.map(\.job) == [1] && state.tab == 0 && state.message?.text == "closed job 2's tab")
             state.tab = 1
             #expect(Fixture.reduce(&state, .key(key)) == [.unfollowJob(sandbox: Fixture.owner, id: 1)])
-            #expect(state.jobTabs.isEmpty && state.tab == 0)
+            #expect(state.tabs.isEmpty && state.tab == 0)
             #expect(state.message?.text == "closed job 1's tab (it keeps running: :logs 1 reopens it, :kill 1 ends it)")
             // `logs N` and `kill N` act on the current sandbox: another's job says to use it first.
-            state.jobTabs = [JobTab(sandbox: "old-box", id: 4, command: "serve", log: OutputLog())]
+            state.tabs = [OutputTab(sandbox: "old-box", kind: .job(id: 4, command: "serve"), log: OutputLog())]
             state.tab = 1
             Fixture.reduce(&state, .key(key))
             #expect(state.message?.text == "closed job 4's tab (it keeps running: use old-box, then :logs 4 reopens it, :kill 4 ends it)")

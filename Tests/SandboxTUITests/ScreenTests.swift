@@ -147,10 +147,29 @@ import Testing
         #expect(text.contains("DISCONNECTED (daemon not reachable) - retrying"))
     }
 
+    /// An egress tab beside a job's: the strip names whose it is, the title how many attempts it
+    /// shows, and its lines are the records' (what the sandbox asked for made safe to print).
+    @Test func anEgressTabShowsItsSandboxsDenials() throws {
+        var state = Self.sampleState()
+        state.tabs = [OutputTab(sandbox: "agent-77c1", kind: .job(id: 1, command: "serve"), log: OutputLog()),
+                      OutputTab(sandbox: "python-3f2a", kind: .egress(denied: 0), log: OutputLog())]
+        state.tab = 2
+        let records = [EgressRecord(time: Self.now, kind: .dns, destination: "evil\u{1B}]0;owned\u{7}.example", detail: "AAAA"),
+                       EgressRecord(time: Self.now.addingTimeInterval(1), kind: .connection, destination: "10.0.0.9:22/tcp")]
+        Fixture.reduce(&state, .egressRecorded(sandbox: "python-3f2a", lines: records.map(\.line)))
+        let canvas = Screen.render(&state, width: 120, height: 24)
+        let lines = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let title = try #require(lines.firstIndex { $0.contains("output job 1 [egress python-3f2a] (F8) - 2 denied so far") }, "\(canvas.text)")
+        #expect(lines[title + 1].contains("│2027-01-15T08:00:00Z  dns  evil?]0;owned?.example  AAAA "), "\(lines[title + 1])")
+        #expect(lines[title + 2].contains("│2027-01-15T08:00:01Z  connection  10.0.0.9:22/tcp "), "\(lines[title + 2])")
+        #expect(!canvas.text.contains("0 1 1 2 3 5"), "the commands' output is not shown")
+        #expect(canvas[Screen.layout(width: 120, height: 24).output.x + 1, title + 1].role == .stdout)
+    }
+
     @Test func helpScreenListsTheKeyTable() {
         var state = Self.sampleState()
         state.showHelp = true
-        let text = Screen.render(&state, width: 100, height: 60).text
+        let text = Screen.render(&state, width: 100, height: 70).text
         for binding in KeyTable.bindings where !binding.label.isEmpty { #expect(text.contains(binding.label)) }
     }
 }
