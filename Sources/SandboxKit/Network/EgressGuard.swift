@@ -246,6 +246,12 @@ public final class EgressGuard: Sendable {
         let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard upstream >= 0 else { return }
         defer { close(upstream) }
+        // What one side sent goes on at once: Nagle's wait for an acknowledgement is the two
+        // ends' to choose, not a second one added by the relay in between.
+        for fd in [client, upstream] {
+            var on: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = Self.socketAddress(destination, port)
         let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard connected == 0, Self.sendAll(upstream, first[...]) else { return }
