@@ -227,6 +227,11 @@ public final class EgressGuard: Sendable {
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard let (source, destination, port) = Self.endpoints(of: client), let state = NetworkState.read(source) else { return }
+        // The firewall sends here only what goes to an address this sandbox may reach: the connection
+        // to it starts while the client's first flight comes, and carries nothing until its Host
+        // or server name is allowed (a refused one leaves it closed, empty).
+        let upstream = Self.startConnecting(to: destination, port)
+        defer { if upstream >= 0 { close(upstream) } }
         var first: [UInt8] = []
         var requested = RequestedHost.incomplete
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -243,21 +248,41 @@ public final class EgressGuard: Sendable {
             if !tls { _ = Self.sendAll(client, Self.forbidden[...]) }
             return
         }
-        let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard upstream >= 0 else { return }
-        defer { close(upstream) }
+        guard Self.finishConnecting(upstream), Self.sendAll(upstream, first[...]) else { return }
         // What one side sent goes on at once: Nagle's wait for an acknowledgement is the two
         // ends' to choose, not a second one added by the relay in between.
         for fd in [client, upstream] {
             var on: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
         }
-        var address = Self.socketAddress(destination, port)
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard connected == 0, Self.sendAll(upstream, first[...]) else { return }
         var none = timeval(tv_sec: 0, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &none, socklen_t(MemoryLayout<timeval>.size))
         Self.relay(client, upstream)
+    }
+
+    /// A socket connecting to `address`:`port` without waiting; -1 when there is none to be had.
+    private static func startConnecting(to address: IPv4Address, _ port: UInt16) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        var target = socketAddress(address, port)
+        let started = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard started == 0 || errno == EINPROGRESS else {
+            close(fd)
+            return -1
+        }
+        return fd
+    }
+
+    /// Waits (10 s at most) for ``startConnecting(to:_:)``'s connection; true once it is up, and blocking again for the relay.
+    private static func finishConnecting(_ fd: Int32) -> Bool {
+        guard fd >= 0 else { return false }
+        var polled = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        var ready: Int32
+        repeat { ready = poll(&polled, 1, 10_000) } while ready < 0 && errno == EINTR
+        var failure: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard ready == 1, getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length) == 0, failure == 0 else { return false }
+        return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0
     }
 
     static let forbidden = Array("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 41\r\nConnection: close\r\n\r\nsandbox: this host is not on the allow-list".utf8)
