@@ -34,15 +34,17 @@ extension DockerSandbox {
     static func makeAccount(_ user: SandboxUser, in container: String, workDir: String, volumeTargets: [String],
                             client: DockerClient) async throws -> SandboxAccount? {
         guard !user.isRoot else { return nil }
-        var files = try await accountFiles(in: container, client: client)
+        async let passwd = file("/etc/passwd", in: container, client: client)
+        async let group = file("/etc/group", in: container, client: client)
+        let (passwdFile, groupFile) = try await (passwd, group)
+        var files = AccountFiles(passwd: passwdFile?.text, group: groupFile?.text)
         guard let (account, added) = files.ensure(user) else { return nil }
         let owner = TarOwner(uid: account.uid, gid: account.gid)
         // For the runner's init, which runs every command and job as it, whoever asks (runner/init.c).
         var entries = [TarEntry(path: String(RunnerBinary.userFile.dropFirst()), mode: 0o644, data: ByteBuffer(string: account.runnerSpec))]
         if added {
-            let modes = try await (passwd: client.statPath(container, path: "/etc/passwd"), group: client.statPath(container, path: "/etc/group"))
-            entries.append(TarEntry(path: "etc/passwd", mode: (modes.passwd?.mode ?? 0o644) & 0o644, data: ByteBuffer(string: files.passwdText)))
-            entries.append(TarEntry(path: "etc/group", mode: (modes.group?.mode ?? 0o644) & 0o644, data: ByteBuffer(string: files.groupText)))
+            entries.append(TarEntry(path: "etc/passwd", mode: (passwdFile?.mode ?? 0o644) & 0o644, data: ByteBuffer(string: files.passwdText)))
+            entries.append(TarEntry(path: "etc/group", mode: (groupFile?.mode ?? 0o644) & 0o644, data: ByteBuffer(string: files.groupText)))
             if account.home != "/" { entries.append(TarEntry(path: String(account.home.dropFirst()), kind: .directory, mode: 0o755, owner: owner)) }
         }
         if ownable(workDir, volumeTargets: volumeTargets) {
@@ -68,12 +70,13 @@ extension DockerSandbox {
 
     /// The container's /etc/passwd and /etc/group (either may be missing: a busybox image).
     static func accountFiles(in container: String, client: DockerClient) async throws -> AccountFiles {
-        async let passwd = text(of: "/etc/passwd", in: container, client: client)
-        async let group = text(of: "/etc/group", in: container, client: client)
-        return try await AccountFiles(passwd: passwd, group: group)
+        async let passwd = file("/etc/passwd", in: container, client: client)
+        async let group = file("/etc/group", in: container, client: client)
+        return try await AccountFiles(passwd: passwd?.text, group: group?.text)
     }
 
-    private static func text(of path: String, in container: String, client: DockerClient) async throws -> String? {
+    /// A file's text and permission bits, through the archive API; nil when there is none.
+    private static func file(_ path: String, in container: String, client: DockerClient) async throws -> (text: String, mode: UInt32)? {
         let archive: ByteBuffer
         do { archive = try await client.getArchive(container, path: path, limit: 4 << 20) } catch DockerError.notFound {
             return nil
@@ -83,6 +86,6 @@ extension DockerSandbox {
         let entries: [TarEntry]
         do { entries = try Tar.read(archive) } catch { throw SandboxError.pathError(path, "unreadable archive from the daemon: \(error)") }
         guard let entry = entries.first, entry.kind == .file else { throw SandboxError.notRegularFile(path) }
-        return String(decoding: entry.data.readableBytesView, as: UTF8.self)
+        return (String(decoding: entry.data.readableBytesView, as: UTF8.self), entry.mode)
     }
 }
