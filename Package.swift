@@ -37,12 +37,15 @@ let package = Package(
         ),
         // posix_spawn's close-from action, for the daemons the engine starts (the egress guard).
         .target(name: "CSpawn"),
+        // The runner's protocol (runner/protocol.h), which its C compiles against too.
+        .systemLibrary(name: "CRunnerProtocol", path: "Sources/CRunnerProtocol"),
         // Layer 2: the sandbox engine every front end calls.
         .target(
             name: "SandboxKit",
             dependencies: [
                 "DockerEngine",
                 "CSpawn",
+                "CRunnerProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -419,7 +419,7 @@ int job_logs(const char *id_text, int follow) {
     struct stat st;
     if (*end || id <= 0 || !dir || (snprintf(job, sizeof job, "%s/%ld", dir, id), stat(job, &st) != 0)) {
         dprintf(2, "sandbox-runner: no job %s\n", id_text);
-        return 3;
+        return EXIT_NOT_FOUND;
     }
     signal(SIGPIPE, SIG_IGN);
     static char buffer[64 * 1024];

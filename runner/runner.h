@@ -5,8 +5,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-
-#define RUNNER_VERSION "8"
+#include "protocol.h"
 
 // tree.c: the processes below a root, and ending them.
 void say(const char *message);
@@ -24,8 +23,6 @@ int supervise(long long timeout_ms, char **argv);
 int end_runner(const char *token);
 
 // user.c: the sandbox's user, "UID:GID[:G1,G2,...]".
-#define USER_VARIABLE "SANDBOX_RUNNER_USER"  // a command's environment: whom it runs as (taken out)
-#define USER_FILE "/.sandbox/user"  // the sandbox's user, for init: what every command and job runs as
 #define MAX_GROUPS 32
 struct identity {
     uid_t uid;
@@ -46,7 +43,6 @@ int serve(void);
 // container's session (a child on its stdin and stdout); runs every command's supervisor and every job, and takes
 // over what a supervisor killed from inside leaves. The others reach it on INIT_SOCKET (an
 // abstract unix socket): messages of one byte of type and a payload, file descriptors alongside.
-#define SESSION_OVER "sandbox-runner: the container's session is over"
 #define INIT_SOCKET "sandbox-runner-init-" RUNNER_VERSION
 #define INIT_MESSAGE (200 * 1024)  // the most one message holds (a socket's default send buffer)
 int init(char **argv, int argc, int serving);
@@ -70,12 +66,7 @@ int job_logs(const char *id, int follow);
 // connect.c: `connect PORT`, one forwarded connection over stdin and stdout.
 int connect_port(const char *port);
 
-// files.c: file requests of `serve`. Each returns 0 or an error code (errno, or one below).
-#define ERR_NOT_REGULAR 1000
-#define ERR_TOO_LARGE 1001
-#define ERR_MALFORMED 1002
-#define ERR_NO_PROGRAM 1003  // an exec's program (argv[0]) is nowhere on PATH: an image with no shell
-#define KEEP_MODE 0xFFFFFFFFu  // a write's mode: the existing file's permission bits, else 0644
+// files.c: file requests of `serve`. Each returns 0 or an error code (errno, or an ERR_ of protocol.h).
 int file_write_open(const char *path, uint32_t *mode, int *fd, char *temp, size_t temp_size, char *target, size_t target_size);
 int file_write_finish(int fd, const char *temp, const char *target, uint32_t mode);
 void file_write_abandon(int fd, const char *temp);

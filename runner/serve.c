@@ -46,10 +46,6 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { T_EXEC = 1, T_CANCEL, T_WRITE, T_WDATA, T_WEND, T_READ, T_PING, T_WAIT, T_USER };
-enum { A_HELLO = 0x80, A_STARTED, A_STDOUT, A_STDERR, A_EXIT, A_ERROR, A_OK, A_DATA, A_END, A_PONG };
-
-#define MAX_REQUEST (1024 * 1024 + 4096)
 #define CHUNK (64 * 1024)
 #define READ_CHUNK (256 * 1024)
 #define MAX_COMMANDS 256

@@ -158,7 +158,7 @@ int end_runner(const char *token) {
     if (by_init >= 0) return by_init;
     static pid_t runners[64];
     int count = find_runners(token, runners, 64);
-    if (count == 0) return 3;
+    if (count == 0) return EXIT_NOT_FOUND;
     for (int i = 0; i < count; i++) kill(runners[i], SIGUSR1);
     struct timespec pause = {0, 5 * 1000 * 1000};
     for (int wait = 0; wait < 200; wait++) {  // about a second for them to kill their trees and exit

@@ -1,3 +1,4 @@
+import CRunnerProtocol
 import DockerEngine
 import Foundation
 import NIOCore
@@ -233,8 +234,8 @@ extension DockerSandbox {
         }
     }
 
-    /// How a command is told whom it runs as (runner.h's USER_VARIABLE); the runner takes it out.
-    static let runnerUserVariable = "SANDBOX_RUNNER_USER"
+    /// How a command is told whom it runs as; the runner takes it out.
+    static let runnerUserVariable = USER_VARIABLE
 
     /// What `execute` throws when the image has no `sh` to run commands with (the runner says so).
     nonisolated var noShellError: SandboxError {

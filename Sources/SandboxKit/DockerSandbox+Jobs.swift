@@ -115,7 +115,7 @@ extension DockerSandbox {
                         case .exit: break
                         }
                     }
-                    if exit.exitCode == 3 { throw await self.noJob(id) }
+                    if exit.exitCode == RunnerBinary.exitNotFound { throw await self.noJob(id) }
                     if exit.exitCode != 0 {
                         throw SandboxError.commandFailed("reading job \(id)'s output failed (exit \(exit.exitCode)): \(complaint.result().0)")
                     }

@@ -1,3 +1,4 @@
+import CRunnerProtocol
 import DockerEngine
 import Foundation
 import NIOCore
@@ -36,12 +37,14 @@ public enum ExecutionPath: Sendable, Equatable, CustomStringConvertible {
 enum RunnerBinary {
     /// Where it goes inside a sandbox.
     static let containerPath = "/.sandbox/sandbox-runner"
-    /// What `sandbox-runner version` prints, and its greeting says; runner/runner.h's RUNNER_VERSION.
-    static let version = "8"
-    /// What `init serve` says on stderr when the container's session is over (runner.h's SESSION_OVER).
-    static let sessionOver = "sandbox-runner: the container's session is over"
-    /// Whom its init runs every command and job as (runner.h's USER_FILE).
-    static let userFile = "/.sandbox/user"
+    /// What `sandbox-runner version` prints, and its greeting says.
+    static let version = RUNNER_VERSION
+    /// What `init serve` says on stderr when the container's session is over.
+    static let sessionOver = SESSION_OVER
+    /// Whom its init runs every command and job as.
+    static let userFile = USER_FILE
+    /// How `kill TOKEN` and `logs ID` say there is no such command or job.
+    static let exitNotFound = Int32(EXIT_NOT_FOUND)
     /// Where it goes when the root filesystem is read-only: a writable directory that lets it run.
     static let fallbackName = ".sandbox-runner"
     static func fallbackDirectories(workDir: String) -> [String] {

@@ -1,7 +1,8 @@
+import CRunnerProtocol
 import Foundation
 import NIOCore
 
-/// The frames `sandbox-runner serve` reads and writes (runner/serve.c documents the layout):
+/// The frames `sandbox-runner serve` reads and writes (runner/protocol.h names them, runner/serve.c lays out each payload):
 /// u32 length (big-endian, of what follows), u8 type, u32 request id, payload.
 enum RunnerRequest {
     case exec(token: String, workDir: String, environment: [String], argv: [String], timeoutMilliseconds: UInt32, cap: UInt32)
@@ -21,22 +22,23 @@ enum RunnerRequest {
     case user(spec: String)
 
     /// The most the runner accepts in one frame (its MAX_REQUEST, less room for a write's path).
-    static let maxFrame = 1024 * 1024
+    static let maxFrame = Int(MAX_REQUEST_CONTENT)
     /// A write's content goes in chunks of this size.
     static let chunk = 512 * 1024
 
     var type: UInt8 {
-        switch self {
-        case .exec: 1
-        case .cancel: 2
-        case .write: 3
-        case .writeData: 4
-        case .writeEnd: 5
-        case .read: 6
-        case .ping: 7
-        case .wait: 8
-        case .user: 9
+        let type: runner_request = switch self {
+        case .exec: T_EXEC
+        case .cancel: T_CANCEL
+        case .write: T_WRITE
+        case .writeData: T_WDATA
+        case .writeEnd: T_WEND
+        case .read: T_READ
+        case .ping: T_PING
+        case .wait: T_WAIT
+        case .user: T_USER
         }
+        return UInt8(type.rawValue)
     }
 
     /// The frame, its payload written in place after the header (no intermediate buffer).
@@ -58,7 +60,7 @@ enum RunnerRequest {
         case .cancel, .writeEnd, .ping:
             break
         case .write(let path, let mode, let first):
-            frame.writeInteger(mode ?? 0xFFFF_FFFF)
+            frame.writeInteger(mode ?? KEEP_MODE)
             try frame.writeNulTerminated(path)
             frame.writeBytes(first)
         case .writeData(let data):
@@ -94,8 +96,8 @@ enum RunnerAnswer: Equatable {
     case end(size: UInt64)
     case pong
 
-    /// An error's code for an exec whose program (`sh`) is nowhere on PATH: runner.h's ERR_NO_PROGRAM.
-    static let noProgram: UInt32 = 1003
+    /// An error's code for an exec whose program (`sh`) is nowhere on PATH.
+    static let noProgram = ERR_NO_PROGRAM.rawValue
 }
 
 /// The runner is inside the sandbox, so what it sends is checked like any outside input: a
@@ -130,25 +132,25 @@ struct RunnerAnswerDecoder {
 
     private static func answer(type: UInt8, payload: inout ByteBuffer) throws -> RunnerAnswer {
         func short() -> RunnerProtocolError { RunnerProtocolError(description: "a short answer of type \(type) from the runner") }
-        switch type {
-        case 0x80: return .hello(version: payload.readString(length: payload.readableBytes) ?? "")
-        case 0x81:
+        switch runner_answer(UInt32(type)) {
+        case A_HELLO: return .hello(version: payload.readString(length: payload.readableBytes) ?? "")
+        case A_STARTED:
             guard let pid = payload.readInteger(as: UInt32.self) else { throw short() }
             return .started(pid: pid)
-        case 0x82: return .stdout(payload)
-        case 0x83: return .stderr(payload)
-        case 0x84:
+        case A_STDOUT: return .stdout(payload)
+        case A_STDERR: return .stderr(payload)
+        case A_EXIT:
             guard let (status, truncated, _) = payload.readMultipleIntegers(as: (Int32, UInt8, UInt64).self) else { throw short() }
             return .exit(status: status, truncated: truncated != 0)
-        case 0x85:
+        case A_ERROR:
             guard let code = payload.readInteger(as: UInt32.self) else { throw short() }
             return .error(code: code, message: String(decoding: payload.readableBytesView.prefix(4096), as: UTF8.self))
-        case 0x86: return .ok
-        case 0x87: return .data(payload)
-        case 0x88:
+        case A_OK: return .ok
+        case A_DATA: return .data(payload)
+        case A_END:
             guard let size = payload.readInteger(as: UInt64.self) else { throw short() }
             return .end(size: size)
-        case 0x89: return .pong
+        case A_PONG: return .pong
         default: throw RunnerProtocolError(description: "an answer of unknown type \(type) from the runner")
         }
     }

@@ -1,3 +1,4 @@
+import CRunnerProtocol
 import DockerEngine
 import Foundation
 import NIOCore
@@ -432,8 +433,8 @@ extension RunnerSession {
         case UInt32(ENOENT): .fileNotFound(path)
         case UInt32(EISDIR): .isDirectory(inTheWay)
         case UInt32(ENOTDIR): .notDirectory(path)
-        case 1000: .notRegularFile(inTheWay)
-        case 1001: .fileTooLarge(path, limit: DockerSandbox.readLimit)
+        case ERR_NOT_REGULAR.rawValue: .notRegularFile(inTheWay)
+        case ERR_TOO_LARGE.rawValue: .fileTooLarge(path, limit: DockerSandbox.readLimit)
         case UInt32(EROFS): .pathError(path, "read-only file system")
         default: .pathError(path, message.lowercased())
         }
