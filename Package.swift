@@ -53,7 +53,7 @@ let package = Package(
             ]
         ),
         // Layer 3: the shared command table, parser and session behind the TUI and the REPL.
-        .target(name: "SandboxCommands", dependencies: ["SandboxKit"]),
+        .target(name: "SandboxCommands", dependencies: ["SandboxKit", "DockerEngine"]),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         // libvterm: the terminal emulator behind the console's shell pane.
@@ -63,7 +63,7 @@ let package = Package(
         // Signals as values on a thread of their own, for every front end.
         .target(name: "Signals"),
         // The full-screen console: a headless screen model, and curses to show it.
-        .target(name: "SandboxTUI", dependencies: ["SandboxKit", "SandboxCommands", "LineEditing", "Signals", "CNcurses", "CVTerm"]),
+        .target(name: "SandboxTUI", dependencies: ["SandboxKit", "SandboxCommands", "DockerEngine", "LineEditing", "Signals", "CNcurses", "CVTerm"]),
         // The agent tools over MCP.
         .target(
             name: "SandboxMCP",
