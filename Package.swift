@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "SandboxTUITests", dependencies: ["SandboxTUI", "SandboxKit", "Signals"], exclude: ["Golden"]),
         // Random inputs for the parsers and the MCP argument checks: a value or a typed error, never a crash.
         .testTarget(name: "FuzzTests", dependencies: [
-            "SandboxKit", "SandboxCommands", "SandboxMCP", .product(name: "MCP", package: "swift-sdk"),
+            "SandboxKit", "SandboxCommands", "SandboxMCP", "SandboxTUI", "DockerEngine", .product(name: "MCP", package: "swift-sdk"),
         ]),
         // Runs the built `sandbox` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["sandbox"]),

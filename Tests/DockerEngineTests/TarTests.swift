@@ -8,7 +8,7 @@ import Testing
 
     @Test func roundTripOfFilesDirectoriesAndLinks() throws {
         let longName = "deep/" + String(repeating: "a", count: 90) + "/" + String(repeating: "b", count: 60) + ".txt"
-        let random = ByteBuffer(bytes: (0..<70_000).map { _ in UInt8.random(in: 0...255) })
+        let random = ByteBuffer(bytes: (0..<70_000).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) })
         let entries = [
             TarEntry(path: "dir", kind: .directory, mode: 0o755, mtime: mtime),
             TarEntry(path: "dir/empty", mode: 0o600, mtime: mtime),
@@ -57,19 +57,5 @@ import Testing
         #expect(throws: TarError.badChecksum(offset: 0)) { try Tar.read(archive) }
         let truncated = Tar.archive([TarEntry(path: "x", data: ByteBuffer(repeating: 1, count: 2000))]).getSlice(at: 0, length: 1024)!
         #expect(throws: TarError.truncated(offset: 0)) { try Tar.read(truncated) }
-    }
-
-    @Test func randomBytesNeverCrash() {
-        let valid = Array(Tar.archive([TarEntry(path: "a/b", data: ByteBuffer(string: "xyz")),
-                                       TarEntry(path: String(repeating: "p", count: 200), data: ByteBuffer(string: "q"))]).readableBytesView)
-        for round in 0..<3000 {
-            var bytes = valid
-            if round % 2 == 0 {
-                for _ in 0..<Int.random(in: 1...20) { bytes[Int.random(in: 0..<bytes.count)] = UInt8.random(in: 0...255) }
-            } else {
-                bytes = (0..<Int.random(in: 0...2048)).map { _ in UInt8.random(in: 0...255) }
-            }
-            _ = try? Tar.read(ByteBuffer(bytes: bytes))
-        }
     }
 }

@@ -52,14 +52,6 @@ import Testing
         #expect(CommandTable.help("exec", tui: false).contains("also !"))
     }
 
-    @Test func randomInputNeverCrashes() {
-        let alphabet = Array("ab !'\"\\<EOF#$ \t\nexecwrite")
-        for _ in 0..<5000 {
-            let line = String((0..<Int.random(in: 0...30)).map { _ in alphabet.randomElement()! })
-            _ = try? CommandParser.parse(line)
-        }
-    }
-
     @Test func filesRunByExtension() {
         #expect(Session.runner(for: "app.py") == "python app.py")
         #expect(Session.runner(for: "/w/it's.js") == "node '/w/it'\\''s.js'")

@@ -115,13 +115,4 @@ import Testing
             await #expect(throws: SandboxError.self) { try await sandbox.readData("loop-a") }
         }
     }
-
-    @Test func randomBytesIntoTheProgressParser() {
-        for _ in 0..<3000 {
-            var decoder = JSONMessageDecoder()
-            let bytes = (0..<Int.random(in: 0...200)).map { _ in [UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "\""), 10, 58, 120].randomElement()! }
-            _ = decoder.feed(.init(bytes: bytes))
-            _ = decoder.finish()
-        }
-    }
 }

@@ -109,11 +109,4 @@ import Testing
         #expect(Palette.basic(250, 10, 10, bright: false) == 1)
         #expect(Palette.basic(10, 10, 240, bright: false) == 4)
     }
-
-    @Test func randomTextNeverCrashesTheParser() {
-        let alphabet = Array("text=#0aF on bold\nred-brightx ")
-        for _ in 0..<5000 {
-            _ = try? Theme.parse(String((0..<Int.random(in: 0...40)).map { _ in alphabet.randomElement()! }), name: "r", file: "r")
-        }
-    }
 }
