@@ -51,12 +51,12 @@ public enum ConsoleEvent: Sendable {
     /// A followed job printed this.
     case jobOutput(sandbox: String, id: Int, text: String)
     /// Following a job stopped: how it ended, or why it could not be followed.
-    case jobEnded(sandbox: String, id: Int, outcome: String)
+    case jobEnded(sandbox: String, id: Int, outcome: TabEnd)
     /// A followed sandbox's new egress records, a line each, made printable off the main actor;
     /// the first read's even when it found none.
     case egressRecorded(sandbox: String, lines: [String])
     /// A sandbox's egress record could not be followed, and why.
-    case egressEnded(sandbox: String, outcome: String)
+    case egressEnded(sandbox: String, outcome: TabEnd)
     /// An effect failed; the status line says why.
     case failed(String)
 }

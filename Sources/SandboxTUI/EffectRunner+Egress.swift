@@ -38,7 +38,7 @@ extension EffectRunner {
     private nonisolated static func pollEgress(_ name: String, _ source: EgressSource, _ inbox: AsyncStream<ConsoleEvent>.Continuation) async {
         let read: EgressSource.Reader
         do { read = try await source.open(name) } catch {
-            if !Task.isCancelled { inbox.yield(.egressEnded(sandbox: name, outcome: "not followed: \(error)")) }
+            if !Task.isCancelled { inbox.yield(.egressEnded(sandbox: name, outcome: .notFollowed("\(error)"))) }
             return
         }
         var offset: UInt64 = 0

@@ -17,16 +17,15 @@ extension EffectRunner {
     func followJob(_ name: String, _ id: Int) {
         let (engines, inbox) = (session.engines, inbox)
         start(.job(name, id)) { [weak self] in
-            let outcome: String
+            let outcome: TabEnd
             do {
                 let sandbox = try await engines.sandbox(named: name).sandbox
                 for try await text in sandbox.followJob(id) { self?.queueJobOutput(name, id, text) }
                 guard !Task.isCancelled else { return }
-                let job = try? await sandbox.jobs().first { $0.id == id }
-                outcome = job.map { "\($0.state)" } ?? "ended"
+                outcome = .job(try? await sandbox.jobs().first { $0.id == id }?.state)
             } catch {
                 guard !Task.isCancelled else { return }
-                outcome = "not followed: \(error)"
+                outcome = .notFollowed("\(error)")
             }
             // What is still held back goes before the end; the slot is free for the next follower.
             if let held = self?.jobBacklog[.job(name, id)], !held.isEmpty {

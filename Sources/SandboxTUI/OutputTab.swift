@@ -1,4 +1,28 @@
 import Foundation
+import SandboxKit
+
+/// Why a tab is no longer followed.
+public enum TabEnd: Sendable, Equatable, CustomStringConvertible {
+    /// Its job ended so; nil: it is gone from its sandbox's list.
+    case job(SandboxJob.State?)
+    /// Following it failed, in the error's words.
+    case notFollowed(String)
+    /// An egress tab of a sandbox whose network is open (nothing is denied) or absent.
+    case networkOpen, noNetwork
+
+    public var description: String {
+        switch self {
+        case .job(let state?): "\(state)"
+        case .job(nil): "ended"
+        case .notFollowed(let why): "not followed: \(why)"
+        case .networkOpen: "network open"
+        case .noNetwork: "no network"
+        }
+    }
+
+    /// A job that exited 0: its end is news, not an error.
+    var isSuccess: Bool { self == .job(.exited(0)) }
+}
 
 /// A tab of the output pane beside the commands' output, followed as what it shows comes: a
 /// background job's output (what its sandbox kept, so a console started later has it too), or
@@ -14,8 +38,8 @@ public struct OutputTab: Sendable {
     public var sandbox: String
     public var kind: Kind
     public var log: OutputLog
-    /// How it ended ("exited 0", "lost", or why it could not be followed); nil while followed.
-    public var ended: String?
+    /// Why it is no longer followed; nil while it is.
+    public var ended: TabEnd?
 
     /// The job's number, on a job's tab.
     public var job: Int? {

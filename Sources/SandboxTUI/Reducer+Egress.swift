@@ -20,11 +20,11 @@ extension Reducer {
         var tab = OutputTab(sandbox: info.name, kind: .egress(denied: 0), log: OutputLog(limit: state.output.limit))
         switch info.isolation {
         case .open:
-            tab.ended = "network open"
+            tab.ended = .networkOpen
             tab.log.note("\(info.name)'s network is open (\(info.openReason ?? "its engine cannot enforce isolation")): "
                          + "nothing is denied to it, so nothing is recorded", role: .error)
         case .offline:
-            tab.ended = "no network"
+            tab.ended = .noNetwork
             tab.log.note("\(info.name) has no network: there is nothing to deny it, so nothing is recorded", role: .info)
         case .isolated, .allowList, nil: break
         }
@@ -45,7 +45,7 @@ extension Reducer {
         state.tabs[index].log.note(lines.joined(separator: "\n"), role: .stdout)
     }
 
-    static func egressEnded(_ state: inout UIState, _ name: String, _ outcome: String) {
+    static func egressEnded(_ state: inout UIState, _ name: String, _ outcome: TabEnd) {
         guard let index = egressIndex(state, name) else { return }
         state.tabs[index].ended = outcome
         state.tabs[index].log.note("-- \(outcome) (:egress tries again)", role: .error)

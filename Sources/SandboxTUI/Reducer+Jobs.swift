@@ -39,10 +39,10 @@ extension Reducer {
         state.tabs[index].log.append(text, role: .stdout)
     }
 
-    static func jobEnded(_ state: inout UIState, _ name: String, _ id: Int, _ outcome: String) {
+    static func jobEnded(_ state: inout UIState, _ name: String, _ id: Int, _ outcome: TabEnd) {
         guard let index = tabIndex(state, name, id) else { return }
         state.tabs[index].ended = outcome
-        state.tabs[index].log.note("-- job \(id) \(outcome)", role: outcome == "exited 0" ? .header : .error)
+        state.tabs[index].log.note("-- job \(id) \(outcome)", role: outcome.isSuccess ? .header : .error)
     }
 
     private static func tabIndex(_ state: UIState, _ name: String, _ id: Int) -> Int? {

@@ -31,7 +31,7 @@ extension Screen {
     /// What the shown tab holds, after the strip.
     private static func tabDetail(_ tab: OutputTab) -> String {
         switch tab.kind {
-        case .job(_, let command): "\(tab.ended ?? "running") in \(tab.sandbox): \(command)"
+        case .job(_, let command): "\(tab.ended.map { "\($0)" } ?? "running") in \(tab.sandbox): \(command)"
         case .egress(let denied): "\(denied) denied" + (tab.ended.map { ", \($0)" } ?? " so far")
         }
     }

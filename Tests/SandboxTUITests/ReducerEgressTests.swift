@@ -47,7 +47,7 @@ import Testing
         state.sandboxes[0].isolation = isolation
         state.sandboxes[0].openReason = isolation == .open ? "the engine at tcp://10.0.0.9:2376 is reached over the network" : nil
         #expect(ReducerCommandTests.enter("egress", in: &state).isEmpty)
-        #expect(state.tabs.count == 1 && state.tab == 1 && state.tabs[0].ended == ended)
+        #expect(state.tabs.count == 1 && state.tab == 1 && state.tabs[0].ended?.description == ended)
         #expect(Self.lines(state.tabs[0]) == [line])
         #expect(Screen.outputTitle(state) == "output [egress python-3f2a] (F8) - 0 denied, \(ended)")
         state.focus = .output
@@ -59,8 +59,8 @@ import Testing
         var state = Fixture.state()
         #expect(ReducerCommandTests.enter("egress", in: &state) == [.followEgress(Fixture.owner)])
         Fixture.reduce(&state, .egressRecorded(sandbox: Fixture.owner, lines: ["first"]),
-                       .egressEnded(sandbox: Fixture.owner, outcome: "not followed: no such sandbox"))
-        #expect(state.tabs[0].ended == "not followed: no such sandbox")
+                       .egressEnded(sandbox: Fixture.owner, outcome: .notFollowed("no such sandbox")))
+        #expect(state.tabs[0].ended == .notFollowed("no such sandbox"))
         #expect(Self.lines(state.tabs[0]) == ["first", "-- not followed: no such sandbox (:egress tries again)"])
         #expect(Screen.outputTitle(state) == "output [egress python-3f2a] (F8) - 1 denied, not followed: no such sandbox")
         #expect(ReducerCommandTests.enter("egress", in: &state) == [.followEgress(Fixture.owner)])

@@ -28,7 +28,7 @@ import Testing
         #expect(state.output.lines.count == before, "the tab shows it, read from the runner")
         state.tab = 0
         #expect(Fixture.reduce(&state, .session(.jobLog(id: 3, sandbox: "box", text: ""))).isEmpty && state.tab == 1, "followed already")
-        Fixture.reduce(&state, .jobOutput(sandbox: "box", id: 3, text: "kept\n"), .jobEnded(sandbox: "box", id: 3, outcome: "exited 0"))
+        Fixture.reduce(&state, .jobOutput(sandbox: "box", id: 3, text: "kept\n"), .jobEnded(sandbox: "box", id: 3, outcome: .job(.exited(0))))
         #expect(Fixture.reduce(&state, .session(.jobLog(id: 3, sandbox: "box", text: ""))) == [.followJob(sandbox: "box", id: 3)])
         #expect(state.tabs[0].ended == nil && state.tabs[0].log.lines.isEmpty, "read again from the start")
     }
@@ -72,8 +72,8 @@ import Testing
         #expect(state.editor?.text == "xy\nzabc\ndef\n", "the keys went to the editor")
         #expect(state.tabs[0].log.lines.map { $0.map(\.text).joined() } == ["tick 0", "tick 1", "tick 2", "tick 3"])
         #expect(state.output.lines.count == before + 1, "only the job's start is noted in the commands' output")
-        Fixture.reduce(&state, .jobOutput(sandbox: "other", id: 3, text: "not ours\n"), .jobEnded(sandbox: Fixture.owner, id: 3, outcome: "exited 0"))
-        #expect(state.tabs[0].ended == "exited 0" && state.tabs[0].log.lines.last?.first?.text == "-- job 3 exited 0")
+        Fixture.reduce(&state, .jobOutput(sandbox: "other", id: 3, text: "not ours\n"), .jobEnded(sandbox: Fixture.owner, id: 3, outcome: .job(.exited(0))))
+        #expect(state.tabs[0].ended == .job(.exited(0)) && state.tabs[0].log.lines.last?.first?.text == "-- job 3 exited 0")
 
         let screen = Screen.render(&state, width: 160, height: 30).text
         #expect(screen.contains("output [job 3] (F8) - exited 0 in \(Fixture.owner): python3 -m http.server"), "\(screen)")
@@ -124,7 +124,7 @@ import Testing
         for id in 1...Reducer.tabsInAll {
             Fixture.reduce(&state, .session(.jobStarted(id: id, command: "job\(id)", sandbox: Fixture.owner)))
         }
-        Fixture.reduce(&state, .jobEnded(sandbox: Fixture.owner, id: 3, outcome: "exited 0"))
+        Fixture.reduce(&state, .jobEnded(sandbox: Fixture.owner, id: 3, outcome: .job(.exited(0))))
         state.tab = 5  // job 5
         #expect(Fixture.reduce(&state, .session(.jobStarted(id: 100, command: "more", sandbox: Fixture.owner))) == [.followJob(sandbox: Fixture.owner, id: 100)])
         #expect(state.tabs.count == Reducer.tabsInAll && !state.tabs.contains { $0.job == 3 }, "the ended one went")
@@ -147,7 +147,7 @@ import Testing
         Fixture.reduce(&state, .session(.jobStarted(id: 1, command: "serve", sandbox: Fixture.owner)),
                        .session(.jobStarted(id: 2, command: "watch", sandbox: Fixture.owner)),
                        .session(.jobStarted(id: 1, command: "agent", sandbox: "agent-77c1")),
-                       .jobEnded(sandbox: Fixture.owner, id: 2, outcome: "exited 0"))
+                       .jobEnded(sandbox: Fixture.owner, id: 2, outcome: .job(.exited(0))))
         let effects = Fixture.reduce(&state, .watcher(engine: "default", .sandboxes(listed.filter { $0.name != Fixture.owner })))
         #expect(effects.filter { if case .unfollowJob = $0 { true } else { false } } == [.unfollowJob(sandbox: Fixture.owner, id: 1)])
         #expect(state.tabs.map(\.sandbox) == ["agent-77c1"] && state.tab == 1, "the other sandbox's tab is still shown")

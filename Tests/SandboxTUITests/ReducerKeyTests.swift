@@ -267,7 +267,7 @@ import Testing
             var state = Fixture.state(focus: .output)
             #expect(Fixture.reduce(&state, .key(key)).isEmpty && state.message?.text.hasPrefix("x closes a background job's or egress tab") == true)
             state.tabs = [OutputTab(sandbox: Fixture.owner, kind: .job(id: 1, command: "serve"), log: OutputLog()),
-                          OutputTab(sandbox: Fixture.owner, kind: .job(id: 2, command: "watch"), log: OutputLog(), ended: "exited 0")]
+                          OutputTab(sandbox: Fixture.owner, kind: .job(id: 2, command: "watch"), log: OutputLog(), ended: .job(.exited(0)))]
             state.tab = 2
             #expect(Fixture.reduce(&state, .key(key)).isEmpty, "an ended job is followed no more")
             #expect(state.tabs.map(\.job) == [1] && state.tab == 0 && state.message?.text == "closed job 2's tab")
