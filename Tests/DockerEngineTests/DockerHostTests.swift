@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Testing
 @testable import DockerEngine
@@ -51,4 +52,3 @@ import Testing
         #expect(DockerClient.splitReference("busybox") == ("busybox", "latest"))
     }
 }
-import Foundation

@@ -233,16 +233,13 @@ extension DockerSandbox {
     private func fileError(_ error: any Error, path: String, container: String) async -> any Error {
         let explained = await explainFailure(error, container: container)
         guard case SandboxError.docker(let docker)? = explained as? SandboxError else { return explained }
-        switch docker {
-        case .notFound(let message) where !message.lowercased().contains("no such container"):
-            return SandboxError.fileNotFound(path)
-        case .api(_, let message):
-            if message.contains("cannot overwrite directory") { return SandboxError.isDirectory(path) }
-            if message.contains("not a directory") { return SandboxError.notDirectory(path) }
-            if message.lowercased().contains("read-only") { return SandboxError.pathError(path, "read-only file system") }
-            return SandboxError.pathError(path, message)
-        default:
-            return explained
+        switch (docker, docker.refusal) {
+        case (.notFound, let refusal) where refusal != .noSuchContainer: return SandboxError.fileNotFound(path)
+        case (.api, .directoryInTheWay): return SandboxError.isDirectory(path)
+        case (.api, .notADirectory): return SandboxError.notDirectory(path)
+        case (.api, .readOnlyFileSystem): return SandboxError.pathError(path, "read-only file system")
+        case (.api(_, let message), _): return SandboxError.pathError(path, message)
+        default: return explained
         }
     }
 

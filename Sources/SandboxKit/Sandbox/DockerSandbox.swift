@@ -326,7 +326,7 @@ public actor DockerSandbox {
         var id: String
         do {
             id = try await create(config, client: client, image: resolved.image)
-        } catch DockerError.api(_, let message) where local && serves && message.contains("bind source path does not exist") {
+        } catch let error as DockerError where local && serves && error.refusal == .bindSourceMissing {
             id = try await create(idle, client: client, image: resolved.image)
             serves = false
         }
@@ -382,20 +382,14 @@ public actor DockerSandbox {
     private func create(_ config: ContainerConfig, client: DockerClient, image: String) async throws -> String {
         do {
             return try await client.createContainer(config, name: name)
-        } catch DockerError.notFound(let message) where message.lowercased().contains("no such image") {
+        } catch let error as DockerError where error.refusal == .noSuchImage {
             try await pull(image, client: client)
             return try await client.createContainer(config, name: name)
-        } catch DockerError.conflict(let message) where message.contains("already in use") {
+        } catch let error as DockerError where error.refusal == .nameInUse {
             throw SandboxError.invalidArgument("a container named \(name) already exists; pick another name")
-        } catch DockerError.api(_, let message) where Self.lacksInit(message) {
-            throw SandboxError.initUnavailable(engine: client.host.description, detail: message)
+        } catch let error as DockerError where error.refusal == .initMissing {
+            throw SandboxError.initUnavailable(engine: client.host.description, detail: error.daemonMessage ?? "\(error)")
         }
-    }
-
-    /// Podman's refusal of `Init: true` without catatonit: "container-init binary not found on
-    /// the host" (4.x, init_path missing), "lookup init binary" (later releases, none on the path).
-    static func lacksInit(_ message: String) -> Bool {
-        message.contains("container-init binary not found") || message.contains("lookup init binary")
     }
 
     private func hostConfig() throws -> ContainerConfig.HostConfig {
@@ -497,19 +491,14 @@ public actor DockerSandbox {
         } catch let error as DockerError {
             let detail: String
             switch error {
-            case .api(_, let message), .notFound(let message): detail = Self.shortPullError(message)
+            case .api(_, let message), .notFound(let message):
+                // Registry errors are long Go error chains: keep what failed.
+                detail = error.refusal == .registryUnreachable ? "no registry is reachable"
+                    : message.count > 200 ? String(message.prefix(200)) + "…" : message
             default: throw error
             }
             throw SandboxError.imageUnavailable(image: image, detail: detail)
         }
-    }
-
-    /// Registry errors are long Go error chains; keep the part that says what failed.
-    static func shortPullError(_ message: String) -> String {
-        if message.contains("dial tcp") || message.contains("lookup") || message.contains("timeout") || message.contains("connection refused") {
-            return "no registry is reachable"
-        }
-        return message.count > 200 ? String(message.prefix(200)) + "…" : message
     }
 
     static func newID() -> String {
