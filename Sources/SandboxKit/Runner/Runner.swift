@@ -165,27 +165,11 @@ extension DockerSandbox {
         exit 1
         """#
         let directories = RunnerBinary.fallbackDirectories(workDir: workDir)
-        let placed = await withDeadline(helperDeadline) { () -> String? in
-            guard let exec = try? await client.createExec(container: container, .init(
-                cmd: ["sh", "-c", script, "sh", RunnerBinary.fallbackName] + directories,
-                env: ["VERSION=\(RunnerBinary.version)"], attachStdin: true)) else { return nil }
-            return try? await client.withAttachedExec(exec) { output, input in
-                var offset = binary.startIndex
-                while offset < binary.endIndex {
-                    let end = min(binary.endIndex, offset + 256 * 1024)
-                    try await input.write(ByteBuffer(bytes: binary[offset..<end]))
-                    offset = end
-                }
-                input.finish()
-                var text = ""
-                while let frame = try await output.next(), text.utf8.count < 4096 {
-                    if frame.stream == .stdout { text += String(buffer: frame.bytes) }
-                }
-                let path = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                return path.hasSuffix("/" + RunnerBinary.fallbackName) && directories.contains(where: { path == $0 + "/" + RunnerBinary.fallbackName }) ? path : nil
-            }
-        }
-        return placed ?? nil
+        let run = HelperExec(argv: ["sh", "-c", script, "sh", RunnerBinary.fallbackName] + directories,
+                             environment: ["VERSION=\(RunnerBinary.version)"], input: binary, cap: 4096)
+        guard let placed = await run.run(in: container, client: client), !placed.overflowed else { return nil }
+        let path = placed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return directories.contains(where: { path == $0 + "/" + RunnerBinary.fallbackName }) ? path : nil
     }
 
     /// One file of ours (the runner, a pool's heartbeat) at an absolute path, its directory 0755.
@@ -203,15 +187,7 @@ extension DockerSandbox {
     /// Each step has ``helperDeadline``: code in the sandbox may have replaced the runner (or `sh`)
     /// with something that never ends, and the caller must still get its answer.
     static func endCommand(token: String, runner: String?, in container: String, client: DockerClient) async {
-        if let runner {
-            let ended = await withDeadline(helperDeadline) { () -> Bool in
-                guard let exec = try? await client.createExec(container: container, .init(cmd: [runner, "kill", token])),
-                      let output = try? await client.startExec(exec) else { return false }
-                do { for try await _ in output {} } catch {}
-                return (try? await client.inspectExec(exec).exitCode) == 0
-            }
-            if ended == true { return }
-        }
+        if let runner, await HelperExec(argv: [runner, "kill", token]).run(in: container, client: client)?.exitCode == 0 { return }
         await ProcessMarker.kill(token, in: container, client: client)
     }
 }

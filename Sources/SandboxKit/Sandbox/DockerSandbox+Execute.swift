@@ -283,26 +283,11 @@ extension DockerSandbox {
     }
 
     /// Whether the container's cgroup counted a new OOM kill since the last look (cgroup v2's
-    /// memory.events, or v1's memory.oom_control).
-    /// (The container's own `sh` and `cat` run this, which code in it may have replaced: it is
-    /// given ``helperDeadline`` and 64 KiB, so a `cat` that never ends costs nothing.)
+    /// memory.events, or v1's memory.oom_control), read by the container's own `sh` and `cat`.
     fileprivate func oomKillsRose(_ container: String, client: DockerClient) async -> Bool {
         let script = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null"
-        let read = await withDeadline(Self.helperDeadline) { () -> String? in
-            guard let exec = try? await client.createExec(container: container, .init(cmd: ["sh", "-c", script])),
-                  let output = try? await client.startExec(exec) else { return nil }
-            var text = ""
-            var decoder = UTF8StreamDecoder()
-            do {
-                for try await frame in output where frame.stream == .stdout {
-                    text += decoder.decode(frame.bytes)
-                    if text.utf8.count > 64 * 1024 { return nil }
-                }
-            } catch { return nil }
-            return text
-        }
-        guard let text = read ?? nil else { return false }
-        let count = text.split(separator: "\n").compactMap { line -> Int? in
+        guard let read = await HelperExec(argv: ["sh", "-c", script]).run(in: container, client: client), !read.overflowed else { return false }
+        let count = read.stdout.split(separator: "\n").compactMap { line -> Int? in
             let parts = line.split(separator: " ")
             return parts.count == 2 && parts[0] == "oom_kill" ? Int(parts[1]) : nil
         }.first ?? 0
@@ -354,18 +339,14 @@ enum ProcessMarker {
     """#
 
     /// Runs the script until a run says nothing is left (exit 0), for at most
-    /// ``DockerSandbox/helperDeadline``: its `sh` lives in the sandbox, and the container may be gone.
+    /// ``DockerSandbox/helperDeadline`` in all: its `sh` lives in the sandbox, and the container may be gone.
     static func kill(_ token: String, in container: String, client: DockerClient) async {
-        _ = await withDeadline(DockerSandbox.helperDeadline) {
-            while !Task.isCancelled {
-                // An exec the daemon could not start (runc refused at the pids limit) is tried again too.
-                if let exec = try? await client.createExec(container: container, .init(cmd: ["sh", "-c", script, "sh", token])),
-                   let output = try? await client.startExec(exec) {
-                    do { for try await _ in output {} } catch {}
-                    if (try? await client.inspectExec(exec))?.exitCode == 0 { return }
-                }
-                try? await Task.sleep(for: .milliseconds(50))
-            }
+        let end = ContinuousClock.now + DockerSandbox.helperDeadline
+        while ContinuousClock.now < end, !Task.isCancelled {
+            // An exec the daemon could not start (runc refused at the pids limit) is tried again too.
+            let run = HelperExec(argv: ["sh", "-c", script, "sh", token], deadline: end - ContinuousClock.now)
+            if await run.run(in: container, client: client)?.exitCode == 0 { return }
+            try? await Task.sleep(for: .milliseconds(50))
         }
     }
 }
