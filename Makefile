@@ -94,15 +94,20 @@ MAN := .build/man
 
 .PHONY: install uninstall man
 
-# sandbox(1) from the command definitions (swift-argument-parser's generate-manual plugin, which
-# builds the package in debug), sandbox-console(7) from the console's key and command tables.
-man:
-	$(SWIFT) package plugin generate-manual --configuration debug
-	@mkdir -p $(MAN)
-	cp .build/plugins/GenerateManual/outputs/sandbox/sandbox.1 $(MAN)/sandbox.1
-	.build/debug/sandbox man-console > $(MAN)/sandbox-console.7
+# sandbox(1) from the command definitions (swift-argument-parser's generate-manual tool, a small
+# build of its own, run on the binary of MAN_CONFIG: the build just made, never a second build of
+# the package), sandbox-console(7) from the console's key and command tables.
+MAN_CONFIG ?= debug
 
-install: release man
+man:
+	$(SWIFT) build -c $(MAN_CONFIG) --product sandbox
+	$(SWIFT) build -c $(MAN_CONFIG) --product generate-manual
+	@mkdir -p $(MAN)
+	.build/$(MAN_CONFIG)/generate-manual .build/$(MAN_CONFIG)/sandbox --output-directory $(MAN)
+	.build/$(MAN_CONFIG)/sandbox man-console > $(MAN)/sandbox-console.7
+
+install: release
+	$(MAKE) man MAN_CONFIG=release
 	bash scripts/install.sh .build/release "$(DESTDIR)$(PREFIX)"
 
 uninstall:
