@@ -34,6 +34,8 @@ public struct ConsoleOptions: Sendable {
         self.session = session
         let pollInterval = max(options.pollInterval, .milliseconds(100))
         var state = UIState()
+        state.now = Date()
+        state.defaultImage = DockerSandbox.defaultImage
         var watchers: [(engine: String, watcher: SandboxWatcher)] = []
         state.engines = engines.members.map { member in
             var view = EngineView(name: member.name, endpoint: (try? member.endpoint.get().kind) ?? "?")

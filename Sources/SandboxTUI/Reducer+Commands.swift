@@ -31,7 +31,7 @@ extension Reducer {
             return []
         case .new(let what, let context, let ociRuntime, let policy, let user):
             state.pendingEngine = context == state.engines.first?.name ? nil : context
-            say(&state, "creating a sandbox from \(what ?? DockerSandbox.defaultImage)\(context.map { " on \($0)" } ?? "")...")
+            say(&state, "creating a sandbox from \(what ?? state.defaultImage)\(context.map { " on \($0)" } ?? "")...")
             return [.create(what, on: context, ociRuntime: ociRuntime, policy: policy, user: user)]
         case .run, .exec: return startCommand(&state, command)
         case .shell(let command): return openShell(&state, command)

@@ -90,7 +90,11 @@ public struct UIState: Sendable {
     public var ascii = false
     public var mouse = false
     public var themeName = "dark"
-    public var now = Date()
+    /// The clock as the last tick gave it (the console sets it at start): the reducer and the
+    /// screen read no clock of their own.
+    public var now = Date(timeIntervalSince1970: 0)
+    /// What `new` without an image makes (`SANDBOX_DEFAULT_IMAGE`, read by the console at start).
+    public var defaultImage = "python:3.12-slim"
     /// The terminal's size, for the layout the keys scroll and click in.
     public var width = 80
     public var height = 24
