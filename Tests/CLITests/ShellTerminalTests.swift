@@ -24,6 +24,14 @@ import Testing
 
         // Raw mode: Ctrl-C reaches the shell in the sandbox (it ends `sleep`, not us).
         try term.type("sleep 100; echo after-$((1+1))"); try term.send("Enter")
+        // Once `sleep` runs it is the terminal's foreground (bash hands it over before the exec):
+        // a Ctrl-C sent earlier can land while bash still holds the terminal, and is not a test of raw mode.
+        let running = "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = sleep ] && exit 0; done; exit 1"
+        for attempt in 0... {
+            if try run(["exec", name, "--", "sh", "-c", running]).status == 0 { break }
+            if attempt == 200 { Issue.record("sleep never ran in the shell"); return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         try term.send("C-c")
         try term.waitForPrompt("#")
         try term.type("echo still-here"); try term.send("Enter")
