@@ -25,6 +25,8 @@ public final class DockerClient: Sendable {
     /// The URL prefix AsyncHTTPClient is given: the socket, `http(s)://HOST:PORT`, or the ssh bridge's socket.
     let baseURL: String
     let tls: TLSConfiguration?
+    /// Why the endpoint's client certificate or key could not be read: the first request says so.
+    private let tlsProblem: DockerError?
     let bridge: SSHBridge?
     private let bridgeStart = Mutex<Task<Void, any Error>?>(nil)
     private let negotiated = Mutex<APIVersion?>(nil)
@@ -51,7 +53,11 @@ public final class DockerClient: Sendable {
     public init(endpoint: DockerEndpoint, logger: Logger? = nil) {
         self.endpoint = endpoint
         self.logger = logger ?? EngineLogging.defaultLogger
-        tls = endpoint.tls.map(Self.tlsConfiguration)
+        switch endpoint.tls.map(Self.tlsConfiguration) {
+        case .success(let configuration)?: (tls, tlsProblem) = (configuration, nil)
+        case .failure(let problem)?: (tls, tlsProblem) = (nil, problem)
+        case nil: (tls, tlsProblem) = (nil, nil)
+        }
         if case .ssh(let user, let host, let port, let socket) = endpoint.host {
             bridge = SSHBridge(user: user, host: host, port: port, socket: socket)
         } else {
@@ -186,6 +192,7 @@ public final class DockerClient: Sendable {
 
     /// The ssh bridge listening, for an `ssh://` daemon (started once, on first use).
     func transportReady() async throws {
+        if let tlsProblem { throw tlsProblem }
         guard let bridge else { return }
         let start = bridgeStart.withLock { task in
             if let task { return task }
@@ -198,17 +205,21 @@ public final class DockerClient: Sendable {
         }
     }
 
-    /// `ca.pem` checks the daemon (unless told not to verify); `cert.pem` and `key.pem` are ours.
-    /// Files are read when the first connection is made, and a bad one is reported then.
-    private static func tlsConfiguration(_ files: DockerEndpoint.TLSFiles) -> TLSConfiguration {
+    /// `ca.pem` checks the daemon (unless told not to verify); `cert.pem` and `key.pem` are ours,
+    /// read now (a bad one is reported at the first request); `ca.pem` at the first connection.
+    private static func tlsConfiguration(_ files: DockerEndpoint.TLSFiles) -> Result<TLSConfiguration, DockerError> {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let ca = files.ca { tls.trustRoots = .file(ca) }
         if let cert = files.cert, let key = files.key {
-            tls.certificateChain = [.file(cert)]
-            tls.privateKey = .file(key)
+            do { tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) } } catch {
+                return .failure(.unreadableTLSFile(cert, reason: "\(error)"))
+            }
+            do { tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)) } catch {
+                return .failure(.unreadableTLSFile(key, reason: "\(error)"))
+            }
         }
         tls.certificateVerification = files.verify ? .fullVerification : .none
-        return tls
+        return .success(tls)
     }
 
     // MARK: Errors

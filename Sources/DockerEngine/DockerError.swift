@@ -9,6 +9,8 @@ public enum DockerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
     case notFound(String)
     case conflict(String)
     case malformedResponse(String)
+    /// The endpoint's TLS client certificate or key could not be read (a path, what is wrong).
+    case unreadableTLSFile(String, reason: String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum DockerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
             message
         case .malformedResponse(let what):
             "unexpected answer from the Docker daemon: \(what)"
+        case .unreadableTLSFile(let path, let reason):
+            "cannot use the TLS file \(path) (DOCKER_CERT_PATH, or the context's TLS directory): \(reason)"
         }
     }
 

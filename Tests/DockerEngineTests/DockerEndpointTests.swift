@@ -61,6 +61,24 @@ import Testing
         #expect(try DockerEndpoint.resolve(context: "insecure", environment: ["DOCKER_CONFIG": config]).tls == nil, "no TLS files: plain")
     }
 
+    /// A client certificate or key that is not one is said at the first request, naming the file.
+    @Test func anUnreadableClientCertificateIsSaidByName() async throws {
+        let certs = NSTemporaryDirectory() + "sandbox-bad-certs-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: certs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: certs) }
+        for file in ["cert.pem", "key.pem"] { try "not a pem".write(toFile: certs + "/" + file, atomically: true, encoding: .utf8) }
+        let client = DockerClient(endpoint: DockerEndpoint(host: .tcp(host: "127.0.0.1", port: 9),
+                                                           tls: .init(ca: nil, cert: certs + "/cert.pem", key: certs + "/key.pem", verify: false)))
+        do {
+            _ = try await client.apiVersion()
+            Issue.record("a request went out with an unreadable certificate")
+        } catch let error as DockerError {
+            guard case .unreadableTLSFile(let path, _) = error else { Issue.record("\(error)"); return }
+            #expect(path == certs + "/cert.pem" && error.description.hasPrefix("cannot use the TLS file \(certs)/cert.pem"))
+        }
+        try await client.shutdown()
+    }
+
     @Test func tlsFromTheEnvironment() throws {
         let certs = NSTemporaryDirectory() + "sandbox-certs-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: certs, withIntermediateDirectories: true)
