@@ -107,7 +107,7 @@ import Testing
     @Test func theCapHoldsForOutputThatIsNotUTF8() async throws {
         try await withSandbox { (sandbox: DockerSandbox) async throws in
             let bytes = Mutex(0)
-            let exit = try await sandbox.run("head -c 3000000 /dev/zero | tr '\\0' '\\200'", timeout: nil, cap: DockerSandbox.outputLimit) { frame in
+            let exit = try await sandbox.run(["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' '\\200'"], timeout: nil, cap: DockerSandbox.outputLimit) { frame in
                 bytes.withLock { $0 += frame.bytes.readableBytes }
             }
             let sent = bytes.withLock { $0 }

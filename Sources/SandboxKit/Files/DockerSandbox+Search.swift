@@ -141,7 +141,7 @@ extension DockerSandbox {
             throw SandboxError.invalidArgument("\(what): an argument contains a NUL byte")
         }
         let output = CappedBytes(limit: Self.searchOutputLimit)
-        let exit = try await run("set -- " + ShellQuote.join(arguments) + "\n" + script, timeout: timeout) { frame in
+        let exit = try await run(["sh", "-c", script, "sh"] + arguments, timeout: timeout) { frame in
             if frame.stream == .stdout { output.append(frame.bytes) }
         }
         if exit.timedOut {

@@ -12,8 +12,13 @@ extension DockerSandbox {
     /// and `truncated` is set. At `timeout` the process and its children are killed inside the
     /// container and the result has exit code 124 with the output so far.
     public func execute(_ command: String, timeout: Duration? = nil) async throws -> ExecuteResult {
+        try await execute(argv: ["sh", "-c", command], timeout: timeout)
+    }
+
+    /// ``execute(_:timeout:)`` of a program and its arguments as they are, with no shell between.
+    func execute(argv: [String], timeout: Duration? = nil) async throws -> ExecuteResult {
         let collector = OutputCollector(limit: Self.outputLimit)
-        let exit = try await run(command, timeout: timeout, cap: Self.outputLimit) { frame in collector.append(frame) }
+        let exit = try await run(argv, timeout: timeout, cap: Self.outputLimit) { frame in collector.append(frame) }
         var (output, truncated) = collector.result()
         truncated = truncated || exit.truncatedAtSource
         if exit.outOfMemory { output += (output.isEmpty || output.hasSuffix("\n") ? "" : "\n") + outOfMemoryNote }
@@ -45,8 +50,13 @@ extension DockerSandbox {
     /// container before this returns (throwing `CancellationError`).
     public func execute(_ command: String, timeout: Duration? = nil,
                         onOutput: @escaping @Sendable (ExecEvent) -> Void) async throws -> ExecExit {
+        try await execute(argv: ["sh", "-c", command], timeout: timeout, onOutput: onOutput)
+    }
+
+    /// ``execute(_:timeout:onOutput:)`` of a program and its arguments as they are, with no shell between.
+    func execute(argv: [String], timeout: Duration? = nil, onOutput: @escaping @Sendable (ExecEvent) -> Void) async throws -> ExecExit {
         let decoders = Mutex((stdout: UTF8StreamDecoder(), stderr: UTF8StreamDecoder()))
-        let exit = try await run(command, timeout: timeout) { frame in
+        let exit = try await run(argv, timeout: timeout) { frame in
             let text = decoders.withLock { d in
                 frame.stream == .stderr ? d.stderr.decode(frame.bytes) : d.stdout.decode(frame.bytes)
             }
@@ -59,22 +69,22 @@ extension DockerSandbox {
         return exit
     }
 
-    /// The core of both forms: run the command through the sandbox's runner (or, where it has
-    /// none, a `docker exec` of its own), hand every output frame to `onFrame`, enforce the
-    /// timeout, and kill everything the command started on timeout or cancellation. `cap`:
-    /// characters the runner keeps before counting the rest away (0: all).
-    func run(_ command: String, timeout: Duration?, cap: Int = 0, onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
+    /// The core of both forms: run `argv` through the sandbox's runner (or, where it has none, a
+    /// `docker exec` of its own), hand every output frame to `onFrame`, enforce the timeout, and
+    /// kill everything the command started on timeout or cancellation. `cap`: characters the
+    /// runner keeps before counting the rest away (0: all).
+    func run(_ argv: [String], timeout: Duration?, cap: Int = 0, onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let container = try await containerID()
         let client = try docker()
         let account = try await account()
         guard let session = await openSession(for: container) else {
-            return try await runByExec(command, timeout: timeout, user: try await execUser(), environment: account?.environment ?? [],
+            return try await runByExec(argv, timeout: timeout, user: try await execUser(), environment: account?.environment ?? [],
                                        container: container, client: client, onFrame: onFrame)
         }
         // The runner switches to the user for the command alone (runner/user.c).
         let environment = account.map { $0.environment + ["\(Self.runnerUserVariable)=\($0.runnerSpec)"] } ?? []
         do {
-            return try await run(command, timeout: timeout, cap: cap, environment: environment, session: session, container: container,
+            return try await run(argv, timeout: timeout, cap: cap, environment: environment, session: session, container: container,
                                  client: client, onFrame: onFrame)
         } catch let lost as RunnerSessionLost {
             // Killed with its container? Its state can lag the connection's end by a few ms.
@@ -87,7 +97,7 @@ extension DockerSandbox {
         }
     }
 
-    private func run(_ command: String, timeout: Duration?, cap: Int, environment: [String], session: RunnerSession, container: String,
+    private func run(_ argv: [String], timeout: Duration?, cap: Int, environment: [String], session: RunnerSession, container: String,
                      client: DockerClient, onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let token = UUID().uuidString
         let started = ContinuousClock.now
@@ -104,7 +114,7 @@ extension DockerSandbox {
             }
         }
         let id = try session.send(.exec(
-            token: token, workDir: workDir, environment: ["\(ProcessMarker.variable)=\(token)"] + environment, argv: ["sh", "-c", command],
+            token: token, workDir: workDir, environment: ["\(ProcessMarker.variable)=\(token)"] + environment, argv: argv,
             timeoutMilliseconds: UInt32(clamping: timeout.map(Self.milliseconds) ?? 0), cap: UInt32(clamping: cap)),
             onAnswer: onAnswer)
         // The session the command is answered on: a new one when something in the sandbox
@@ -185,14 +195,14 @@ extension DockerSandbox {
 
     /// A command by plain `docker exec`, where the sandbox has no runner: its processes are found
     /// by an environment marker at a timeout or cancel (which a command can remove).
-    private func runByExec(_ command: String, timeout: Duration?, user: String?, environment: [String], container: String, client: DockerClient,
+    private func runByExec(_ argv: [String], timeout: Duration?, user: String?, environment: [String], container: String, client: DockerClient,
                            onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let token = UUID().uuidString
         let started = ContinuousClock.now
         let timedOut = Atomic<Bool>(false)
         do {
             let execID = try await client.createExec(container: container, .init(
-                cmd: ["sh", "-c", command], env: ["\(ProcessMarker.variable)=\(token)"] + environment, workingDir: workDir, user: user))
+                cmd: argv, env: ["\(ProcessMarker.variable)=\(token)"] + environment, workingDir: workDir, user: user))
             let output = try await client.startExec(execID)
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {

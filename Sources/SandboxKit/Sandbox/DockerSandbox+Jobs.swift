@@ -108,7 +108,7 @@ extension DockerSandbox {
                     let (path, _) = try await self.jobRunner()
                     let words = [path, "logs", String(id)] + (follow ? ["-f"] : [])
                     let complaint = OutputCollector(limit: 300)
-                    let exit = try await self.execute(ShellQuote.join(words)) { event in
+                    let exit = try await self.execute(argv: words) { event in
                         switch event {
                         case .stdout(let text): continuation.yield(text)
                         case .stderr(let text): complaint.append(OutputFrame(stream: .stderr, bytes: .init(string: text)))
@@ -138,10 +138,11 @@ extension DockerSandbox {
         throw SandboxError.commandFailed("background jobs and forwarded ports need the sandbox's runner, which \(name) cannot use: \(reason)")
     }
 
-    /// `sandbox-runner WORDS…` through the runner's session, its output capped as `execute`'s.
+    /// `sandbox-runner WORDS…` through the runner's session, as an argv (no shell, no quoting),
+    /// its output capped as `execute`'s.
     private func runRunner(_ words: [String]) async throws -> ExecuteResult {
         let (path, _) = try await jobRunner()
-        return try await execute(ShellQuote.join([path] + words))
+        return try await execute(argv: [path] + words)
     }
 
     private func noJob(_ id: Int) -> SandboxError {
