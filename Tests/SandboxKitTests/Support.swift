@@ -37,11 +37,11 @@ enum Kernel: String, CaseIterable, Sendable, CustomTestStringConvertible {
 /// Runs `body` with a fresh sandbox and always removes the container afterwards.
 func withSandbox<T>(
     image: String = TestImages.python, volumes: [String: String] = [:], network: NetworkMode = .on, kernel: Kernel = .host,
-    _ body: (DockerSandbox) async throws -> T
+    user: SandboxUser? = nil, client: DockerClient? = nil, _ body: (DockerSandbox) async throws -> T
 ) async throws -> T {
     try await kernel.require()
     let sandbox = DockerSandbox(image: image, volumes: volumes, labels: ["sandbox.test": "true"], network: kernel.network(network),
-                                security: kernel.security)
+                                security: kernel.security, user: user, client: client)
     do {
         let result = try await body(sandbox)
         try await sandbox.stop()

@@ -7,21 +7,6 @@ import Testing
 /// sandbox's user, which the image gets when it lacks it; the user cannot act as root through
 /// the runner. Each "cannot" has its control: the same as root (a sandbox without a user) works.
 @Suite(.serialized, .timeLimit(.minutes(3)), .enabled(if: RunnerMode.on)) struct UserTests {
-    static func withUserSandbox<T>(_ user: SandboxUser?, image: String = TestImages.python, kernel: Kernel = .host, client: DockerClient? = nil,
-                                   _ body: (DockerSandbox) async throws -> T) async throws -> T {
-        try await kernel.require()
-        let sandbox = DockerSandbox(image: image, labels: ["sandbox.test": "true"], network: kernel.network(.on), security: kernel.security,
-                                    user: user, client: client)
-        do {
-            let result = try await body(sandbox)
-            try await sandbox.stop()
-            return result
-        } catch {
-            try? await sandbox.stop()
-            throw error
-        }
-    }
-
     /// The owners of `paths` (relative to the work directory) by name, a line each; by Python,
     /// since gVisor's kernel here has no statx for `stat` and `ls -l`.
     static func owners(_ paths: String...) -> String {
@@ -31,7 +16,7 @@ import Testing
 
     @Test(arguments: Kernel.allCases)
     func theDefaultUserIsMadeAndOwnsItsWorkAndWhatTheEngineWrites(kernel: Kernel) async throws {
-        try await Self.withUserSandbox(.unprivileged, kernel: kernel) { (sandbox: DockerSandbox) async throws in
+        try await withSandbox(kernel: kernel, user: .unprivileged) { (sandbox: DockerSandbox) async throws in
             #expect(try await sandbox.executionPath() == .runner, "build the runner first (make runner)")
             #expect(try await sandbox.execute("id -un; id -u; id -g; echo $HOME $USER; pwd; env | grep -c SANDBOX_RUNNER_USER").output
                 == "sandbox\n1000\n1000\n/home/sandbox sandbox\n/workspace\n0\n")
@@ -63,7 +48,7 @@ import Testing
 
     /// The control: without a user, the same requests are root's.
     @Test func withoutAUserTheSameIsRoot() async throws {
-        try await Self.withUserSandbox(nil) { (sandbox: DockerSandbox) async throws in
+        try await withSandbox { (sandbox: DockerSandbox) async throws in
             #expect(try await sandbox.execute("id -u").output == "0\n")
             try await sandbox.write("/etc/owned", "x")
             #expect(try await sandbox.readText("/etc/shadow").isEmpty == false)
@@ -76,7 +61,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("tree/sub"), withIntermediateDirectories: true)
         try Data("a".utf8).write(to: directory.appendingPathComponent("tree/sub/a.txt"))
-        try await Self.withUserSandbox(.unprivileged) { (sandbox: DockerSandbox) async throws in
+        try await withSandbox(user: .unprivileged) { (sandbox: DockerSandbox) async throws in
             try await sandbox.copyIn(hostPath: directory.appendingPathComponent("tree").path, to: "/workspace/")
             #expect(try await sandbox.execute("stat -c %U tree tree/sub tree/sub/a.txt").output == "sandbox\nsandbox\nsandbox\n")
         }
@@ -84,7 +69,7 @@ import Testing
 
     /// An image without /etc/passwd (busybox) gets one with root and the user; a user by number gets a name.
     @Test func aUserByNumberInAnImageWithoutAccounts() async throws {
-        try await Self.withUserSandbox(.id(uid: 4321, gid: nil), image: TestImages.busybox) { (sandbox: DockerSandbox) async throws in
+        try await withSandbox(image: TestImages.busybox, user: .id(uid: 4321, gid: nil)) { (sandbox: DockerSandbox) async throws in
             #expect(try await sandbox.execute("id -u; id -g; id -un; grep -c . /etc/passwd; stat -c %u /workspace").output
                 == "4321\n4321\nsandbox\n2\n4321\n")
         }
@@ -92,10 +77,10 @@ import Testing
 
     /// A user the image has is used as it is: nothing added.
     @Test func anExistingUserIsTakenAsItIs() async throws {
-        try await Self.withUserSandbox(.named("nobody")) { (sandbox: DockerSandbox) async throws in
+        try await withSandbox(user: .named("nobody")) { (sandbox: DockerSandbox) async throws in
             #expect(try await sandbox.execute("id -u; grep -c nobody /etc/passwd").output == "65534\n1\n")
         }
-        try await Self.withUserSandbox(.id(uid: 1, gid: 5)) { (sandbox: DockerSandbox) async throws in
+        try await withSandbox(user: .id(uid: 1, gid: 5)) { (sandbox: DockerSandbox) async throws in
             #expect(try await sandbox.execute("id -un; id -g").output == "daemon\n5\n")
         }
     }
@@ -106,12 +91,12 @@ import Testing
     @Test func theRunnerGivesAUserNothingMore() async throws {
         let asks = "r=/.sandbox/sandbox-runner; SANDBOX_RUNNER_USER=0:0 $r job -- sh -c 'id -u > /tmp/job-uid' >/dev/null; sleep 0.5; cat /tmp/job-uid"
             + "; SANDBOX_RUNNER_USER=0:0 $r exec t 0 -- id -u 2>/dev/null; echo exec=$?; $r kill job-1; echo kill=$?"
-        try await Self.withUserSandbox(.unprivileged) { (sandbox: DockerSandbox) async throws in
+        try await withSandbox(user: .unprivileged) { (sandbox: DockerSandbox) async throws in
             let job = try await sandbox.startJob("sleep 30")
             #expect(try await sandbox.execute(asks).output == "1000\nexec=126\nkill=3\n", "the user cannot become root: refused")
             #expect(try await sandbox.jobs().first { $0.id == job }?.state == .running, "the user's kill reached nothing")
         }
-        try await Self.withUserSandbox(nil) { (sandbox: DockerSandbox) async throws in
+        try await withSandbox { (sandbox: DockerSandbox) async throws in
             #expect(try await sandbox.execute(asks).output.hasPrefix("0\n0\nexec=0\n"))
         }
     }
@@ -120,7 +105,7 @@ import Testing
     @Test func podmanAndARemoteDaemonRunTheUser() async throws {
         for endpoint in [DockerEndpoint(host: EngineKindsTests.podman), try DockerEndpoint.resolve(environment: RemoteEngineTests.tlsEnvironment)] {
             try await RemoteEngineTests.withClient(endpoint) { client in
-                try await Self.withUserSandbox(.unprivileged, image: TestImages.busybox, client: client) { (sandbox: DockerSandbox) async throws in
+                try await withSandbox(image: TestImages.busybox, user: .unprivileged, client: client) { (sandbox: DockerSandbox) async throws in
                     #expect(try await sandbox.execute("id -u; stat -c %u /workspace").output == "1000\n1000\n", "\(endpoint.host)")
                     try await sandbox.write("f", "x")
                     #expect(try await sandbox.execute("stat -c %u f").output == "1000\n", "\(endpoint.host)")

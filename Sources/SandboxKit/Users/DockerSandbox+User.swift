@@ -10,7 +10,7 @@ extension DockerSandbox {
         guard let user, !user.isRoot else { return nil }
         if let resolvedAccount { return resolvedAccount }
         let container = try await containerID()
-        let files = try await Self.accountFiles(in: container, client: try docker())
+        let files = try await Self.accountFiles(in: container, client: try docker()).files
         guard let found = files.account(user) else {
             throw SandboxError.commandFailed("\(name)'s user \(user) is not in its /etc/passwd any more; recreate the sandbox")
         }
@@ -34,17 +34,14 @@ extension DockerSandbox {
     static func makeAccount(_ user: SandboxUser, in container: String, workDir: String, volumeTargets: [String],
                             client: DockerClient) async throws -> SandboxAccount? {
         guard !user.isRoot else { return nil }
-        async let passwd = file("/etc/passwd", in: container, client: client)
-        async let group = file("/etc/group", in: container, client: client)
-        let (passwdFile, groupFile) = try await (passwd, group)
-        var files = AccountFiles(passwd: passwdFile?.text, group: groupFile?.text)
+        var (files, modes) = try await accountFiles(in: container, client: client)
         guard let (account, added) = files.ensure(user) else { return nil }
         let owner = TarOwner(uid: account.uid, gid: account.gid)
         // For the runner's init, which runs every command and job as it, whoever asks (runner/init.c).
         var entries = [TarEntry(path: String(RunnerBinary.userFile.dropFirst()), mode: 0o644, data: ByteBuffer(string: account.runnerSpec))]
         if added {
-            entries.append(TarEntry(path: "etc/passwd", mode: (passwdFile?.mode ?? 0o644) & 0o644, data: ByteBuffer(string: files.passwdText)))
-            entries.append(TarEntry(path: "etc/group", mode: (groupFile?.mode ?? 0o644) & 0o644, data: ByteBuffer(string: files.groupText)))
+            entries.append(TarEntry(path: "etc/passwd", mode: (modes.passwd ?? 0o644) & 0o644, data: ByteBuffer(string: files.passwdText)))
+            entries.append(TarEntry(path: "etc/group", mode: (modes.group ?? 0o644) & 0o644, data: ByteBuffer(string: files.groupText)))
             if account.home != "/" { entries.append(TarEntry(path: String(account.home.dropFirst()), kind: .directory, mode: 0o755, owner: owner)) }
         }
         if ownable(workDir, volumeTargets: volumeTargets) {
@@ -68,11 +65,12 @@ extension DockerSandbox {
         return !system.contains { inside(workDir, $0) } && !volumeTargets.contains { inside(workDir, $0) || inside($0, workDir) }
     }
 
-    /// The container's /etc/passwd and /etc/group (either may be missing: a busybox image).
-    static func accountFiles(in container: String, client: DockerClient) async throws -> AccountFiles {
+    /// The container's /etc/passwd and /etc/group (either may be missing: a busybox image), and their permission bits.
+    static func accountFiles(in container: String, client: DockerClient) async throws -> (files: AccountFiles, modes: (passwd: UInt32?, group: UInt32?)) {
         async let passwd = file("/etc/passwd", in: container, client: client)
         async let group = file("/etc/group", in: container, client: client)
-        return try await AccountFiles(passwd: passwd?.text, group: group?.text)
+        let (passwdFile, groupFile) = try await (passwd, group)
+        return (AccountFiles(passwd: passwdFile?.text, group: groupFile?.text), (passwdFile?.mode, groupFile?.mode))
     }
 
     /// A file's text and permission bits, through the archive API; nil when there is none.
