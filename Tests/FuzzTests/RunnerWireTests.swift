@@ -84,6 +84,10 @@ import Testing
             #expect(try runner.answers(to: 17).last.map { if case .error(UInt32(EACCES), _) = $0 { true } else { false } } == true)
             #expect(try exec(runner, id: 18, "id -u; echo ${\(USER_VARIABLE)-gone}", environment: ["\(USER_VARIABLE)=65534:65534"]).stdout == "65534\ngone\n")
             #expect(try exec(runner, id: 19, "id -u").stdout == "0\n", "a command not told runs as the runner")
+            for (id, malformed) in [(21, "1:2:"), (22, "x"), (23, "2147483647:0"), (24, "1:2:3,")] as [(UInt32, String)] {
+                #expect(try exec(runner, id: id, "id -u", environment: ["\(USER_VARIABLE)=\(malformed)"]).last == .exit(status: 126, truncated: false),
+                        "a malformed user (\(malformed)) runs nothing, as root least of all")
+            }
             try runner.send(.user(spec: "0:0"), id: 20)
             #expect(try runner.answers(to: 20).last.map { if case .error(UInt32(EPERM), _) = $0 { true } else { false } } == true)
         }
