@@ -282,12 +282,32 @@ static int forward(struct command *command, int stream, const uint8_t *bytes, si
     return cut ? send_frame(stream == 0 ? A_STDOUT : A_STDERR, command->id, bytes, cut, NULL, 0) : 0;
 }
 
+// Where output past the cap goes: spliced there, it is never copied into this process (reading
+// and counting 100 MiB away cost as much as the command making it). -1: read and count instead.
+static int discard_fd(void) {
+    static int fd = -2;
+    if (fd == -2) fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    return fd;
+}
+
 // Reads what one of a command's pipes holds now (at most `limit` bytes): -1 when the client is gone.
 static int pump(struct command *command, int stream, size_t limit) {
     static uint8_t buffer[CHUNK];
     size_t total = 0;
     while (command->fds[stream] >= 0 && total < limit) {
-        ssize_t n = read(command->fds[stream], buffer, sizeof buffer);
+        ssize_t n = -1;
+        int past_cap = command->cap && command->kept >= command->cap && command->dropped;
+        if (past_cap && discard_fd() >= 0) {
+            n = splice(command->fds[stream], NULL, discard_fd(), NULL, limit - total, SPLICE_F_NONBLOCK);
+            if (n < 0 && errno == EINVAL) n = read(command->fds[stream], buffer, sizeof buffer);  // not a pipe after all
+            else if (n > 0) {
+                command->dropped += (uint64_t)n;
+                total += (size_t)n;
+                continue;
+            }
+        } else {
+            n = read(command->fds[stream], buffer, sizeof buffer);
+        }
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             if (n == 0 || errno != EAGAIN) {

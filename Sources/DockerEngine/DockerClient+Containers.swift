@@ -88,7 +88,7 @@ extension DockerClient {
 
     /// `HEAD /containers/{id}/archive?path=PATH`: stat without reading, or nil if it does not exist.
     public func statPath(_ id: String, path: String) async throws -> PathStat? {
-        let response: HTTPClientResponse
+        let response: DaemonResponse
         do {
             response = try await send(.HEAD, "/containers/\(id)/archive", query: [("path", path)])
         } catch DockerError.notFound {

@@ -51,11 +51,11 @@ extension DockerClient {
 /// The demultiplexed output of an exec: chunks of stdout and stderr bytes in arrival order.
 public struct ExecOutput: AsyncSequence, Sendable {
     public typealias Element = OutputFrame
-    let body: HTTPClientResponse.Body
+    let body: DaemonBody
     let client: DockerClient
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var upstream: HTTPClientResponse.Body.AsyncIterator
+        var upstream: DaemonBody.AsyncIterator
         var decoder = MultiplexedStreamDecoder()
         var pending: [OutputFrame] = []
         let client: DockerClient

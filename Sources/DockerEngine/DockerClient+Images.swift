@@ -50,7 +50,7 @@ extension DockerClient {
 
     /// Reads a JSON progress stream to its end; throws its first error message.
     @discardableResult
-    private func consumeMessages(_ body: HTTPClientResponse.Body, progress: @Sendable (JSONMessage) -> Void) async throws -> String? {
+    private func consumeMessages(_ body: DaemonBody, progress: @Sendable (JSONMessage) -> Void) async throws -> String? {
         var decoder = JSONMessageDecoder()
         var imageID: String?
         func handle(_ messages: [JSONMessage]) throws {

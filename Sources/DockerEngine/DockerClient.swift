@@ -28,6 +28,8 @@ public final class DockerClient: Sendable {
     /// Why the endpoint's client certificate or key could not be read: the first request says so.
     private let tlsProblem: DockerError?
     let bridge: SSHBridge?
+    /// Requests in flight at once (each holds a connection); more wait their turn, see ``ConnectionGate``.
+    let gate: ConnectionGate
     private let bridgeStart = Mutex<Task<Void, any Error>?>(nil)
     private let negotiated = Mutex<APIVersion?>(nil)
 
@@ -49,8 +51,9 @@ public final class DockerClient: Sendable {
         self.init(endpoint: DockerEndpoint(host: host), logger: logger)
     }
 
-    /// `logger` defaults to ``EngineLogging/defaultLogger`` (a no-op unless the program set one).
-    public init(endpoint: DockerEndpoint, logger: Logger? = nil) {
+    /// `logger` defaults to ``EngineLogging/defaultLogger`` (a no-op unless the program set one);
+    /// `connectionLimit` to ``connectionLimit(_:)`` for the endpoint's kind.
+    public init(endpoint: DockerEndpoint, logger: Logger? = nil, connectionLimit: Int? = nil) {
         self.endpoint = endpoint
         self.logger = logger ?? EngineLogging.defaultLogger
         switch endpoint.tls.map(Self.tlsConfiguration) {
@@ -67,12 +70,23 @@ public final class DockerClient: Sendable {
         var config = HTTPClient.Configuration()
         config.tlsConfiguration = tls
         config.timeout = .init(connect: .seconds(3), read: nil)
-        config.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        gate = ConnectionGate(capacity: max(1, connectionLimit ?? Self.connectionLimit(endpoint.host)))
+        config.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: gate.capacity)
         // A daemon that is down should be reported at once, not retried until a deadline.
         config.connectionPool.retryConnectionEstablishment = false
         config.decompression = .disabled
         config.redirectConfiguration = .disallow
         self.http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: config)
+    }
+
+    /// Connections kept to one daemon: dockerd serves hundreds on its socket; over ssh each is a
+    /// session of one multiplexed connection, and sshd allows 10 (`MaxSessions`) by default.
+    public static func connectionLimit(_ host: DockerHost) -> Int {
+        switch host {
+        case .unix: 256
+        case .tcp: 128
+        case .ssh: 8
+        }
     }
 
     /// Closes the connection pool; only needed for clients that are not ``shared()``.
@@ -117,7 +131,7 @@ public final class DockerClient: Sendable {
         body: HTTPClientRequest.Body? = nil, contentType: String? = nil,
         headers extra: [String: String] = [:],
         deadline: NIODeadline = .now() + .seconds(120)
-    ) async throws -> HTTPClientResponse {
+    ) async throws -> DaemonResponse {
         let version = try await apiVersion()
         var url = baseURL + "/v\(version)" + path
         let items = query.compactMap { key, value in value.map { "\(key)=\(Self.percentEncode($0))" } }
@@ -154,11 +168,11 @@ public final class DockerClient: Sendable {
         _ = try await collect(response.body, limit: 1024 * 1024)
     }
 
-    func collect(_ body: HTTPClientResponse.Body, limit: Int) async throws -> ByteBuffer {
+    func collect(_ body: DaemonBody, limit: Int) async throws -> ByteBuffer {
         do { return try await body.collect(upTo: limit) } catch { throw classify(error) }
     }
 
-    private func perform(method: HTTPMethod, url: String, body: HTTPClientRequest.Body?, headers: [String: String], deadline: NIODeadline) async throws -> HTTPClientResponse {
+    private func perform(method: HTTPMethod, url: String, body: HTTPClientRequest.Body?, headers: [String: String], deadline: NIODeadline) async throws -> DaemonResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Host", value: "docker")  // dockerd answers 400 without one
@@ -167,9 +181,16 @@ public final class DockerClient: Sendable {
         let path = url.dropFirst(baseURL.count).prefix { $0 != "?" }
         let started = ContinuousClock.now
         do {
+            let permit = try await gate.enter(deadline: deadline) { [host, gate] in
+                DockerError.busy(host, detail: "\(method) \(path) waited \(Self.milliseconds(since: started)) for one of the \(gate.capacity) connections this client keeps to it, all in use")
+            }
             let response = try await http.execute(request, deadline: deadline)
             logger.debug("\(method) \(path) \(response.status.code) in \(Self.milliseconds(since: started))")
-            return response
+            return DaemonResponse(response, permit: permit)
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            let error = DockerError.timedOut(host, detail: "\(method) \(path) had no answer after \(Self.milliseconds(since: started))")
+            logger.debug("\(error)")
+            throw error
         } catch {
             let classified = classify(error)
             logger.debug("\(method) \(path) failed in \(Self.milliseconds(since: started)): \(classified)")
@@ -235,7 +256,8 @@ public final class DockerClient: Sendable {
         if let http = error as? HTTPClientError {
             switch http {
             case .cancelled, .requestStreamCancelled: return CancellationError()
-            case .deadlineExceeded, .readTimeout: return DockerError.daemonUnreachable(host, detail: "it stopped answering (timed out)")
+            case .deadlineExceeded, .readTimeout: return DockerError.timedOut(host, detail: "no answer before the request's deadline")
+            case .getConnectionFromPoolTimeout: return DockerError.busy(host, detail: "no connection to it came free in time")
             case .remoteConnectionClosed: return DockerError.daemonUnreachable(host, detail: "the connection was closed")
             case .connectTimeout: return DockerError.daemonUnreachable(host, detail: "connecting timed out")
             default: return DockerError.daemonUnreachable(host, detail: "\(http)")

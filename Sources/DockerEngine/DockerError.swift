@@ -4,6 +4,10 @@ import Foundation
 public enum DockerError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
     case invalidHost(String, reason: String)
     case daemonUnreachable(DockerHost, detail: String)
+    /// The daemon answers, but not this request before its deadline (overloaded, or stuck).
+    case timedOut(DockerHost, detail: String)
+    /// Every connection this client keeps to the daemon stayed in use until the request's deadline.
+    case busy(DockerHost, detail: String)
     case permissionDenied(DockerHost)
     case api(status: Int, message: String)
     case notFound(String)
@@ -18,6 +22,10 @@ public enum DockerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
             "DOCKER_HOST=\(value) is not usable: \(reason)"
         case .daemonUnreachable(let host, let detail):
             "Docker daemon not reachable at \(host) (is dockerd running?)" + (detail.isEmpty ? "" : ": \(detail)")
+        case .timedOut(let host, let detail):
+            "the Docker daemon at \(host) did not answer in time (\(detail)); it may be overloaded or stuck"
+        case .busy(let host, let detail):
+            "too many requests at once to the Docker daemon at \(host): \(detail)"
         case .permissionDenied(let host):
             "permission denied on \(host): run as root or add your user to the docker group"
         case .api(let status, let message):

@@ -86,6 +86,8 @@ extension Reducer {
         switch error {
         case SandboxError.docker(.daemonUnreachable), DockerError.daemonUnreachable: "daemon not reachable"
         case SandboxError.docker(.permissionDenied), DockerError.permissionDenied: "permission denied on the Docker socket"
+        case SandboxError.docker(.timedOut), DockerError.timedOut: "daemon not answering in time"
+        case SandboxError.docker(.busy), DockerError.busy: "daemon busy"
         default: String("\(error)".prefix(60))
         }
     }

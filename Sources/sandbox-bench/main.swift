@@ -14,13 +14,17 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 let ociRuntime = arguments.count > 1 && arguments[0] == "--oci-runtime" ? arguments[1] : nil
 if ociRuntime != nil { arguments.removeFirst(2) }
 guard arguments.count == 3, let runs = Int(arguments[2]), runs > 0 else {
-    FileHandle.standardError.write(Data("usage: sandbox-bench [--oci-runtime NAME] cold|pooled|exec|write|read|output|concurrent|stop|connect|fetch-open[-slow]|fetch-policy[-slow]|exec-policy|policy-change IMAGE RUNS\n".utf8))
+    FileHandle.standardError.write(Data("usage: sandbox-bench [--oci-runtime NAME] cold|pooled|exec|write|read|output|concurrent|burst|stop|connect|fetch-open[-slow]|fetch-policy[-slow]|exec-policy|policy-change IMAGE RUNS\n".utf8))
     exit(2)
 }
 let (scenario, image) = (arguments[0], arguments[1])
 let script = "python3 -c 'print(sum(range(10)))'"
 let concurrentCommands = 50
+let burstSize = Int(ProcessInfo.processInfo.environment["BENCH_BURST"] ?? "") ?? 100
 let bigOutput = "yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxy | head -c 104857600"
+
+/// The burst scenario's failed sandboxes, each "INDEX: what failed".
+nonisolated(unsafe) var burstFailures: [String] = []
 
 struct BenchFailure: Error, CustomStringConvertible { var description: String }
 
@@ -38,7 +42,7 @@ func timed(_ body: () async throws -> Void) async rethrows -> Double {
 func newSandbox() -> DockerSandbox {
     var security = SecurityProfile.hardened
     security.ociRuntime = ociRuntime
-    return DockerSandbox(image: image, labels: ["sandbox.bench": "true"], network: ociRuntime == nil ? .on : .none, security: security)
+    return DockerSandbox(image: image, labels: ["sandbox.bench": "true"], network: ociRuntime == nil && ProcessInfo.processInfo.environment["BENCH_OFFLINE"] == nil ? .on : .none, security: security)
 }
 
 /// The network scenarios' server (bench.py's test host): an address, and a name the allow-list gives it.
@@ -172,6 +176,37 @@ func run() async throws -> (samples: [Double], paths: Set<String>) {
         }
         paths.insert(try await path(of: sandbox))
         try await sandbox.stop()
+    case "burst":
+        // `burstSize` sandboxes made at once from one process, each answering `echo`: the wall
+        // time to all answering, and what failed (reported, not fatal: scripts/bench/scale.py
+        // counts failures and the containers left after every `stop()`).
+        for _ in 0..<runs {
+            var failures: [String] = []
+            var made: [DockerSandbox] = []
+            samples.append(await timed {
+                await withTaskGroup(of: (DockerSandbox, String?).self) { group in
+                    for index in 0..<burstSize {
+                        group.addTask {
+                            let sandbox = newSandbox()
+                            do {
+                                let output = try await sandbox.execute("echo \(index)").output
+                                return (sandbox, output == "\(index)\n" ? nil : "\(index): \(output.debugDescription)")
+                            } catch {
+                                return (sandbox, "\(index): \(error)")
+                            }
+                        }
+                    }
+                    for await (sandbox, failure) in group {
+                        made.append(sandbox)
+                        if let failure { failures.append(failure) }
+                    }
+                }
+            })
+            await withTaskGroup(of: Void.self) { group in
+                for sandbox in made { group.addTask { try? await sandbox.stop() } }
+            }
+            burstFailures += failures
+        }
     case "stop":
         for _ in 0..<runs {
             let sandbox = try await warmSandbox()
@@ -230,7 +265,7 @@ do {
     // carries the peak across fork and exec), so a big parent would hide ours.
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-    let json = try JSONSerialization.data(withJSONObject: ["samples": samples, "maxrss_kib": peak, "paths": paths.sorted()] as [String: Any])
+    let json = try JSONSerialization.data(withJSONObject: ["samples": samples, "maxrss_kib": peak, "paths": paths.sorted(), "failures": burstFailures] as [String: Any])
     print(String(decoding: json, as: UTF8.self))
 } catch {
     FileHandle.standardError.write(Data("sandbox-bench \(scenario): \(error)\n".utf8))

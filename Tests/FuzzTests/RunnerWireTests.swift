@@ -40,6 +40,10 @@ import Testing
         #expect(ran.stdout == "out\n" && ran.stderr == "err\n" && ran.last == .exit(status: 3, truncated: false), "\(ran)")
         #expect(try exec(runner, id: 3, "printf 0123456789", cap: 4).stdout == "0123")
         #expect(try exec(runner, id: 4, "printf 0123456789", cap: 4).last == .exit(status: 0, truncated: true))
+        // Past the cap the runner splices the rest away unread: 20 MiB on each stream, the first
+        // characters kept, the command's end still heard.
+        let big = try exec(runner, id: 40, "head -c 20971520 /dev/zero | tr '\\0' a; head -c 20971520 /dev/zero | tr '\\0' b >&2; exit 5", cap: 6)
+        #expect(big.stdout == "aaaaaa" && big.stderr.isEmpty && big.last == .exit(status: 5, truncated: true), "\(big.stdout.count) \(big.stderr.count) \(String(describing: big.last))")
         #expect(try exec(runner, id: 5, "sleep 5", timeout: 200).last == .exit(status: 124, truncated: false))
         #expect(try exec(runner, id: 6, "exec no-such-program-here").last == .exit(status: 127, truncated: false))
         try runner.send(.exec(token: "t7", workDir: "/", environment: [], argv: ["no-such-program-here"], timeoutMilliseconds: 0, cap: 0), id: 7)

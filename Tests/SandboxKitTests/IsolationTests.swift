@@ -1,6 +1,6 @@
 import DockerEngine
 import Foundation
-import SandboxKit
+@testable import SandboxKit
 import Testing
 
 /// The network containment as a hostile sandbox would try it. Nothing outside this machine is
@@ -343,8 +343,13 @@ struct TestRemoteHost {
 
 /// What the host's firewall keeps of a sandbox goes with it, however it goes.
 @Suite(.serialized) struct FirewallCleanupTests {
-    static func chains() -> String {
-        guard let pipe = popen("nft list chains inet 2>/dev/null", "r") else { return "" }
+    static func chains() -> String { nft("list chains inet") }
+
+    /// Everything of ours in the host's firewall: chains, sets, maps and their elements.
+    static func table() -> String { nft("list table inet \(HostFirewall.table)") }
+
+    private static func nft(_ arguments: String) -> String {
+        guard let pipe = popen("nft \(arguments) 2>/dev/null", "r") else { return "" }
         defer { pclose(pipe) }
         var text = "", buffer = [CChar](repeating: 0, count: 4096)
         while fgets(&buffer, 4096, pipe) != nil { text += String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
@@ -358,8 +363,16 @@ struct TestRemoteHost {
         let behindOurBack = try IsolationTests.sandbox(allow: ["10.0.0.2"])
         for sandbox in [stopped, removed, behindOurBack] { try await sandbox.start() }
         for sandbox in [stopped, removed, behindOurBack] { #expect(Self.chains().contains("s_\(sandbox.sandboxID)")) }
+        // A stop takes away everything its admission made, in one nft: chains, sets, mappings.
+        let isolated = try IsolationTests.sandbox()
+        try await isolated.start()
+        let addresses = [try await stopped.execute("hostname -i").output, try await isolated.execute("hostname -i").output]
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         try await stopped.stop()
-        #expect(!Self.chains().contains("s_\(stopped.sandboxID)"))
+        try await isolated.stop()
+        let table = Self.table()
+        for id in [stopped.sandboxID, isolated.sandboxID] { #expect(!table.contains("_\(id)"), "\(id) left in\n\(table)") }
+        for address in addresses { #expect(!table.contains("\(address) :"), "\(address) still mapped in\n\(table)") }
         let engine = try SandboxEngine()
         try await engine.remove(named: removed.name)
         #expect(!Self.chains().contains("s_\(removed.sandboxID)"))

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import idle_cpu
 import network
+import scale
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = "python3 -c 'print(sum(range(10)))'"
@@ -445,6 +446,8 @@ def main():
     ssh_floor = ssh_transfer_cost(3 if args.quick else 15)
     print("  network policy …", file=sys.stderr, flush=True)
     policy = network.figures(ours, 4 if args.quick else 21, 1 if args.quick else ROUNDS, summary)
+    print("  many at once …", file=sys.stderr, flush=True)
+    many = scale.figures(args.ours, args.pydantic_python[-1], peers[-1].name, args.image, socket_path(), 1 if args.quick else 2)
     print("  the daemon's floor …", file=sys.stderr, flush=True)
     request = curl.request_cost()
 
@@ -467,7 +470,7 @@ def main():
     lines = report(args, clients, ours, by_exec, peers, results, runs, floors, tui,
                    os.path.getsize(runner_path) // 1024, time.perf_counter() - began)
     console = lines.index("## The console")
-    lines[console - 1:console - 1] = elsewhere_section(elsewhere, ssh_floor) + network.section(policy, cell)
+    lines[console - 1:console - 1] = elsewhere_section(elsewhere, ssh_floor) + network.section(policy, cell) + scale.section(many, ms)
     lines = idle_cpu.with_row(lines, idle_cpu.measure(args.sandbox, os.path.join(os.path.dirname(args.pydantic_python[0]), "lazydocker"),
                                                       5 if args.quick else 30))
     with open(args.output, "w") as handle:

@@ -99,6 +99,22 @@ def main(scenario, image, runs):
                 wrong += [f"echo {i}: {result}" for i, result in enumerate(results)
                           if result.exit_code != 0 or result.output != f"{i}\n"]
         discard(sandbox)
+    elif scenario == "burst":
+        # 100 sandboxes made at once, one thread each (the library has no concurrent API), each running echo.
+        def one(index):
+            sandbox = new_sandbox(image)
+            try:
+                result = sandbox.execute(f"echo {index}")
+                return sandbox, None if result.output == f"{index}\n" else f"echo {index}: {result.output!r}"
+            except Exception as error:  # counted, as the other clients' failures are
+                return sandbox, f"{type(error).__name__}: {str(error)[:200]}"
+        with ThreadPoolExecutor(100) as threads:
+            for _ in range(runs):
+                start = time.perf_counter()
+                answers = list(threads.map(one, range(100)))
+                samples.append(time.perf_counter() - start)
+                wrong += [failure for _, failure in answers if failure]
+                list(threads.map(lambda answer: discard(answer[0]), answers))
     elif scenario == "stop":
         for _ in range(runs):
             sandbox = warm(image)
@@ -111,7 +127,8 @@ def main(scenario, image, runs):
     # VmHWM, not ru_maxrss: Linux carries the launching process's peak across fork and exec.
     with open("/proc/self/status") as status:
         peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    print(json.dumps({"samples": samples, "maxrss_kib": peak, "wrong": len(wrong), "wrong_example": wrong[0] if wrong else None}))
+    print(json.dumps({"samples": samples, "maxrss_kib": peak, "wrong": len(wrong), "wrong_example": wrong[0] if wrong else None,
+                      "failures": wrong if scenario == "burst" else []}))
 
 
 if __name__ == "__main__":

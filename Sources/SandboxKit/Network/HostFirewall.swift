@@ -152,9 +152,11 @@ struct HostFirewall: Sendable {
         return lines
     }
 
-    /// Two transactions: either element may be missing (a half-made admission).
-    static func unmapScripts(_ address: IPv4Address) -> [String] {
-        ["delete element inet \(table) by_source { \(address) }\n", "delete element inet \(table) web_by_source { \(address) }\n"]
+    /// Two transactions: either element may be missing (a half-made admission). `allowList`:
+    /// what the admission made (an isolated sandbox has no web mapping), nil when not known.
+    static func unmapScripts(_ address: IPv4Address, allowList: Bool? = nil) -> [String] {
+        ["delete element inet \(table) by_source { \(address) }\n"]
+            + (allowList == false ? [] : ["delete element inet \(table) web_by_source { \(address) }\n"])
     }
 
     /// Whether `address` is mapped to `sandboxID`'s chain (not to another sandbox's that got the
@@ -188,11 +190,14 @@ struct HostFirewall: Sendable {
         }
     }
 
-    /// Its chains, then its sets (which the chains refer to), each in a transaction of its own.
-    static func deleteScripts(sandboxID: String) -> [String] {
-        ["delete chain inet \(table) \(chain(of: sandboxID))\n", "delete chain inet \(table) \(refuseChain(of: sandboxID))\n",
-         "delete chain inet \(table) \(webChain(of: sandboxID))\n",
-         "delete set inet \(table) \(learnedSet(of: sandboxID))\n", "delete set inet \(table) \(webSet(of: sandboxID))\n"]
+    /// Its chains, then its sets (which the chains refer to), each in a transaction of its own;
+    /// `allowList` as for ``unmapScripts(_:allowList:)``.
+    static func deleteScripts(sandboxID: String, allowList: Bool? = nil) -> [String] {
+        let always = ["delete chain inet \(table) \(chain(of: sandboxID))\n", "delete chain inet \(table) \(refuseChain(of: sandboxID))\n"]
+        return always + (allowList == false ? [] : [
+            "delete chain inet \(table) \(webChain(of: sandboxID))\n",
+            "delete set inet \(table) \(learnedSet(of: sandboxID))\n", "delete set inet \(table) \(webSet(of: sandboxID))\n",
+        ])
     }
 
     // MARK: Running nft

@@ -190,13 +190,20 @@ enum SandboxNetworks {
     /// Takes the rules away again (the container is gone), found by the sandbox's id alone: the
     /// addresses mapped to it, its state there, its chains and sets. A missing piece is no error,
     /// and an address another sandbox has been given since is left to it.
-    static func release(sandboxID: String) {
+    /// `address` and `allowList`: where it was admitted and under which kind of policy, when the
+    /// caller knows; else the table is asked, and everything either kind makes is deleted.
+    static func release(sandboxID: String, address known: IPv4Address? = nil, allowList: Bool? = nil) {
         guard HostFirewall.unavailable == nil, HostFirewall.isSandboxID(sandboxID) else { return }
-        for address in HostFirewall.addresses(of: sandboxID) {
-            for script in HostFirewall.unmapScripts(address) { try? HostFirewall.apply(script) }
-            NetworkState.remove(address, sandboxID: sandboxID)
+        let addresses = known.map { [$0] } ?? HostFirewall.addresses(of: sandboxID)
+        for address in addresses { NetworkState.remove(address, sandboxID: sandboxID) }
+        // One nft for all of it when everything is there (the usual case: each nft reads the whole
+        // table, 100 sandboxes stopping at once ran 800); else one by one, each missing piece
+        // failing alone.
+        let scripts = addresses.flatMap { HostFirewall.unmapScripts($0, allowList: allowList) }
+            + HostFirewall.deleteScripts(sandboxID: sandboxID, allowList: allowList)
+        if (try? HostFirewall.apply(scripts.joined())) == nil {
+            for script in scripts { try? HostFirewall.apply(script) }
         }
-        for script in HostFirewall.deleteScripts(sandboxID: sandboxID) { try? HostFirewall.apply(script) }
     }
 
     /// Releases what is left of sandboxes that no longer exist (removed behind the engine's back:
@@ -204,7 +211,7 @@ enum SandboxNetworks {
     static func sweep(keeping existing: Set<String>) -> Int {
         guard HostFirewall.unavailable == nil else { return 0 }
         let gone = Set(HostFirewall.sandboxIDs()).subtracting(existing)
-        gone.forEach(release(sandboxID:))
+        gone.forEach { release(sandboxID: $0) }
         return gone.count
     }
 }

@@ -48,6 +48,8 @@ public actor DockerSandbox {
     var runnerLosses = 0
     /// The container we bind-mounted our runner into: nothing to place or check there.
     var runnerMounted: String?
+    /// Where the host's firewall knows the current container (its rules go with it at the stop).
+    private var admitted: IPv4Address?
     /// ``user`` as its container has it (DockerSandbox+User.swift).
     var resolvedAccount: SandboxAccount?
 
@@ -180,8 +182,18 @@ public actor DockerSandbox {
         runner?.close()
         runner = nil
         if let id {
-            do { try await docker().removeContainer(id) } catch { throw SandboxError.wrap(error) }
-            if network == .on { SandboxNetworks.release(sandboxID: sandboxID) }
+            do { try await docker().removeContainer(id) } catch {
+                // Still there as far as we know: a later stop() tries again.
+                if case .idle = state { state = .lost(id, detail: "removing it failed: \(error)") }
+                throw SandboxError.wrap(error)
+            }
+            if network == .on {
+                let allowList = admitted == nil ? nil : policy.isAllowList  // a live change keeps the kind
+                _ = try? await FirewallWork.run { [sandboxID, admitted] in
+                    SandboxNetworks.release(sandboxID: sandboxID, address: admitted, allowList: allowList)
+                }
+            }
+            admitted = nil
         }
     }
 
@@ -337,7 +349,7 @@ public actor DockerSandbox {
                 let refused = SandboxError.wrap(error)
                 Self.logger(client).info("sandbox \(name): the runner could not be copied into the created container (\(refused)); it is placed after the start")
                 // The name is ours again only once that container is gone: else say why it is not.
-                do { try await client.removeContainer(id) } catch {
+                if let error = await Leftovers.remove(id, client: client) {
                     throw SandboxError.commandFailed("could not create \(name): copying the runner into it failed (\(refused)), and removing that container failed too (\(SandboxError.wrap(error)))")
                 }
                 id = try await create(idle, client: client, image: resolved.image)
@@ -349,7 +361,7 @@ public actor DockerSandbox {
             do {
                 resolvedAccount = try await Self.makeAccount(user, in: id, workDir: workDir, volumeTargets: Array(volumes.values), client: client)
             } catch {
-                try? await client.removeContainer(id)
+                await Leftovers.remove(id, client: client)
                 throw error
             }
         }
@@ -358,7 +370,7 @@ public actor DockerSandbox {
             try await client.startContainer(id)
         } catch {
             attached?.close()
-            try? await client.removeContainer(id)
+            await Leftovers.remove(id, client: client)
             throw SandboxError.commandFailed("could not start \(name) from \(resolved.image): \(SandboxError.wrap(error))")
         }
         if placement.isolation == .allowList || placement.isolation == .isolated {
@@ -367,10 +379,13 @@ public actor DockerSandbox {
             // container behind.
             do {
                 let address = try await Self.address(of: id, client: client)
-                try SandboxNetworks.admit(sandboxID: sandboxID, name: name, address: address, policy: policy, client: client)
+                try await FirewallWork.run { [sandboxID, name, policy] in
+                    try SandboxNetworks.admit(sandboxID: sandboxID, name: name, address: address, policy: policy, client: client)
+                }
+                admitted = address
             } catch {
                 attached?.close()
-                try? await client.removeContainer(id)
+                await Leftovers.remove(id, client: client)
                 throw SandboxError.commandFailed("could not give \(name) its network rules: \(SandboxError.wrap(error))")
             }
         }
@@ -389,6 +404,10 @@ public actor DockerSandbox {
             throw SandboxError.invalidArgument("a container named \(name) already exists; pick another name")
         } catch let error as DockerError where error.refusal == .initMissing {
             throw SandboxError.initUnavailable(engine: client.host.description, detail: error.daemonMessage ?? "\(error)")
+        } catch let error as DockerError where Leftovers.transient(error) {
+            // The daemon may have made it before the answer was lost.
+            await Leftovers.removeUnanswered(name: name, sandboxID: sandboxID, client: client)
+            throw error
         }
     }
 
