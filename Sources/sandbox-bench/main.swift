@@ -42,7 +42,7 @@ func timed(_ body: () async throws -> Void) async rethrows -> Double {
 func newSandbox() -> DockerSandbox {
     var security = SecurityProfile.hardened
     security.ociRuntime = ociRuntime
-    return DockerSandbox(image: image, labels: ["sandbox.bench": "true"], network: ociRuntime == nil && ProcessInfo.processInfo.environment["BENCH_OFFLINE"] == nil ? .on : .none, security: security)
+    return DockerSandbox(image: image, labels: ["sandbox.bench": "true"], network: ociRuntime == nil ? .on : .none, security: security)
 }
 
 /// The network scenarios' server (bench.py's test host): an address, and a name the allow-list gives it.
