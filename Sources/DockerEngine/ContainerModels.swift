@@ -88,10 +88,20 @@ public struct ContainerInspect: Decodable, Sendable {
     /// The container's execs that still run (nil: none).
     public var execIDs: [String]?
     public var networkSettings: NetworkSettings?
+    public var hostConfig: HostSettings?
 
     enum CodingKeys: String, CodingKey {
         case id = "Id", name = "Name", created = "Created", state = "State", config = "Config", execIDs = "ExecIDs"
-        case networkSettings = "NetworkSettings"
+        case networkSettings = "NetworkSettings", hostConfig = "HostConfig"
+    }
+
+    /// Its limits, OCI runtime and bind mounts, as created.
+    public struct HostSettings: Decodable, Sendable {
+        public var memory: Int64?
+        public var nanoCPUs: Int64?
+        public var runtime: String?
+        public var binds: [String]?
+        enum CodingKeys: String, CodingKey { case memory = "Memory", nanoCPUs = "NanoCpus", runtime = "Runtime", binds = "Binds" }
     }
 
     /// The networks it is attached to, by name, with its IPv4 address on each.
@@ -173,5 +183,23 @@ public struct ImageInspect: Decodable, Sendable {
     public var repoTags: [String]?
     public var size: Int64?
     public var created: String?
-    enum CodingKeys: String, CodingKey { case id = "Id", repoTags = "RepoTags", size = "Size", created = "Created" }
+    public var config: Config?
+    enum CodingKeys: String, CodingKey { case id = "Id", repoTags = "RepoTags", size = "Size", created = "Created", config = "Config" }
+
+    public struct Config: Decodable, Sendable {
+        public var labels: [String: String]?
+        enum CodingKeys: String, CodingKey { case labels = "Labels" }
+    }
+}
+
+/// One row of `GET /images/json`.
+public struct ImageSummary: Decodable, Sendable {
+    public var id: String
+    public var repoTags: [String]?
+    /// Its own size and its layers' (shared ones counted in each image).
+    public var size: Int64
+    /// Seconds since 1970.
+    public var created: Int
+    public var labels: [String: String]?
+    enum CodingKeys: String, CodingKey { case id = "Id", repoTags = "RepoTags", size = "Size", created = "Created", labels = "Labels" }
 }

@@ -14,11 +14,22 @@ extension DockerClient {
         }
     }
 
-    public func listImages() async throws -> [ImageInspect] {
-        struct Summary: Decodable { var Id: String; var RepoTags: [String]?; var Size: Int64? }
-        return try await json([Summary].self, .GET, "/images/json").map {
-            ImageInspect(id: $0.Id, repoTags: $0.RepoTags, size: $0.Size, created: nil)
-        }
+    /// `GET /images/json`, only those carrying every one of `labels` (`KEY` or `KEY=VALUE`) when given.
+    public func listImages(labels: [String] = []) async throws -> [ImageSummary] {
+        var query: [(String, String?)] = []
+        if !labels.isEmpty { query.append(("filters", String(decoding: try JSONEncoder().encode(["label": labels]), as: UTF8.self))) }
+        return try await json([ImageSummary].self, .GET, "/images/json", query: query)
+    }
+
+    /// `POST /commit`: container `id`'s filesystem as a new image (paused while it is read, so
+    /// that what runs in it cannot change it half-way), tagged `repo:tag` when given, with
+    /// `labels` added to the container's own; returns the image id.
+    public func commit(_ id: String, repo: String?, tag: String?, labels: [String: String], pause: Bool = true) async throws -> String {
+        struct Config: Encodable { var Labels: [String: String] }
+        struct Created: Decodable { var Id: String }
+        return try await json(Created.self, .POST, "/commit",
+                              query: [("container", id), ("repo", repo), ("tag", tag), ("pause", pause ? "true" : "false")],
+                              jsonBody: Config(Labels: labels)).Id
     }
 
     public func removeImage(_ name: String, force: Bool = false) async throws {

@@ -1,4 +1,6 @@
-/// The arguments of the job and port rows, which take numbers.
+import SandboxKit
+
+/// The arguments of the job, port and snapshot rows.
 extension CommandParser {
     /// `run [--bg] [CMD|FILE]`.
     static func run(_ rest: String) throws(CommandError) -> Command {
@@ -12,6 +14,14 @@ extension CommandParser {
     static func number(_ text: String, for row: String) throws(CommandError) -> Int {
         guard let number = Int(text.trimmingCharacters(in: .whitespaces)), number > 0 else { throw .usage(CommandTable.spec(named: row)!) }
         return number
+    }
+
+    /// `snapshot [LABEL]`: nil for the default (the time).
+    static func snapshotLabel(_ rest: String) throws(CommandError) -> String? {
+        let label = rest.trimmingCharacters(in: .whitespaces)
+        if label.isEmpty { return nil }
+        do { try Snapshot.validate(label: label) } catch { throw .invalid(error.description) }
+        return label
     }
 
     /// `port PORT` or `port -d PORT`.

@@ -38,6 +38,13 @@ public enum Command: Sendable, Equatable {
     case allow([EgressRule])
     case deny([EgressRule])
     case egress
+    /// The current sandbox's files saved as a snapshot (LABEL: the time when nil).
+    case snapshot(String?)
+    case snapshots
+    /// The current sandbox put back to a snapshot (its latest when nil).
+    case restore(String?)
+    /// Copies of the current sandbox.
+    case fork(Int)
     case help(String?)
     case quit
 }
@@ -71,6 +78,10 @@ extension Command {
         case .allow: "allow"
         case .deny: "deny"
         case .egress: "egress"
+        case .snapshot: "snapshot"
+        case .snapshots: "snapshots"
+        case .restore: "restore"
+        case .fork: "fork"
         case .help: "help"
         case .quit: "quit"
         }
@@ -87,6 +98,8 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case policy(PolicyError)
     /// A bad `--user`.
     case user(String)
+    /// A bad argument, in the words of what checked it.
+    case invalid(String)
 
     public var description: String {
         switch self {
@@ -97,7 +110,7 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooManyArguments(let spec): "too many arguments; usage: \(spec.usageLine)"
         case .unknownOption(let word, let spec): "unknown option \(word); usage: \(spec.usageLine)"
         case .policy(let error): error.description
-        case .user(let message): message
+        case .user(let message), .invalid(let message): message
         }
     }
 }

@@ -107,6 +107,19 @@ public enum CommandTable {
                     build: { input throws(CommandError) in .deny(try CommandParser.rules(input.rest.split(separator: " ").map(String.init))) }),
         CommandSpec(name: "egress", usage: "", summary: "what the current sandbox was denied on the network (names, hosts, addresses)",
                     build: { _ in .egress }),
+        CommandSpec(name: "snapshot", usage: "[LABEL]", argument: .rest,
+                    summary: "save the current sandbox's files and settings as NAME:LABEL (default label: the time; host volumes are not in it)",
+                    build: { input throws(CommandError) in .snapshot(try CommandParser.snapshotLabel(input.rest)) }),
+        CommandSpec(name: "snapshots", usage: "", summary: "list snapshots (sandbox snapshots rm removes one)", build: { _ in .snapshots }),
+        CommandSpec(name: "restore", usage: "[SNAPSHOT]", argument: .rest,
+                    summary: "put the current sandbox back to a snapshot (its latest by default); its processes, jobs, ports and shells are not carried",
+                    build: { input throws(CommandError) in .restore(input.rest.isEmpty ? nil : input.rest) }),
+        CommandSpec(name: "fork", usage: "[N]", argument: .rest, summary: "make N running copies of the current sandbox (1 by default), named NAME-1, NAME-2…",
+                    build: { input throws(CommandError) in
+                        let count = input.rest.isEmpty ? 1 : try CommandParser.number(input.rest, for: "fork")
+                        guard count <= 100 else { throw .usage(CommandTable.spec(named: "fork")!) }
+                        return .fork(count)
+                    }),
         CommandSpec(name: "help", usage: "[CMD]", argument: .command, summary: "list commands, or explain one", build: { .help($0.word) }),
         CommandSpec(name: "quit", aliases: ["exit"], usage: "", summary: "leave", build: { _ in .quit }),
     ]

@@ -12,11 +12,11 @@ public actor Session {
     public nonisolated let creator: Creator
     public private(set) var current: DockerSandbox?
     /// The context of the current sandbox's engine; nil for ``engine``'s.
-    private var currentContext: String?
+    var currentContext: String?
     /// The file last opened or written, which `run` with no argument runs.
     public private(set) var currentFile: String?
     /// With their full names (``EngineSet/qualified(_:context:)``): `rm` drops one by it.
-    private var created: [(sandbox: DockerSandbox, name: String)] = []
+    var created: [(sandbox: DockerSandbox, name: String)] = []
     /// Forwarded ports (`port`), by sandbox and port in it; they live until `port -d` or shutdown.
     var forwards: [ForwardKey: PortForward] = [:]
     private var runtimes: RuntimeRegistry
@@ -127,6 +127,8 @@ public actor Session {
             try await jobOrPort(command, output: output)
         case .allow, .deny, .egress:
             try await network(command, output: output)
+        case .snapshot, .snapshots, .restore, .fork:
+            try await snapshots(command, output: output)
         case .quit:
             break
         }

@@ -39,8 +39,16 @@ public enum SessionEvent: Sendable {
     case forwardProblem(sandbox: String, port: Int, message: String)
     /// A demo's server (job `job`) answers at `url` here.
     case serving(sandbox: String, job: Int, url: String)
+    /// A snapshot taken, with what it does not hold; a sandbox put back to one; a fork's copy answering.
+    case snapshotSaved(Snapshot)
+    case restored(name: String, snapshot: String)
+    case forked(name: String, of: String)
     case cancelled
     case failed(any Error)
+
+    private static func saved(_ snapshot: Snapshot) -> String {
+        (["saved \(snapshot) (\(Format.size(snapshot.size)))"] + Format.snapshotNotes(snapshot).map { "note: \($0)" }).joined(separator: "\n") + "\n"
+    }
 
     /// Where an event's text goes in line mode.
     public enum Channel: Sendable { case out, err }
@@ -78,6 +86,10 @@ public enum SessionEvent: Sendable {
         case .forwardClosed(let sandbox, let port): ("stopped forwarding port \(port) of \(sandbox)\n", .out)
         case .forwardProblem(_, let port, let message): ("port \(port): \(message)\n", .err)
         case .serving(let sandbox, let job, let url): ("demo: \(url) serves the sample (job \(job) in \(sandbox): logs \(job) shows its output, kill \(job) stops it)\n", .out)
+        case .snapshotSaved(let snapshot):
+            (Self.saved(snapshot), .out)
+        case .restored(let name, let snapshot): ("restored \(name) to \(snapshot); \(Format.notCarried)\n", .out)
+        case .forked(let name, let source): ("made \(name), a copy of \(source)\n", .out)
         case .cancelled: ("error: cancelled\n", .err)
         case .failed(let error): ("error: \(error)\n", .err)
         }

@@ -21,6 +21,22 @@ enum AgentHandlers {
         return .init("Wrote \(content.utf8.count) bytes to \(path)")
     }
 
+    static func snapshot(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
+        let label = try args.string("label")
+        if let label { try Snapshot.validate(label: label) }
+        let snapshot = try await sandbox.snapshot(label: label)
+        return .init("Saved snapshot \(snapshot.label) of \(sandbox.name); restore with snapshot=\"\(snapshot.label)\"")
+    }
+
+    static func restore(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
+        // A label alone is this sandbox's, whatever other sandboxes call theirs.
+        let reference = try args.string("snapshot").map { $0.contains(":") ? $0 : "\(sandbox.name):\($0)" }
+        let (restored, snapshot) = try await SandboxEngine().restore(sandbox.name, to: reference)
+        var outcome = ToolOutcome("Restored \(sandbox.name) to snapshot \(snapshot.label): its files are as they were then; processes started since have ended")
+        outcome.replacement = restored
+        return outcome
+    }
+
     static func editFile(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
         let path = try args.requiredPath("path")
         let count = try await sandbox.edit(path, try args.required("old_string"), try args.required("new_string"),

@@ -57,6 +57,13 @@ public actor AgentSession {
         do { try await sandbox.stop() } catch {
             FileHandle.standardError.write(Data("sandbox mcp: could not remove sandbox \(sandbox.name): \(error)\n".utf8))
         }
+        // Its snapshots go with it (--keep keeps both).
+        do {
+            let engine = try SandboxEngine()
+            for snapshot in try await engine.snapshots(of: sandbox.name) { _ = try await engine.removeSnapshot(snapshot.description) }
+        } catch {
+            FileHandle.standardError.write(Data("sandbox mcp: could not remove the snapshots of \(sandbox.name): \(error)\n".utf8))
+        }
     }
 
     /// Runs a tool. Every failure is an error result with the engine's message, never a throw.
@@ -77,6 +84,7 @@ public actor AgentSession {
                 throw SandboxError.invalidArgument("missing argument '\(missing)'")
             }
             outcome = try await tool.handler(Arguments(arguments), try await ensureSandbox())
+            if let replacement = outcome.replacement { sandbox = replacement }
         } catch {
             outcome = ToolOutcome(error: error)
         }

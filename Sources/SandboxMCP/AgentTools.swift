@@ -7,6 +7,8 @@ public struct ToolOutcome: Sendable {
     public var text: String
     public var isError: Bool
     public var structured: Value?
+    /// The session's sandbox from now on (a restore puts a new container under its name).
+    var replacement: DockerSandbox?
 
     init(_ text: String, structured: Value? = nil) { (self.text, self.isError, self.structured) = (text, false, structured) }
     init(error: any Error) { (text, isError, structured) = ("\(error)", true, nil) }
@@ -142,6 +144,14 @@ public enum AgentTools {
                                               "default": .double(options.defaultTimeout), "exclusiveMinimum": 0, "maximum": .double(Timeout.maximumSeconds)]),
                       ], required: ["command"],
                       handler: { try await AgentHandlers.execute($0, $1, defaultTimeout: options.defaultTimeout) }),
+            AgentTool(name: "snapshot", access: .write,
+                      description: "Save the sandbox's files as a snapshot you can go back to with restore: before trying something risky. At most 10; returns its name.",
+                      properties: ["label": string("A name for it: letters, digits, _ . - (default: the time).")], required: [],
+                      handler: AgentHandlers.snapshot),
+            AgentTool(name: "restore", access: .write,
+                      description: "Put the sandbox's files back as they were at a snapshot (the latest by default). What was written since is gone; running processes and background commands end.",
+                      properties: ["snapshot": string("The label given to snapshot, or its full name; default: the latest.")], required: [],
+                      handler: AgentHandlers.restore),
         ]
     }
 

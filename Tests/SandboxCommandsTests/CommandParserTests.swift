@@ -22,6 +22,13 @@ import Testing
         #expect(try CommandParser.parse("rm old") == .rm("old"))
         #expect(try CommandParser.parse("runtimes") == .runtimes)
         #expect(try CommandParser.parse("theme light") == .theme("light"))
+        #expect(try CommandParser.parse("snapshot") == .snapshot(nil))
+        #expect(try CommandParser.parse("snapshot before-upgrade") == .snapshot("before-upgrade"))
+        #expect(try CommandParser.parse("snapshots") == .snapshots)
+        #expect(try CommandParser.parse("restore") == .restore(nil))
+        #expect(try CommandParser.parse("restore box:v1") == .restore("box:v1"))
+        #expect(try CommandParser.parse("fork") == .fork(1))
+        #expect(try CommandParser.parse("fork 8") == .fork(8))
         #expect(try CommandParser.parse("help exec") == .help("exec"))
         #expect(try CommandParser.parse("quit") == .quit)
         #expect(try CommandParser.parse("exit") == .quit)
@@ -34,6 +41,14 @@ import Testing
         #expect(throws: CommandError.unknown("opne", suggestion: "open")) { try CommandParser.parse("opne x") }
         #expect(throws: CommandError.unknown("frobnicate", suggestion: nil)) { try CommandParser.parse("frobnicate") }
         #expect(CommandError.unknown("exce", suggestion: "exec").description.hasPrefix("unknown command 'exce' (did you mean 'exec'?)"))
+    }
+
+    @Test func badSnapshotArgumentsSayWhatIsWrong() {
+        #expect(throws: CommandError.self) { try CommandParser.parse("snapshot ../up") }
+        #expect((try? CommandParser.parse("snapshot a/b")) == nil)
+        #expect(throws: CommandError.usage(CommandTable.spec(named: "fork")!)) { try CommandParser.parse("fork 0") }
+        #expect(throws: CommandError.usage(CommandTable.spec(named: "fork")!)) { try CommandParser.parse("fork 101") }
+        do { _ = try CommandParser.parse("snapshot ../up") } catch { #expect(error.description.contains("snapshot label '../up'")) }
     }
 
     @Test func badArgumentsGiveTheUsageLine() {

@@ -11,7 +11,7 @@ extension SessionTests {
 
     @Test(arguments: CommandTable.all.map { $0.name })
     func everyRow(_ row: String) async throws {
-        let check = try #require(Self.checks[row] ?? Self.jobChecks[row] ?? Self.demoChecks[row] ?? Self.networkChecks[row], "no session check for the '\(row)' row of CommandTable")
+        let check = try #require(Self.checks[row] ?? Self.jobChecks[row] ?? Self.demoChecks[row] ?? Self.networkChecks[row] ?? Self.snapshotChecks[row], "no session check for the '\(row)' row of CommandTable")
         try await withSession(check)
     }
 

@@ -1,5 +1,6 @@
 """The MCP server driven by the official MCP Python SDK over stdio."""
 import json
+import subprocess
 import time
 
 import anyio
@@ -10,7 +11,7 @@ from mcp.client.stdio import stdio_client
 from conftest import BINARY, IMAGE, sandboxes
 
 pytestmark = pytest.mark.anyio
-ALL_TOOLS = {"ls", "read_file", "write_file", "edit_file", "glob", "grep", "execute"}
+ALL_TOOLS = {"ls", "read_file", "write_file", "edit_file", "glob", "grep", "execute", "snapshot", "restore"}
 
 
 @pytest.fixture
@@ -145,6 +146,31 @@ async def test_sandbox_is_labelled_journaled_and_removed(server_env, state_dir):
         assert entries[2]["isError"] is True
         assert all(e["client"] == "mcp" for e in entries)
     assert name not in {s["name"] for s in sandboxes()}, "removed when the client disconnected"
+
+
+def snapshots():
+    out = subprocess.run([BINARY, "snapshots", "--json"], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+async def test_an_agent_tries_something_and_goes_back(server_env):
+    async with Connection(server_env) as c:
+        await c.call("write_file", path="app.py", content="print('good')\n")
+        text, error, _ = await c.call("snapshot", label="good")
+        assert not error and "good" in text, text
+        await c.call("execute", command="echo broken > app.py; touch junk")
+        text, error, _ = await c.call("restore", snapshot="good")
+        assert not error and "Restored" in text, text
+        text, error, _ = await c.call("execute", command="cat app.py; ls junk")
+        assert "print('good')" in text and "broken" not in text, text
+        assert "No such file" in text or "can't access" in text, text
+        text, error, _ = await c.call("snapshot", label="../escape")
+        assert error and "snapshot label" in text, text
+        text, error, _ = await c.call("restore", snapshot="never-taken")
+        assert error and "no snapshot" in text, text
+        mine = [s for s in snapshots() if s["label"] == "good"]
+        assert mine, snapshots()
+    assert not [s for s in snapshots() if s["sandbox"] == mine[0]["sandbox"]], "its snapshots went with its sandbox"
 
 
 async def test_keep_leaves_the_sandbox(server_env):

@@ -189,11 +189,11 @@ public final class SandboxEngine: Sendable {
         let labels = container.labels ?? [:]
         return SandboxInfo(
             name: container.name, containerID: container.id, image: labels[SandboxLabel.image] ?? container.image,
-            runtime: labels[SandboxLabel.runtime], state: SandboxState(engine: container.state), status: container.status,
-            createdBy: labels[SandboxLabel.creator].flatMap(Creator.init), client: labels[SandboxLabel.client],
+            runtime: labels[SandboxLabel.runtime].flatMap { $0.isEmpty ? nil : $0 }, state: SandboxState(engine: container.state), status: container.status,
+            createdBy: labels[SandboxLabel.creator].flatMap(Creator.init), client: labels[SandboxLabel.client].flatMap { $0.isEmpty ? nil : $0 },
             created: Date(timeIntervalSince1970: TimeInterval(container.created)),
             managed: labels[SandboxLabel.managed] == "true", isolation: labels[SandboxLabel.isolation].flatMap(Isolation.init),
-            openReason: labels[SandboxLabel.openReason], denials: labels[SandboxLabel.id].map(EgressLog.count) ?? 0)
+            openReason: labels[SandboxLabel.openReason].flatMap { $0.isEmpty ? nil : $0 }, denials: labels[SandboxLabel.id].map(EgressLog.count) ?? 0)
     }
 }
 

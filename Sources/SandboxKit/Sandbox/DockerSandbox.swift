@@ -135,7 +135,7 @@ public actor DockerSandbox {
     init(attachedTo container: ContainerInspect, client: DockerClient) {
         let labels = container.config.labels ?? [:]
         self.image = container.config.image
-        self.runtime = labels[SandboxLabel.runtime].map { .named($0) }
+        self.runtime = labels[SandboxLabel.runtime].flatMap { $0.isEmpty ? nil : .named($0) }
         self.volumes = [:]
         self.workDir = labels[SandboxLabel.workDir] ?? container.config.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
         self.environment = [:]
@@ -292,6 +292,9 @@ public actor DockerSandbox {
             SandboxLabel.creator: createdBy.rawValue,
             SandboxLabel.workDir: workDir,
         ]) { $1 }
+        if labels[SnapshotLabel.from] != nil {
+            for key in SnapshotLabel.notInherited where config.labels[key] == nil { config.labels[key] = "" }
+        }
         if let runtimeName = resolved.runtimeName { config.labels[SandboxLabel.runtime] = runtimeName }
         config.labels[SandboxLabel.isolation] = placement.isolation.rawValue
         if let reason = placement.openReason {
@@ -497,7 +500,7 @@ public actor DockerSandbox {
     public func isolation() async -> (Isolation, reason: String?)? {
         guard case .running(let id) = state, let labels = try? await docker().inspectContainer(id).config.labels,
               let isolation = labels[SandboxLabel.isolation].flatMap(Isolation.init) else { return nil }
-        return (isolation, labels[SandboxLabel.openReason])
+        return (isolation, labels[SandboxLabel.openReason].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     private func pull(_ image: String, client: DockerClient) async throws {

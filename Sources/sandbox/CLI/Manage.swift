@@ -25,9 +25,12 @@ struct Remove: AsyncParsableCommand {
 
 struct Prune: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Remove our stopped sandboxes; other containers are left alone.")
+    @Flag(help: "Also remove the snapshots of sandboxes that no longer exist, and fork images no sandbox uses.") var snapshots = false
     @Flag(help: "Print JSON.") var json = false
     func run() async throws {
-        let removed = try await SandboxEngine().prune()
+        let engine = try SandboxEngine()
+        var removed = try await engine.prune()
+        if snapshots { removed += try await engine.pruneSnapshots() }
         if json { Terminal.out(try JSON.string(removed)); return }
         Terminal.out(removed.isEmpty ? "nothing to prune\n" : removed.map { "removed \($0)\n" }.joined())
     }

@@ -23,10 +23,15 @@ struct New: AsyncParsableCommand {
     @Option(help: "The OCI runtime to start it with (sandbox doctor lists the daemon's), e.g. runsc for gVisor's own kernel.")
     var ociRuntime: String?
     @Option(help: "The Docker context (docker context ls) to make it on, over --context and DOCKER_CONTEXT.") var on: String?
+    @Option(help: ArgumentHelp("Make it from a snapshot (`sandbox snapshots`): its files and settings; --name, --env and --on apply, the rest comes from the snapshot.",
+                               valueName: "NAME:LABEL")) var from: String?
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
         if runtime != nil && image != nil { throw ValidationError("give --runtime or --image, not both") }
+        if from != nil && (runtime != nil || image != nil || user != nil || ociRuntime != nil || noNetwork || !allow.isEmpty || !volumes.isEmpty) {
+            throw ValidationError("--from takes its image, user, network and limits from the snapshot: give --name, --env and --on only")
+        }
         for volume in volumes where volume.split(separator: ":").count != 2 {
             throw ValidationError("--volume takes HOST:CONTAINER, got '\(volume)'")
         }
@@ -46,11 +51,15 @@ struct New: AsyncParsableCommand {
         }) { $1 }
         var security = SecurityProfile.hardened
         security.ociRuntime = ociRuntime
-        let sandbox = DockerSandbox(
+        let sandbox = if let from {
+            DockerSandbox(from: try await SandboxEngine().snapshot(from), name: name, createdBy: .cli, environment: environment)
+        } else {
+            DockerSandbox(
             image: runtime == nil ? (image ?? DockerSandbox.defaultImage) : nil, runtime: runtime.map { .named($0) },
             volumes: volumeMap, environment: environment, name: name, memoryLimit: memory,
             network: noNetwork ? .none : .on, policy: try NetworkPolicy(allow: allow, hosts: addHosts), security: security,
             user: try user.map(SandboxUser.init(parsing:)), createdBy: .cli)
+        }
         await sandbox.onBuildProgress { progress in Terminal.err("build \(progress.runtime): \(progress.line)\n") }
         try await sandbox.start()
         if let (isolation, reason) = await sandbox.isolation(), isolation == .open {

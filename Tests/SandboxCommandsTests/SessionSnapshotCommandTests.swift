@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import SandboxCommands
+@testable import SandboxKit
+
+/// `snapshot`, `snapshots`, `restore` and `fork` through a session against the real daemon.
+extension SessionTests {
+    /// Removes `name`'s snapshots, and the copies a fork made of it.
+    static func dropSnapshots(of name: String, session: Session) async {
+        for info in (try? await session.engine.list(all: true)) ?? [] where info.name.hasPrefix(name + "-") {
+            try? await session.engine.client.removeContainer(info.containerID)
+        }
+        for snapshot in (try? await session.engine.snapshots(of: name)) ?? [] { _ = try? await session.engine.removeSnapshot(snapshot.description) }
+        _ = try? await session.engine.pruneSnapshots()
+    }
+
+    static let snapshotChecks: [String: Check] = [
+        "snapshot": { session, out in
+            let name = try await new(session, out)
+            #expect(await session.perform(.snapshot("first"), output: out) == 0)
+            guard case .snapshotSaved(let snapshot)? = out.take().last else { Issue.record("no .snapshotSaved"); return }
+            #expect(snapshot.description == "\(name):first")
+            #expect(await session.perform(.snapshot("first"), output: out) == 1, "a label is taken once")
+            await dropSnapshots(of: name, session: session)
+        },
+        "snapshots": { session, out in
+            let name = try await new(session, out)
+            #expect(await session.perform(.snapshot("listed"), output: out) == 0)
+            _ = out.take()
+            #expect(await session.perform(.snapshots, output: out) == 0)
+            #expect(listing(out)?.contains("\(name):listed") == true)
+            await dropSnapshots(of: name, session: session)
+        },
+        "restore": { session, out in
+            let name = try await new(session, out)
+            _ = await session.perform(.exec("echo v1 > state"), output: out)
+            #expect(await session.perform(.snapshot("v1"), output: out) == 0)
+            _ = await session.perform(.exec("echo v2 > state"), output: out)
+            _ = out.take()
+            #expect(await session.perform(.restore(nil), output: out) == 0)
+            guard case .restored(name, "\(name):v1")? = out.take().last else { Issue.record("no .restored"); return }
+            #expect(await session.currentName == name)
+            _ = await session.perform(.exec("cat state"), output: out)
+            #expect(out.take().contains { if case .stdout("v1\n") = $0 { true } else { false } }, "the session goes on with the restored container")
+            await dropSnapshots(of: name, session: session)
+        },
+        "fork": { session, out in
+            let name = try await new(session, out)
+            #expect(await session.perform(.fork(2), output: out) == 0)
+            let made = out.take().compactMap { event -> String? in if case .forked(let copy, name) = event { copy } else { nil } }
+            #expect(made.sorted() == ["\(name)-1", "\(name)-2"])
+            await dropSnapshots(of: name, session: session)
+        },
+    ]
+}
