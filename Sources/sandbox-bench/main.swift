@@ -14,7 +14,7 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 let ociRuntime = arguments.count > 1 && arguments[0] == "--oci-runtime" ? arguments[1] : nil
 if ociRuntime != nil { arguments.removeFirst(2) }
 guard arguments.count == 3, let runs = Int(arguments[2]), runs > 0 else {
-    FileHandle.standardError.write(Data("usage: sandbox-bench [--oci-runtime NAME] cold|pooled|exec|write|read|output|concurrent|burst|stop|connect|fetch-open[-slow]|fetch-policy[-slow]|exec-policy|policy-change IMAGE RUNS\n".utf8))
+    FileHandle.standardError.write(Data("usage: sandbox-bench [--oci-runtime NAME] cold|pooled|exec|write|read|output|concurrent|burst|snapshot|from-snapshot|fork|stop|connect|fetch-open[-slow]|fetch-policy[-slow]|exec-policy|policy-change IMAGE RUNS\n".utf8))
     exit(2)
 }
 let (scenario, image) = (arguments[0], arguments[1])
@@ -207,6 +207,38 @@ func run() async throws -> (samples: [Double], paths: Set<String>) {
             }
             burstFailures += failures
         }
+    case "snapshot", "from-snapshot", "fork":
+        // A sandbox with 100 MiB changed: its snapshot; a new sandbox from it to the script's first
+        // output; 8 running copies of it to all answering.
+        let source = try await warmSandbox()
+        _ = try await source.execute("head -c 104857600 /dev/urandom > /workspace/changed.bin")
+        for run in 0..<runs {
+            switch scenario {
+            case "snapshot":
+                var taken: Snapshot?
+                samples.append(try await timed { taken = try await source.snapshot(label: "bench-\(run)") })
+                if let taken { try await SandboxEngine().removeSnapshot(taken.description) }
+            case "from-snapshot":
+                let snapshot = try await source.snapshot(label: "bench-\(run)")
+                let made = DockerSandbox(from: snapshot, labels: ["sandbox.bench": "true"])
+                var output = ""
+                samples.append(try await timed { output = try await made.execute(script).output })
+                try check(output == "45\n", "from-snapshot: unexpected output \(output)")
+                try await made.stop()
+                _ = try await SandboxEngine().removeSnapshot(snapshot.description)
+            default:
+                let names = (1...8).map { "\(source.name)-\(run)-\($0)" }
+                var copies: [DockerSandbox] = []
+                samples.append(try await timed {
+                    copies = try await source.fork(count: 8, names: names, labels: ["sandbox.bench": "true"])
+                    for copy in copies { _ = try await copy.execute("true") }
+                })
+                for copy in copies { try await copy.stop() }
+            }
+        }
+        paths.insert(try await path(of: source))
+        try await source.stop()
+        _ = try await SandboxEngine().pruneSnapshots()
     case "stop":
         for _ in 0..<runs {
             let sandbox = try await warmSandbox()

@@ -18,6 +18,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import going_back
 import idle_cpu
 import network
 import scale
@@ -448,6 +449,8 @@ def main():
     policy = network.figures(ours, 4 if args.quick else 21, 1 if args.quick else ROUNDS, summary)
     print("  many at once …", file=sys.stderr, flush=True)
     many = scale.figures(args.ours, args.pydantic_python[-1], peers[-1].name, args.image, socket_path(), 1 if args.quick else 2)
+    print("  snapshots …", file=sys.stderr, flush=True)
+    back = going_back.figures(ours, args.image, 2 if args.quick else 5, 1 if args.quick else 5, summary)
     print("  the daemon's floor …", file=sys.stderr, flush=True)
     request = curl.request_cost()
 
@@ -470,7 +473,8 @@ def main():
     lines = report(args, clients, ours, by_exec, peers, results, runs, floors, tui,
                    os.path.getsize(runner_path) // 1024, time.perf_counter() - began)
     console = lines.index("## The console")
-    lines[console - 1:console - 1] = elsewhere_section(elsewhere, ssh_floor) + network.section(policy, cell) + scale.section(many, ms)
+    lines[console - 1:console - 1] = (elsewhere_section(elsewhere, ssh_floor) + network.section(policy, cell) + scale.section(many, ms)
+                                      + going_back.section(back, results[("cold", ours.name)][0]["median"], cell, ms))
     lines = idle_cpu.with_row(lines, idle_cpu.measure(args.sandbox, os.path.join(os.path.dirname(args.pydantic_python[0]), "lazydocker"),
                                                       5 if args.quick else 30))
     with open(args.output, "w") as handle:
