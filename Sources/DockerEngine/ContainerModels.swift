@@ -89,10 +89,12 @@ public struct ContainerInspect: Decodable, Sendable {
     public var execIDs: [String]?
     public var networkSettings: NetworkSettings?
     public var hostConfig: HostSettings?
+    /// The id of the image it was made from (its config names the image as it was asked for).
+    public var imageID: String?
 
     enum CodingKeys: String, CodingKey {
         case id = "Id", name = "Name", created = "Created", state = "State", config = "Config", execIDs = "ExecIDs"
-        case networkSettings = "NetworkSettings", hostConfig = "HostConfig"
+        case networkSettings = "NetworkSettings", hostConfig = "HostConfig", imageID = "Image"
     }
 
     /// Its limits, OCI runtime and bind mounts, as created.

@@ -102,3 +102,20 @@ extension DockerClient {
         }
     }
 }
+
+/// One row of `GET /containers/{id}/changes`: a path of its filesystem added, changed or
+/// deleted against its image.
+public struct FileChange: Decodable, Sendable, Equatable {
+    public enum Kind: Int, Decodable, Sendable { case modified = 0, added = 1, deleted = 2 }
+    public var path: String
+    public var kind: Kind
+    enum CodingKeys: String, CodingKey { case path = "Path", kind = "Kind" }
+    public init(path: String, kind: Kind) { (self.path, self.kind) = (path, kind) }
+}
+
+extension DockerClient {
+    /// `GET /containers/{id}/changes` (the daemon walks its writable layer).
+    public func containerChanges(_ id: String) async throws -> [FileChange] {
+        try await json([FileChange]?.self, .GET, "/containers/\(id)/changes", limit: 256 * 1024 * 1024) ?? []
+    }
+}

@@ -45,6 +45,8 @@ public enum Command: Sendable, Equatable {
     case restore(String?)
     /// Copies of the current sandbox.
     case fork(Int)
+    /// What changed in the current sandbox since it started; with a path, that file's diff against the image.
+    case changes(String?)
     case help(String?)
     case quit
 }
@@ -82,6 +84,7 @@ extension Command {
         case .snapshots: "snapshots"
         case .restore: "restore"
         case .fork: "fork"
+        case .changes: "changes"
         case .help: "help"
         case .quit: "quit"
         }

@@ -129,6 +129,13 @@ public actor Session {
             try await network(command, output: output)
         case .snapshot, .snapshots, .restore, .fork:
             try await snapshots(command, output: output)
+        case .changes(let path):
+            let sandbox = try await currentSandbox(output).sandbox
+            if let path {
+                output.handle(.listing(Format.diff(try await sandbox.diff(path))))
+            } else {
+                output.handle(.listing(Format.changes(try await sandbox.changes())))
+            }
         case .quit:
             break
         }

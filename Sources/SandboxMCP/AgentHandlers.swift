@@ -21,6 +21,11 @@ enum AgentHandlers {
         return .init("Wrote \(content.utf8.count) bytes to \(path)")
     }
 
+    static func changes(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
+        if let path = try args.path("path") { return .init(try await sandbox.diff(path)) }
+        return .init(Format.changes(try await sandbox.changes()))
+    }
+
     static func snapshot(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
         let label = try args.string("label")
         if let label { try Snapshot.validate(label: label) }

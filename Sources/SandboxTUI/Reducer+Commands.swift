@@ -36,7 +36,7 @@ extension Reducer {
         case .run, .exec: return startCommand(&state, command)
         case .shell(let command): return openShell(&state, command)
         case .egress: return showEgress(&state)
-        case .use, .ls, .cat, .ps, .stop, .rm, .runtimes, .bg, .jobs, .kill, .logs, .port, .allow, .deny, .snapshots: return [.perform(command)]
+        case .use, .ls, .cat, .ps, .stop, .rm, .runtimes, .bg, .jobs, .kill, .logs, .port, .allow, .deny, .snapshots, .changes: return [.perform(command)]
         case .snapshot, .restore, .fork:
             say(&state, "\(command.name): \(state.current ?? "the current sandbox")...")
             return [.perform(command)]

@@ -11,7 +11,7 @@ struct SandboxCLI: AsyncParsableCommand {
         abstract: "Work inside Docker sandboxes: a full-screen console, a REPL, one-shot commands and an MCP server.",
         version: versionText,
         subcommands: [Console.self, DemoCommand.self, Repl.self, Ps.self, New.self, Exec.self, Logs.self, Port.self, Allow.self, Deny.self, Netd.self, Shell.self, Copy.self, Cat.self, Stop.self, Remove.self,
-                      SnapshotCommand.self, SnapshotsCommand.self, Restore.self, Fork.self, Prune.self, Runtimes.self, Doctor.self, Mcp.self, ManConsole.self],
+                      Changes.self, SnapshotCommand.self, SnapshotsCommand.self, Restore.self, Fork.self, Prune.self, Runtimes.self, Doctor.self, Mcp.self, ManConsole.self],
         defaultSubcommand: Console.self
     )
 

@@ -22,6 +22,8 @@ import Testing
         #expect(try CommandParser.parse("rm old") == .rm("old"))
         #expect(try CommandParser.parse("runtimes") == .runtimes)
         #expect(try CommandParser.parse("theme light") == .theme("light"))
+        #expect(try CommandParser.parse("changes") == .changes(nil))
+        #expect(try CommandParser.parse("changes /etc/hosts") == .changes("/etc/hosts"))
         #expect(try CommandParser.parse("snapshot") == .snapshot(nil))
         #expect(try CommandParser.parse("snapshot before-upgrade") == .snapshot("before-upgrade"))
         #expect(try CommandParser.parse("snapshots") == .snapshots)

@@ -15,6 +15,15 @@ extension SessionTests {
     }
 
     static let snapshotChecks: [String: Check] = [
+        "changes": { session, out in
+            _ = try await new(session, out)
+            _ = await session.perform(.exec("echo hi > said.txt"), output: out)
+            _ = out.take()
+            #expect(await session.perform(.changes(nil), output: out) == 0)
+            #expect(listing(out)?.contains("/workspace/ (1)\n  + said.txt") == true)
+            #expect(await session.perform(.changes("said.txt"), output: out) == 0)
+            #expect(listing(out)?.contains("+hi") == true)
+        },
         "snapshot": { session, out in
             let name = try await new(session, out)
             #expect(await session.perform(.snapshot("first"), output: out) == 0)

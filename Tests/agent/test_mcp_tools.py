@@ -11,7 +11,7 @@ from mcp.client.stdio import stdio_client
 from conftest import BINARY, IMAGE, sandboxes
 
 pytestmark = pytest.mark.anyio
-ALL_TOOLS = {"ls", "read_file", "write_file", "edit_file", "glob", "grep", "execute", "snapshot", "restore"}
+ALL_TOOLS = {"ls", "read_file", "write_file", "edit_file", "glob", "grep", "execute", "changes", "snapshot", "restore"}
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ async def test_every_tool_against_the_python_image(server_env):
 async def test_read_only_and_no_execute(server_env):
     async with Connection(server_env, "--read-only") as c:
         names = {t.name for t in (await c.session.list_tools()).tools}
-        assert names == {"ls", "read_file", "glob", "grep"}
+        assert names == {"ls", "read_file", "glob", "grep", "changes"}
         text, error, _ = await c.call("write_file", path="x", content="y")
         assert error and "--read-only" in text
         text, error, _ = await c.call("ls", path="/")
@@ -156,6 +156,10 @@ def snapshots():
 async def test_an_agent_tries_something_and_goes_back(server_env):
     async with Connection(server_env) as c:
         await c.call("write_file", path="app.py", content="print('good')\n")
+        text, error, _ = await c.call("changes")
+        assert not error and "+ app.py" in text, text
+        text, error, _ = await c.call("changes", path="app.py")
+        assert not error and "+print('good')" in text, text
         text, error, _ = await c.call("snapshot", label="good")
         assert not error and "good" in text, text
         await c.call("execute", command="echo broken > app.py; touch junk")
