@@ -26,8 +26,14 @@ public actor Session {
     /// hands out what it started on its own engine).
     private var otherPools: [String: SandboxPool] = [:]
 
+    /// Whether each command is followed by what it changed in the sandbox's files (the console's).
+    private let reportsChanges: Bool
+    /// Each sandbox's changes after its last command here, the next command's "before".
+    private var lastChanges: [String: SandboxChanges] = [:]
+
     public init(engine: SandboxEngine, creator: Creator, runtimes: RuntimeRegistry = .standard, pool: SandboxPool? = nil,
-                engines: EngineSet? = nil) {
+                engines: EngineSet? = nil, reportsChanges: Bool = false) {
+        self.reportsChanges = reportsChanges
         self.engine = engine
         self.engines = engines ?? EngineSet(primary: engine)
         self.creator = creator
@@ -152,6 +158,10 @@ public actor Session {
     /// Streams a shell command's output; cancelling the calling task kills it in the container.
     private func exec(_ shell: String, output: some SessionOutput) async throws -> Int32 {
         let (sandbox, name) = try await currentSandbox(output)
+        // What the command changed, from the daemon's lists before and after it: a file changed
+        // before and again is not seen this way (and between two commands, what something else in
+        // the sandbox changed is counted to the second).
+        let before: SandboxChanges? = if reportsChanges { if let known = lastChanges[name] { known } else { try? await sandbox.changes() } } else { nil }
         output.handle(.execStarted(command: shell, sandbox: name))
         let exit = try await sandbox.execute(shell) { event in
             switch event {
@@ -161,6 +171,11 @@ public actor Session {
             }
         }
         output.handle(.execFinished(exit))
+        if let before, let after = try? await sandbox.changes() {
+            lastChanges[name] = after
+            let made = after.since(before)
+            if !made.entries.isEmpty { output.handle(.commandChanged(made, sandbox: name)) }
+        }
         return exit.exitCode
     }
 

@@ -23,6 +23,8 @@ public enum SessionEvent: Sendable {
     case stdout(String)
     case stderr(String)
     case execFinished(ExecExit)
+    /// What the command just finished changed in the sandbox's files (the console's sessions).
+    case commandChanged(SandboxChanges, sandbox: String)
     /// `help`: the front end knows which commands it offers.
     case help(topic: String?)
     /// The command needs a front end with an editor (its table row says so).
@@ -45,6 +47,11 @@ public enum SessionEvent: Sendable {
     case forked(name: String, of: String)
     case cancelled
     case failed(any Error)
+
+    private static func changed(_ changes: SandboxChanges) -> String {
+        let paths = changes.entries.prefix(5).map { ($0.kind == .added ? "+" : $0.kind == .deleted ? "-" : "~") + TerminalText.oneLine($0.path) }
+        return "changed: \(Format.summary(changes)): \(paths.joined(separator: " "))\(changes.entries.count > 5 ? " …" : "") (changes lists them all)\n"
+    }
 
     private static func saved(_ snapshot: Snapshot) -> String {
         (["saved \(snapshot) (\(Format.size(snapshot.size)))"] + Format.snapshotNotes(snapshot).map { "note: \($0)" }).joined(separator: "\n") + "\n"
@@ -86,6 +93,7 @@ public enum SessionEvent: Sendable {
         case .forwardClosed(let sandbox, let port): ("stopped forwarding port \(port) of \(sandbox)\n", .out)
         case .forwardProblem(_, let port, let message): ("port \(port): \(message)\n", .err)
         case .serving(let sandbox, let job, let url): ("demo: \(url) serves the sample (job \(job) in \(sandbox): logs \(job) shows its output, kill \(job) stops it)\n", .out)
+        case .commandChanged(let changes, _): (Self.changed(changes), .out)
         case .snapshotSaved(let snapshot):
             (Self.saved(snapshot), .out)
         case .restored(let name, let snapshot): ("restored \(name) to \(snapshot); \(Format.notCarried)\n", .out)

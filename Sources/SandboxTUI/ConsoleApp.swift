@@ -30,7 +30,7 @@ public struct ConsoleOptions: Sendable {
                 recovery: RecoveryStore = .standard, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.options = options
         let engines = EngineSet(primary: engine, environment: environment)
-        let session = Session(engine: engine, creator: .tui, pool: pool, engines: engines)
+        let session = Session(engine: engine, creator: .tui, pool: pool, engines: engines, reportsChanges: true)
         self.session = session
         let pollInterval = max(options.pollInterval, .milliseconds(100))
         var state = UIState()

@@ -32,7 +32,7 @@ extension Reducer {
             if let text = event.lineText?.text { state.output.append(text, role: .info) }
         case .jobLog: break  // its tab shows it (``jobsAndForwards``)
         case .using, .fileShown, .wrote, .listing, .stopped, .removed, .jobStarted, .jobKilled, .forwardOpened, .forwardClosed,
-             .serving, .snapshotSaved, .restored, .forked:
+             .serving, .snapshotSaved, .restored, .forked, .commandChanged:
             if let text = event.lineText?.text { state.output.append(text, role: .info) }
         }
         return jobsAndForwards(&state, event)

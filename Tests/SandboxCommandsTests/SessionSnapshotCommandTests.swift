@@ -14,6 +14,26 @@ extension SessionTests {
         _ = try? await session.engine.pruneSnapshots()
     }
 
+    /// The console's sessions say after each command what it changed.
+    @Test func eachCommandIsFollowedByWhatItChanged() async throws {
+        let session = Session(engine: try SandboxEngine(), creator: .tui, reportsChanges: true)
+        let out = Recorder()
+        do {
+            _ = try await Self.new(session, out)
+            func changed(_ command: String) async -> [SandboxChanges.Entry]? {
+                _ = await session.perform(.exec(command), output: out)
+                return out.take().compactMap { if case .commandChanged(let changes, _) = $0 { changes.entries } else { nil } }.first
+            }
+            #expect(await changed("touch a b") == [.init(path: "/workspace/a", kind: .added), .init(path: "/workspace/b", kind: .added)])
+            #expect(await changed("rm a; echo x > b") == [.init(path: "/workspace/a", kind: .deleted)], "b was already added")
+            #expect(await changed("true") == nil, "nothing changed: nothing said")
+        } catch {
+            await session.shutdown()
+            throw error
+        }
+        await session.shutdown()
+    }
+
     static let snapshotChecks: [String: Check] = [
         "changes": { session, out in
             _ = try await new(session, out)

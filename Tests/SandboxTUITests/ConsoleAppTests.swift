@@ -91,6 +91,16 @@ import Testing
         }
     }
 
+    /// After a command, the output pane says what it changed in the sandbox's files.
+    @Test func aCommandIsFollowedByWhatItChanged() async throws {
+        let console = try Harness()
+        await console.drive {
+            try await console.newSandbox()
+            console.command("!mkdir out && touch out/result.txt")
+            try await console.until("the changes") { _, screen in screen.contains("changed: 2 added, 0 changed, 0 deleted: +/workspace/out") }
+        }
+    }
+
     /// `new --allow` from the command line: a bad value is refused with the policy's message and
     /// makes nothing; a good one reaches the engine, and the row says `allow`.
     @Test func newWithAnAllowListFromTheCommandLine() async throws {

@@ -53,6 +53,11 @@ public struct SandboxChanges: Sendable, Equatable, Codable {
     /// daemon's lists before and after it (a file changed before and again is not seen this way).
     public func since(_ before: SandboxChanges) -> SandboxChanges {
         let earlier = Dictionary(before.entries.map { ($0.path, $0.kind) }) { a, _ in a }
-        return SandboxChanges(entries: entries.filter { earlier[$0.path] != $0.kind })
+        let now = Set(entries.map(\.path))
+        // Gone from the list: an added file deleted, a deleted one made again, a changed one put back.
+        let undone = before.entries.filter { !now.contains($0.path) }.map { entry in
+            Entry(path: entry.path, kind: entry.kind == .added ? .deleted : entry.kind == .deleted ? .added : .changed)
+        }
+        return SandboxChanges(entries: (entries.filter { earlier[$0.path] != $0.kind } + undone).sorted { $0.path < $1.path })
     }
 }
