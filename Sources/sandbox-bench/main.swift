@@ -23,8 +23,10 @@ let concurrentCommands = 50
 let burstSize = Int(ProcessInfo.processInfo.environment["BENCH_BURST"] ?? "") ?? 100
 let bigOutput = "yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxy | head -c 104857600"
 
-/// The burst scenario's failed sandboxes, each "INDEX: what failed".
+/// The burst scenario's failed sandboxes and commands, each "INDEX: what failed"; the seconds its
+/// 1,000 concurrent commands took.
 nonisolated(unsafe) var burstFailures: [String] = []
+nonisolated(unsafe) var burstCommandSeconds: [Double] = []
 
 struct BenchFailure: Error, CustomStringConvertible { var description: String }
 
@@ -202,10 +204,28 @@ func run() async throws -> (samples: [Double], paths: Set<String>) {
                     }
                 }
             })
+            // Then 10 commands in each at once: 1,000 in flight from this process.
+            let answering = made
+            var wrong: [String] = []
+            burstCommandSeconds.append(await timed {
+                wrong = await withTaskGroup(of: String?.self) { group in
+                    for (index, sandbox) in answering.enumerated() {
+                        for command in 0..<10 {
+                            group.addTask {
+                                do {
+                                    let output = try await sandbox.execute("echo \(index)-\(command)").output
+                                    return output == "\(index)-\(command)\n" ? nil : "command \(index)-\(command): \(output.debugDescription)"
+                                } catch { return "command \(index)-\(command): \(error)" }
+                            }
+                        }
+                    }
+                    return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
+                }
+            })
             await withTaskGroup(of: Void.self) { group in
                 for sandbox in made { group.addTask { try? await sandbox.stop() } }
             }
-            burstFailures += failures
+            burstFailures += failures + wrong
         }
     case "snapshot", "from-snapshot", "fork":
         // A sandbox with 100 MiB changed: its snapshot; a new sandbox from it to the script's first
@@ -297,7 +317,8 @@ do {
     // carries the peak across fork and exec), so a big parent would hide ours.
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-    let json = try JSONSerialization.data(withJSONObject: ["samples": samples, "maxrss_kib": peak, "paths": paths.sorted(), "failures": burstFailures] as [String: Any])
+    let json = try JSONSerialization.data(withJSONObject: ["samples": samples, "maxrss_kib": peak, "paths": paths.sorted(), "failures": burstFailures,
+                                                          "commands": burstCommandSeconds] as [String: Any])
     print(String(decoding: json, as: UTF8.self))
 } catch {
     FileHandle.standardError.write(Data("sandbox-bench \(scenario): \(error)\n".utf8))
