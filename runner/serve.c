@@ -290,6 +290,8 @@ static int discard_fd(void) {
     return fd;
 }
 
+static int splice_works = 1;
+
 // Reads what one of a command's pipes holds now (at most `limit` bytes): -1 when the client is gone.
 static int pump(struct command *command, int stream, size_t limit) {
     static uint8_t buffer[CHUNK];
@@ -297,10 +299,13 @@ static int pump(struct command *command, int stream, size_t limit) {
     while (command->fds[stream] >= 0 && total < limit) {
         ssize_t n = -1;
         int past_cap = command->cap && command->kept >= command->cap && command->dropped;
-        if (past_cap && discard_fd() >= 0) {
+        if (past_cap && discard_fd() >= 0 && splice_works) {
             n = splice(command->fds[stream], NULL, discard_fd(), NULL, limit - total, SPLICE_F_NONBLOCK);
-            if (n < 0 && errno == EINVAL) n = read(command->fds[stream], buffer, sizeof buffer);  // not a pipe after all
-            else if (n > 0) {
+            if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                splice_works = 0;  // refused here (a seccomp profile, an old kernel): read and count instead
+                continue;
+            }
+            if (n > 0) {
                 command->dropped += (uint64_t)n;
                 total += (size_t)n;
                 continue;

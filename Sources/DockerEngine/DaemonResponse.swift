@@ -3,13 +3,14 @@ import NIOCore
 import NIOHTTP1
 
 /// A daemon's answer whose body holds its connection's ``GatePermit`` until read to its end
-/// (or given up), when AsyncHTTPClient hands the connection back to its pool.
+/// (or given up), when AsyncHTTPClient hands the connection back to its pool. A stream without
+/// an end (`/events`) is not gated, and holds none.
 struct DaemonResponse: Sendable {
     var status: HTTPResponseStatus
     var headers: HTTPHeaders
     var body: DaemonBody
 
-    init(_ response: HTTPClientResponse, permit: GatePermit) {
+    init(_ response: HTTPClientResponse, permit: GatePermit?) {
         status = response.status
         headers = response.headers
         body = DaemonBody(upstream: response.body, permit: permit)
@@ -19,21 +20,21 @@ struct DaemonResponse: Sendable {
 struct DaemonBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     let upstream: HTTPClientResponse.Body
-    let permit: GatePermit
+    let permit: GatePermit?
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var upstream: HTTPClientResponse.Body.AsyncIterator
-        let permit: GatePermit
+        let permit: GatePermit?
 
         mutating func next() async throws -> ByteBuffer? {
             do {
                 guard let chunk = try await upstream.next() else {
-                    permit.release()
+                    permit?.release()
                     return nil
                 }
                 return chunk
             } catch {
-                permit.release()
+                permit?.release()
                 throw error
             }
         }
@@ -43,7 +44,7 @@ struct DaemonBody: AsyncSequence, Sendable {
 
     /// The whole body, refused past `limit` bytes (`NIOTooManyBytesError`).
     func collect(upTo limit: Int) async throws -> ByteBuffer {
-        defer { permit.release() }
+        defer { permit?.release() }
         return try await upstream.collect(upTo: limit)
     }
 }

@@ -20,7 +20,7 @@ extension DockerClient {
                 do {
                     let filters = try JSONEncoder().encode(["type": ["container"], "event": actions, "label": labels])
                     let response = try await send(.GET, "/events", query: [("filters", String(decoding: filters, as: UTF8.self))],
-                                                  deadline: .distantFuture)
+                                                  deadline: .distantFuture, gated: false)
                     var lines = LineSplitter()
                     for try await chunk in response.body {
                         for line in lines.feed(chunk) {

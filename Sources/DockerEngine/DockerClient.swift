@@ -71,7 +71,8 @@ public final class DockerClient: Sendable {
         config.tlsConfiguration = tls
         config.timeout = .init(connect: .seconds(3), read: nil)
         gate = ConnectionGate(capacity: max(1, connectionLimit ?? Self.connectionLimit(endpoint.host)))
-        config.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: gate.capacity)
+        // Room past the gate for the streams it does not count (`/events`, one per watcher).
+        config.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: gate.capacity + 16)
         // A daemon that is down should be reported at once, not retried until a deadline.
         config.connectionPool.retryConnectionEstablishment = false
         config.decompression = .disabled
@@ -130,7 +131,7 @@ public final class DockerClient: Sendable {
         _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [],
         body: HTTPClientRequest.Body? = nil, contentType: String? = nil,
         headers extra: [String: String] = [:],
-        deadline: NIODeadline = .now() + .seconds(120)
+        deadline: NIODeadline = .now() + .seconds(120), gated: Bool = true
     ) async throws -> DaemonResponse {
         let version = try await apiVersion()
         var url = baseURL + "/v\(version)" + path
@@ -138,7 +139,7 @@ public final class DockerClient: Sendable {
         if !items.isEmpty { url += "?" + items.joined(separator: "&") }
         var headers = extra
         if let contentType { headers["Content-Type"] = contentType }
-        let response = try await perform(method: method, url: url, body: body, headers: headers, deadline: deadline)
+        let response = try await perform(method: method, url: url, body: body, headers: headers, deadline: deadline, gated: gated)
         if response.status.code >= 400 {
             let data = (try? await response.body.collect(upTo: 64 * 1024)).map { Data(buffer: $0) } ?? Data()
             throw Self.apiError(status: Int(response.status.code), body: data)
@@ -172,7 +173,11 @@ public final class DockerClient: Sendable {
         do { return try await body.collect(upTo: limit) } catch { throw classify(error) }
     }
 
-    private func perform(method: HTTPMethod, url: String, body: HTTPClientRequest.Body?, headers: [String: String], deadline: NIODeadline) async throws -> DaemonResponse {
+    /// The longest a request waits for a connection, whatever its own deadline (a stream's has none).
+    static let connectionWait = TimeAmount.seconds(120)
+
+    private func perform(method: HTTPMethod, url: String, body: HTTPClientRequest.Body?, headers: [String: String], deadline: NIODeadline,
+                         gated: Bool = true) async throws -> DaemonResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Host", value: "docker")  // dockerd answers 400 without one
@@ -181,9 +186,9 @@ public final class DockerClient: Sendable {
         let path = url.dropFirst(baseURL.count).prefix { $0 != "?" }
         let started = ContinuousClock.now
         do {
-            let permit = try await gate.enter(deadline: deadline) { [host, gate] in
+            let permit = gated ? try await gate.enter(deadline: min(deadline, .now() + Self.connectionWait)) { [host, gate] in
                 DockerError.busy(host, detail: "\(method) \(path) waited \(Self.milliseconds(since: started)) for one of the \(gate.capacity) connections this client keeps to it, all in use")
-            }
+            } : nil
             let response = try await http.execute(request, deadline: deadline)
             logger.debug("\(method) \(path) \(response.status.code) in \(Self.milliseconds(since: started))")
             return DaemonResponse(response, permit: permit)

@@ -28,8 +28,9 @@ public actor Session {
 
     /// Whether each command is followed by what it changed in the sandbox's files (the console's).
     private let reportsChanges: Bool
-    /// Each sandbox's changes after its last command here, the next command's "before".
-    private var lastChanges: [String: SandboxChanges] = [:]
+    /// Each sandbox's changes after its last command here, the next command's "before" (by
+    /// handle: a restored or remade sandbox of the same name is another container).
+    private var lastChanges: [ObjectIdentifier: SandboxChanges] = [:]
 
     public init(engine: SandboxEngine, creator: Creator, runtimes: RuntimeRegistry = .standard, pool: SandboxPool? = nil,
                 engines: EngineSet? = nil, reportsChanges: Bool = false) {
@@ -161,7 +162,7 @@ public actor Session {
         // What the command changed, from the daemon's lists before and after it: a file changed
         // before and again is not seen this way (and between two commands, what something else in
         // the sandbox changed is counted to the second).
-        let before: SandboxChanges? = if reportsChanges { if let known = lastChanges[name] { known } else { try? await sandbox.changes() } } else { nil }
+        let before: SandboxChanges? = if reportsChanges { if let known = lastChanges[ObjectIdentifier(sandbox)] { known } else { try? await sandbox.changes() } } else { nil }
         output.handle(.execStarted(command: shell, sandbox: name))
         let exit = try await sandbox.execute(shell) { event in
             switch event {
@@ -172,7 +173,7 @@ public actor Session {
         }
         output.handle(.execFinished(exit))
         if let before, let after = try? await sandbox.changes() {
-            lastChanges[name] = after
+            lastChanges[ObjectIdentifier(sandbox)] = after
             let made = after.since(before)
             if !made.entries.isEmpty { output.handle(.commandChanged(made, sandbox: name)) }
         }

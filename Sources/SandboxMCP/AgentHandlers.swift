@@ -34,8 +34,11 @@ enum AgentHandlers {
     }
 
     static func restore(_ args: Arguments, _ sandbox: DockerSandbox) async throws -> ToolOutcome {
-        // A label alone is this sandbox's, whatever other sandboxes call theirs.
+        // Only this sandbox's own: another's would bring its files, and the agent was given this one.
         let reference = try args.string("snapshot").map { $0.contains(":") ? $0 : "\(sandbox.name):\($0)" }
+        if let reference, !reference.hasPrefix(sandbox.name + ":") {
+            throw SandboxError.invalidArgument("\(reference) is not a snapshot of this sandbox (\(sandbox.name)); give one of its labels")
+        }
         let (restored, snapshot) = try await SandboxEngine().restore(sandbox.name, to: reference)
         var outcome = ToolOutcome("Restored \(sandbox.name) to snapshot \(snapshot.label): its files are as they were then; processes started since have ended")
         outcome.replacement = restored

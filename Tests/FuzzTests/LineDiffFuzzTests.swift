@@ -51,5 +51,7 @@ import Testing
         let a = (0..<3_000).map { "a\($0)" }, b = (0..<3_000).map { "b\($0)" }
         let script = LineDiff.edits(a, b)
         #expect(script.count == 6_000 && script.allSatisfy { $0.kind != .same })
+        let huge = String(repeating: "\n", count: LineDiff.maxLines)
+        #expect(LineDiff.unified(huge, "x\n", oldName: "a", newName: "b").contains("not compared"))
     }
 }

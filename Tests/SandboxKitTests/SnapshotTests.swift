@@ -59,6 +59,7 @@ import Testing
             #expect(refused?.description.contains("sandbox snapshots rm \(sandbox.name):a") == true, "\(String(describing: refused))")
             #expect(try await engine.snapshots(of: sandbox.name).count == 2, "nothing removed to make room")
             await #expect(throws: SandboxError.self) { _ = try await sandbox.snapshot(label: "../x") }
+            await #expect(throws: SandboxError.self, "a dot would make two snapshots' tags alike") { _ = try await sandbox.snapshot(label: "b.c") }
             await #expect(throws: SandboxError.self) { _ = try await sandbox.snapshot(label: "a") }  // taken
             let missing = await #expect(throws: SandboxError.self) { _ = try await engine.snapshot("no-such-label") }
             #expect(missing?.description.contains("\(sandbox.name):a") == true, "the known ones are named: \(String(describing: missing))")
@@ -75,6 +76,24 @@ import Testing
             await #expect(throws: (any Error).self) { _ = try await engine.restore(sandbox.name, to: "\(sandbox.name):v1") }
             #expect(try await sandbox.execute("cat state.txt").output == "v2\n")
             #expect(try await engine.list().contains { $0.name == sandbox.name && $0.isRunning })
+        }
+    }
+
+    /// A label alone names the restored sandbox's own snapshot, never another's of that label; and
+    /// the sandbox keeps its own settings (its network, here).
+    @Test func aRestoreTakesOnlyItsOwnSnapshotsByLabel() async throws {
+        try await withSource { sandbox, engine in
+            try await withSource { other, _ in
+                try await other.write("theirs.txt", "secret")
+                _ = try await other.snapshot(label: "shared")
+                _ = try await sandbox.execute("true")
+                let refused = await #expect(throws: SandboxError.self) { _ = try await engine.restore(sandbox.name, to: "shared") }
+                #expect(refused?.description.contains("no snapshot shared") == true, "\(String(describing: refused))")
+                _ = try await sandbox.snapshot(label: "shared")
+                let (restored, from) = try await engine.restore(sandbox.name, to: "shared")
+                #expect(from.sandbox == sandbox.name)
+                #expect(try await restored.execute("test -e theirs.txt || echo mine").output == "mine\n")
+            }
         }
     }
 

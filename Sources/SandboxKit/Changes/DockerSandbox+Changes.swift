@@ -54,7 +54,7 @@ extension DockerSandbox {
         } catch {
             archive = .failure(SandboxError.wrap(error))
         }
-        await Leftovers.remove(reader, client: client)
+        _ = await Task { await Leftovers.remove(reader, client: client) }.value  // even when this task was cancelled
         guard let tar = try archive.get(), let entry = try? Tar.read(tar).first, entry.kind == .file else { return nil }
         return Data(buffer: entry.data)
     }

@@ -5,6 +5,9 @@ public enum LineDiff {
 
     public static func unified(_ old: String, _ new: String, oldName: String, newName: String, context: Int = 3) -> String {
         let a = lines(old), b = lines(new)
+        if a.count + b.count > maxLines {
+            return "--- \(oldName)\n+++ \(newName)\n(not compared: \(a.count) and \(b.count) lines, past \(maxLines) together)\n"
+        }
         let script = edits(a, b)
         guard script.contains(where: { $0.kind != .same }) else { return "" }
         var out = ["--- \(oldName)", "+++ \(newName)"]
@@ -58,11 +61,11 @@ public enum LineDiff {
     /// The shortest edit script from `a` to `b` (or, past ``maxDistance``, all of `a` deleted and
     /// all of `b` inserted).
     static func edits(_ a: [String], _ b: [String]) -> [Edit] {
-        let n = a.count, m = b.count, offset = n + m
-        var v = [Int](repeating: 0, count: 2 * offset + 2)
+        let n = a.count, m = b.count, steps = min(n + m, maxDistance), offset = steps + 1
+        var v = [Int](repeating: 0, count: 2 * offset + 1)  // k from -(steps + 1) to steps + 1
         var trace: [[Int]] = []  // the frontier before each step d, k from -d to d
         var found = false
-        search: for d in 0...min(offset, maxDistance) {
+        search: for d in 0...steps {
             trace.append(Array(v[(offset - d)...(offset + d)]))
             for k in stride(from: -d, through: d, by: 2) {
                 var x = (k == -d || (k != d && v[offset + k - 1] < v[offset + k + 1])) ? v[offset + k + 1] : v[offset + k - 1] + 1

@@ -162,10 +162,22 @@ public actor DockerSandbox {
     /// container was lost (killed from outside), it removes the remains and starts a fresh one.
     public func start() async throws {
         if case .lost(let id, _) = state {
+            await releaseRules()
             try? await docker().removeContainer(id)
             state = .idle
         }
         _ = try await containerID()
+    }
+
+    /// Takes its rules off the host's firewall while its container still holds its address (so no
+    /// other sandbox can have been given it yet); without them it reaches less, never more.
+    private func releaseRules() async {
+        guard network == .on else { return }
+        let allowList = admitted == nil ? nil : policy.isAllowList  // a live change keeps the kind
+        _ = try? await FirewallWork.run { [sandboxID, admitted] in
+            SandboxNetworks.release(sandboxID: sandboxID, address: admitted, allowList: allowList)
+        }
+        admitted = nil
     }
 
     /// Kills and removes the container at once (no stop grace period). Host volumes keep their
@@ -182,18 +194,12 @@ public actor DockerSandbox {
         runner?.close()
         runner = nil
         if let id {
+            await releaseRules()
             do { try await docker().removeContainer(id) } catch {
                 // Still there as far as we know: a later stop() tries again.
                 if case .idle = state { state = .lost(id, detail: "removing it failed: \(error)") }
                 throw SandboxError.wrap(error)
             }
-            if network == .on {
-                let allowList = admitted == nil ? nil : policy.isAllowList  // a live change keeps the kind
-                _ = try? await FirewallWork.run { [sandboxID, admitted] in
-                    SandboxNetworks.release(sandboxID: sandboxID, address: admitted, allowList: allowList)
-                }
-            }
-            admitted = nil
         }
     }
 
@@ -292,7 +298,7 @@ public actor DockerSandbox {
             SandboxLabel.creator: createdBy.rawValue,
             SandboxLabel.workDir: workDir,
         ]) { $1 }
-        if labels[SnapshotLabel.from] != nil {
+        if labels[SnapshotLabel.from] != nil || resolved.image.hasPrefix(Snapshot.repository + ":") {
             for key in SnapshotLabel.notInherited where config.labels[key] == nil { config.labels[key] = "" }
         }
         if let runtimeName = resolved.runtimeName { config.labels[SandboxLabel.runtime] = runtimeName }

@@ -54,14 +54,15 @@ extension DockerSandbox {
         self.init(from: snapshot, name: name, labels: labels, createdBy: createdBy, environment: environment, forkOf: nil, client: client)
     }
 
-    init(from snapshot: Snapshot, name: String?, labels: [String: String], createdBy: Creator = .library, environment: [String: String] = [:],
-         forkOf: String?, client: DockerClient?) {
+    /// `snapshotName`: what the `from` label says (a restore's settings are not the snapshot's own).
+    init(from snapshot: Snapshot, name: String?, labels: [String: String], volumes: [String: String] = [:], snapshotName: String? = nil,
+         createdBy: Creator = .library, environment: [String: String] = [:], forkOf: String?, client: DockerClient?) {
         let settings = snapshot.settings
         var security = SecurityProfile.hardened
         security.ociRuntime = settings.ociRuntime
         let tag = Snapshot.tag(sandbox: snapshot.sandbox, label: snapshot.label)  // readable in `ps`
-        self.init(image: "\(tag.repo):\(tag.tag)", workDir: settings.workDir, environment: environment,
-                  labels: labels.merging([SnapshotLabel.from: forkOf.map { "fork of \($0)" } ?? snapshot.description]) { $1 },
+        self.init(image: "\(tag.repo):\(tag.tag)", volumes: volumes, workDir: settings.workDir, environment: environment,
+                  labels: labels.merging([SnapshotLabel.from: forkOf.map { "fork of \($0)" } ?? snapshotName ?? snapshot.description]) { $1 },
                   name: name ?? "\(snapshot.sandbox)-\(Self.newID().prefix(4))",
                   memoryLimit: settings.memoryBytes.map(String.init), cpuLimit: settings.cpus, network: settings.network,
                   policy: settings.policy, security: security, user: settings.user.flatMap { try? SandboxUser(parsing: $0) },

@@ -22,34 +22,53 @@ extension SandboxEngine {
         return try await Snapshots.take(inspect, sandbox: name, label: label, limit: limit, client: client)
     }
 
+    @discardableResult
     public func removeSnapshot(_ reference: String) async throws -> Snapshot {
         let snapshot = try await Snapshots.find(reference, client: client)
         try await Snapshots.remove(snapshot, client: client)
         return snapshot
     }
 
-    /// Puts sandbox `name` back to `reference` (its latest snapshot when nil): a new container
-    /// from the snapshot under the same name, a fresh runner in it. The old one is set aside
-    /// first and removed only once the new one answers, so a restore that fails leaves it as it was.
+    /// Puts sandbox `name` back to `reference` (its latest snapshot when nil; a LABEL alone is
+    /// its own): the snapshot's files in a new container under the same name, with a fresh runner,
+    /// keeping the sandbox's own network policy, user, limits and host volumes. The old container
+    /// is set aside first and removed only once the new one answers, so a restore that fails (or
+    /// is cancelled) leaves the sandbox as it was.
     public func restore(_ name: String, to reference: String? = nil) async throws -> (sandbox: DockerSandbox, snapshot: Snapshot) {
         let old = try await ourContainer(name)
-        let snapshot = if let reference { try await Snapshots.find(reference, client: client) } else { try await Snapshots.latest(of: name, client: client) }
+        let snapshot = if let reference { try await Snapshots.find(reference, within: name, client: client) } else { try await Snapshots.latest(of: name, client: client) }
+        var files = snapshot
+        files.settings = Snapshots.settings(of: old)
         let aside = "\(name)-restoring-\(DockerSandbox.newID().prefix(4))"
         do { try await client.renameContainer(old.id, to: aside) } catch { throw SandboxError.wrap(error) }
         var labels = (old.config.labels ?? [:]).filter { !$0.key.hasPrefix("sandbox.") }  // a caller's own (tests, benches)
         labels[SandboxLabel.client] = old.config.labels?[SandboxLabel.client]  // the agent it serves
-        let restored = DockerSandbox(from: snapshot, name: name, labels: labels,
-                                     createdBy: old.config.labels?[SandboxLabel.creator].flatMap(Creator.init) ?? .library, client: client)
+        let volumes = Dictionary((old.hostConfig?.binds ?? []).compactMap { bind -> (String, String)? in
+            let parts = bind.split(separator: ":")
+            return parts.count >= 2 ? (String(parts[0]), String(parts[1])) : nil
+        }) { a, _ in a }
+        let restored = DockerSandbox(from: files, name: name, labels: labels, volumes: volumes, snapshotName: snapshot.description,
+                                     createdBy: old.config.labels?[SandboxLabel.creator].flatMap(Creator.init) ?? .library,
+                                     forkOf: nil, client: client)
         do {
             _ = try await restored.execute("true")
         } catch {
-            try? await restored.stop()
-            do { try await client.renameContainer(old.id, to: name) } catch {
-                throw SandboxError.commandFailed("restoring \(name) failed, and so did giving its container back its name (it is \(aside) now: `docker rename \(aside) \(name)`): \(error)")
+            // Undone whatever this task's state: a cancelled caller still gets its sandbox back.
+            let client = client
+            let undone: (any Error)? = await Task {
+                try? await restored.stop()
+                do { try await client.renameContainer(old.id, to: name) } catch { return error }
+                return nil
+            }.value
+            if let undone {
+                throw SandboxError.commandFailed("restoring \(name) failed, and so did giving its container back its name (it is \(aside) now: `docker rename \(aside) \(name)`): \(undone)")
             }
-            throw SandboxError.commandFailed("restoring \(name) to \(snapshot) failed; \(name) is as it was: \(error)")
+            throw error is CancellationError ? error : SandboxError.commandFailed("restoring \(name) to \(snapshot) failed; \(name) is as it was: \(error)")
         }
-        try await remove(named: aside)
+        // Restored: the container set aside goes, and if that fails it is only named, not lost.
+        do { try await remove(named: aside) } catch {
+            client.logger.notice("restore: the old container of \(name), \(aside), could not be removed (\(error)); `sandbox rm \(aside)` removes it")
+        }
         return (restored, snapshot)
     }
 
@@ -81,7 +100,14 @@ extension SandboxEngine {
         }
         do {
             let listed = Set(try await snapshots().map(\.imageID))
-            for image in try await client.listImages(labels: [SnapshotLabel.kind]) where !listed.contains(image.id) {
+            // Ours only: marked named or fork (an image built from a snapshot inherits the mark too),
+            // and tagged in our repository or not at all.
+            var images: [ImageSummary] = []
+            for kind in [SnapshotLabel.named, SnapshotLabel.fork] { images += try await client.listImages(labels: ["\(SnapshotLabel.kind)=\(kind)"]) }
+            let ours = images.filter { image in
+                (image.repoTags ?? []).allSatisfy { $0 == "<none>:<none>" || $0.hasPrefix(Snapshot.repository + ":") }
+            }
+            for image in ours where !listed.contains(image.id) {
                 // The daemon refuses an image a container uses: that fork's copies still exist.
                 do {
                     try await client.removeImage(image.id)

@@ -14,15 +14,19 @@ public struct Snapshot: Sendable, Equatable, Codable, CustomStringConvertible {
 
     public var description: String { "\(sandbox):\(label)" }
 
-    /// The tag of a named snapshot: one repository, the sandbox and label in the tag (an image
-    /// repository must be lowercase; a sandbox name need not be).
-    static func tag(sandbox: String, label: String) -> (repo: String, tag: String) { ("sandbox-snapshot", "\(sandbox).\(label)") }
+    /// The one image repository of snapshots.
+    static let repository = "sandbox-snapshot"
 
-    /// Labels 1 to 64 of `[A-Za-z0-9_.-]`, starting with a letter or digit (a tag's alphabet).
+    /// The tag of a snapshot: the sandbox and the label in the tag (a repository must be lowercase;
+    /// a sandbox name need not be), after the last dot, which a label never has.
+    static func tag(sandbox: String, label: String) -> (repo: String, tag: String) { (repository, "\(sandbox).\(label)") }
+
+    /// Labels 1 to 64 of `[A-Za-z0-9_-]`, starting with a letter or digit (a tag's alphabet, but
+    /// the dot that ends the sandbox's name in the tag).
     public static func validate(label: String) throws(SandboxError) {
-        let allowed = label.utf8.allSatisfy { $0.isASCIILetterOrDigit || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+        let allowed = label.utf8.allSatisfy { $0.isASCIILetterOrDigit || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
         guard (1...64).contains(label.utf8.count), allowed, label.utf8.first?.isASCIILetterOrDigit == true else {
-            throw .invalidArgument("snapshot label '\(label)': use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+            throw .invalidArgument("snapshot label '\(label)': use 1 to 64 letters, digits, '_' or '-', starting with a letter or digit")
         }
     }
 

@@ -18,9 +18,9 @@ enum Snapshots {
         } catch { throw SandboxError.wrap(error) }
     }
 
-    /// `SANDBOX:LABEL`, or `LABEL` alone when only one sandbox has a snapshot of that label.
-    static func find(_ reference: String, client: DockerClient) async throws -> Snapshot {
-        let all = try await list(client)
+    /// `SANDBOX:LABEL`, or `LABEL` alone: `within`'s when given, else the one sandbox's that has it.
+    static func find(_ reference: String, within owner: String? = nil, client: DockerClient) async throws -> Snapshot {
+        let all = try await list(client, of: reference.contains(":") ? nil : owner)
         let matches: [Snapshot]
         if let colon = reference.lastIndex(of: ":") {
             let (sandbox, label) = (String(reference[..<colon]), String(reference[reference.index(after: colon)...]))
@@ -53,6 +53,9 @@ enum Snapshots {
                      limit: Int = defaultLimit, client: DockerClient) async throws -> Snapshot {
         if Snapshots.subcommandWords.contains(sandbox) {
             throw SandboxError.invalidArgument("a sandbox called '\(sandbox)' cannot have snapshots: `sandbox snapshots \(sandbox)` would mean the subcommand; rename it")
+        }
+        if sandbox.utf8.count + 65 > 128 {
+            throw SandboxError.invalidArgument("\(sandbox): a name this long leaves no room for a snapshot's label in an image tag (128 characters); rename it")
         }
         let settings = Self.settings(of: container)
         var labels = [SnapshotLabel.kind: fork ? SnapshotLabel.fork : SnapshotLabel.named, SnapshotLabel.sandbox: sandbox,
