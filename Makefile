@@ -75,7 +75,7 @@ $(BENCH_VENV_0_2)/.installed:
 
 # SandboxKit through its runner and by the exec path (SANDBOX_RUNNER=off) against the docker CLI,
 # curl and both pydantic-ai-backend peers on the same daemon and image, then the console's CPU and
-# latency; writes BENCHMARKS.md. Takes about ten minutes; `make bench BENCH_FLAGS=--quick` about
+# latency; writes BENCHMARKS.md. Takes about twenty minutes; `make bench BENCH_FLAGS=--quick` about
 # two (few runs, to check the generator; add `--output FILE` to leave BENCHMARKS.md alone).
 bench: setup $(BENCH_VENV)/.installed $(BENCH_VENV_0_2)/.installed release
 	$(SWIFT) build -c release --product sandbox-bench
