@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
+        // Layer 0: TOML 1.0 with the position of every key (runtimes.toml, themes).
+        .target(name: "TOML"),
         // Layer 1: the Docker Engine API client (transport, endpoints, models, stream decoding, tar).
         .target(
             name: "DockerEngine",
@@ -46,6 +48,7 @@ let package = Package(
                 "DockerEngine",
                 "CSpawn",
                 "CRunnerProtocol",
+                "TOML",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -63,7 +66,7 @@ let package = Package(
         // Signals as values on a thread of their own, for every front end.
         .target(name: "Signals"),
         // The full-screen console: a headless screen model, and curses to show it.
-        .target(name: "SandboxTUI", dependencies: ["SandboxKit", "SandboxCommands", "DockerEngine", "LineEditing", "Signals", "CNcurses", "CVTerm"]),
+        .target(name: "SandboxTUI", dependencies: ["SandboxKit", "SandboxCommands", "DockerEngine", "LineEditing", "Signals", "TOML", "CNcurses", "CVTerm"]),
         // The agent tools over MCP.
         .target(
             name: "SandboxMCP",
@@ -97,8 +100,11 @@ let package = Package(
         .testTarget(name: "SandboxTUITests", dependencies: ["SandboxTUI", "SandboxKit", "Signals"], exclude: ["Golden"]),
         // Random inputs for the parsers and the MCP argument checks: a value or a typed error, never a crash.
         .testTarget(name: "FuzzTests", dependencies: [
-            "SandboxKit", "SandboxCommands", "SandboxMCP", "SandboxTUI", "DockerEngine", .product(name: "MCP", package: "swift-sdk"),
+            "SandboxKit", "SandboxCommands", "SandboxMCP", "SandboxTUI", "DockerEngine", "TOML", .product(name: "MCP", package: "swift-sdk"),
         ]),
+        // toml-test's decoder interface over TOML, and the suite's cases run through it.
+        .executableTarget(name: "toml-test-decoder", dependencies: ["TOML"], path: "Tests/TOMLDecoder"),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML", "toml-test-decoder"]),
         // Runs the built `sandbox` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["sandbox"]),
     ]

@@ -10,7 +10,9 @@ BUSYBOX_IMAGE=sandbox-test/busybox:latest
 DISTROLESS_IMAGE=sandbox-test/distroless:latest
 MUSL_IMAGE=sandbox-test/musl:latest
 PYTHON_IMAGE=sandbox-test/python:3.11
-PACKAGES=(docker.io busybox-static debootstrap libncurses-dev libedit-dev libvterm-dev tmux curl python3-venv procps musl-tools man-db groff-base openssh-server openssl podman catatonit runsc iproute2 nftables)
+# golang-github-burntsushi-toml-dev: the toml-test suite's cases (Tests/TOMLTests counts them, so a
+# different version is noticed), not Go itself.
+PACKAGES=(docker.io busybox-static debootstrap libncurses-dev libedit-dev libvterm-dev tmux curl python3-venv procps musl-tools man-db groff-base openssh-server openssl podman catatonit runsc iproute2 nftables golang-github-burntsushi-toml-dev)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -1,14 +1,15 @@
 import Foundation
 import SandboxKit
+import TOML
 
 /// A colour theme: for each ``Role`` a foreground, a background and attributes.
 ///
-/// Theme files are text, one role per line (see themes/README.md):
-/// ```
+/// Theme files are TOML, a string per role (see themes/README.md):
+/// ```toml
 /// # comment
-/// text         = #d0d0d0 on #1c1c1c
-/// border-focus = #87afff bold
-/// selected     = black on cyan
+/// text         = "#d0d0d0 on #1c1c1c"
+/// border-focus = "#87afff bold"
+/// selected     = "black on cyan"
 /// ```
 public struct Theme: Equatable, Sendable {
     public struct Style: Equatable, Sendable {
@@ -50,60 +51,67 @@ public struct Theme: Equatable, Sendable {
     static let attributes: Set = ["bold", "underline", "reverse", "dim"]
     static let basicNames = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"]
 
-    public static func parse(_ text: String, name: String, file: String) throws -> Theme {
-        var styles: [Role: Style] = [:]
-        for (index, rawLine) in text.components(separatedBy: "\n").enumerated() {
-            let content = Self.stripComment(rawLine).trimmingCharacters(in: .whitespaces)
-            if content.isEmpty { continue }
-            func fail(_ message: String) -> ParseError { ParseError(file: file, line: index + 1, message: message) }
-            guard let equals = content.firstIndex(of: "=") else { throw fail("expected ROLE = COLOUR [on COLOUR] [bold|underline|reverse|dim]") }
-            let key = content[..<equals].trimmingCharacters(in: .whitespaces)
-            guard let role = Role(rawValue: key) else {
-                throw fail("unknown role '\(key)' (known: \(Role.allCases.map(\.rawValue).joined(separator: ", ")))")
+    /// A theme file: TOML, or the line format of earlier versions (kept so users' files still load).
+    public static func parse(_ text: String, name: String, file: String) throws(ParseError) -> Theme {
+        let document: TOMLTable
+        do { document = try TOML.parse(text) } catch {
+            // An unquoted first setting (`text = #d0d0d0`) is the old format; a quoted one is TOML gone wrong.
+            if let first = legacySettings(text).first, !first.spec.hasPrefix("\""), !first.spec.hasPrefix("'") {
+                return try parseLegacy(text, name: name, file: file)
             }
-            var words = content[content.index(after: equals)...].split(separator: " ").map(String.init)
-            guard !words.isEmpty else { throw fail("'\(key)' needs a colour or an attribute") }
-            var style = Style()
-            if let first = words.first, first != "on", !Self.attributes.contains(first) {
-                style.fg = try color(first, fail)
-                words.removeFirst()
-            }
-            if words.first == "on" {
-                guard words.count >= 2 else { throw fail("'on' needs a background colour") }
-                style.bg = try color(words[1], fail)
-                words.removeFirst(2)
-            }
-            for word in words {
-                switch word {
-                case "bold": style.bold = true
-                case "underline": style.underline = true
-                case "reverse": style.reverse = true
-                case "dim": style.dim = true
-                default: throw fail("unknown attribute '\(word)'")
-                }
-            }
-            styles[role] = style
+            throw ParseError(file: file, line: error.position.line, message: error.message)
         }
+        var styles: [Role: Style] = [:]
+        for (key, node) in document.entries {
+            func fail(_ message: String) -> ParseError { ParseError(file: file, line: node.position.line, message: message) }
+            let role = try self.role(key, fail)
+            guard case .string(let spec) = node.value else {
+                throw fail("'\(key)' must be a string such as \"#d0d0d0 on #1c1c1c bold\", not \(node.value.typeName)")
+            }
+            styles[role] = try style(spec, key: key, fail)
+        }
+        return try complete(styles, name: name, file: file)
+    }
+
+    static func role(_ key: String, _ fail: (String) -> ParseError) throws(ParseError) -> Role {
+        guard let role = Role(rawValue: key) else {
+            throw fail("unknown role '\(key)' (known: \(Role.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return role
+    }
+
+    static func complete(_ styles: [Role: Style], name: String, file: String) throws(ParseError) -> Theme {
         guard styles[.text] != nil else { throw ParseError(file: file, line: 1, message: "a theme must define 'text'") }
         return Theme(name: name, styles: styles)
     }
 
-    /// A `#` starts a comment unless it begins a `#rrggbb` colour.
-    static func stripComment(_ line: String) -> String {
-        var previous: Character = " "
-        for (offset, char) in line.enumerated() {
-            if char == "#" && (previous == " " || previous == "\t" || offset == 0) {
-                let rest = line.dropFirst(offset + 1)
-                let isColour = rest.prefix(6).count == 6 && rest.prefix(6).allSatisfy(\.isHexDigit)
-                    && (rest.count == 6 || rest.dropFirst(6).first == " ")
-                if !isColour { return String(line.prefix(offset)) }
-            }
-            previous = char
+    /// `[FOREGROUND] [on BACKGROUND] [bold] [underline] [reverse] [dim]`.
+    static func style(_ spec: String, key: String, _ fail: (String) -> ParseError) throws(ParseError) -> Style {
+        var words = spec.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard !words.isEmpty else { throw fail("'\(key)' needs a colour or an attribute") }
+        var style = Style()
+        if let first = words.first, first != "on", !Self.attributes.contains(first) {
+            style.fg = try color(first, fail)
+            words.removeFirst()
         }
-        return line
+        if words.first == "on" {
+            guard words.count >= 2 else { throw fail("'on' needs a background colour") }
+            style.bg = try color(words[1], fail)
+            words.removeFirst(2)
+        }
+        for word in words {
+            switch word {
+            case "bold": style.bold = true
+            case "underline": style.underline = true
+            case "reverse": style.reverse = true
+            case "dim": style.dim = true
+            default: throw fail("unknown attribute '\(word)'")
+            }
+        }
+        return style
     }
 
-    private static func color(_ word: String, _ fail: (String) -> ParseError) throws -> Color? {
+    private static func color(_ word: String, _ fail: (String) -> ParseError) throws(ParseError) -> Color? {
         if word == "default" { return nil }
         if word.hasPrefix("#") {
             let hex = word.dropFirst()
@@ -166,31 +174,31 @@ public struct ThemeNotFound: Error, CustomStringConvertible {
 extension Theme {
     /// Used when no theme file is found, so the program never starts without colours.
     public static let builtInDark: Theme = try! Theme.parse("""
-        text = #d0d0d0 on #1c1c1c
-        dim = #808080
-        border = #4e4e4e
-        border-focus = #87afff bold
-        title = #ffffff bold
-        selected = #000000 on #87afff
-        status = #d0d0d0 on #303030
-        command = #ffffff
-        stdout = #d0d0d0
-        stderr = #ff8787
-        header = #87d7ff bold
-        info = #afafaf
-        error = #ff5f5f bold
-        line-number = #626262
-        cursor-line = on #262626
-        match = #000000 on #ffd75f
-        running = #87d787 bold
-        exited = #808080
-        building = #ffd75f
-        agent = #d787ff
-        keyword = #87afff bold
-        string = #afd787
-        comment = #808080
-        number = #d7af87
-        constant = #d787d7
-        key = #87d7ff
+        text = "#d0d0d0 on #1c1c1c"
+        dim = "#808080"
+        border = "#4e4e4e"
+        border-focus = "#87afff bold"
+        title = "#ffffff bold"
+        selected = "#000000 on #87afff"
+        status = "#d0d0d0 on #303030"
+        command = "#ffffff"
+        stdout = "#d0d0d0"
+        stderr = "#ff8787"
+        header = "#87d7ff bold"
+        info = "#afafaf"
+        error = "#ff5f5f bold"
+        line-number = "#626262"
+        cursor-line = "on #262626"
+        match = "#000000 on #ffd75f"
+        running = "#87d787 bold"
+        exited = "#808080"
+        building = "#ffd75f"
+        agent = "#d787ff"
+        keyword = "#87afff bold"
+        string = "#afd787"
+        comment = "#808080"
+        number = "#d7af87"
+        constant = "#d787d7"
+        key = "#87d7ff"
         """, name: "dark", file: "built-in")
 }

@@ -74,13 +74,16 @@ import Testing
         ("[r]\nimage = \"x\"\ncolour = \"red\"\n", 3, "r.colour"),
         ("[r]\ndescription = \"no image\"\n", 1, nil),
         ("image = \"x\"\n", 1, "image"),
-        ("[r]\nimage = \"unterminated\n", 2, "r.image"),
+        ("[r]\nimage = \"unterminated\n", 2, nil),
         ("[r\nimage = \"x\"\n", 1, nil),
         ("[r]\nimage = \"x\"\n[r]\n", 3, nil),
         ("[r]\nimage = \"x\"\nwork_dir = \"relative\"\n", 3, "r.work_dir"),
         ("[r]\nimage = \"x\"\nport = 70000\n", 3, "r.port"),
         ("[r]\nimage = \"x\"\nport = \"8000\"\n", 3, "r.port"),
-        ("[r]\nimage = \"x\"\nport = 80x\n", 3, "r.port"),
+        ("[r]\nimage = \"x\"\nport = 80x\n", 3, nil),
+        ("[r]\nimage = \"x\"\nenv = { A = 1 }\n", 3, "r.env.A"),
+        ("[r]\nimage = \"x\"\npackages = [\"a\",\n  2]\n", 3, "r.packages"),
+        ("[r]\nimage = \"x\"\nimage = \"y\"\n", 3, nil),
         ("[r]\nimage = \"x\"\nallow = [\"10.0.0.1:99999\"]\n", 3, "r.allow"),
         ("[r]\nimage = \"x\"\nallow = \"10.0.0.1\"\n", 3, "r.allow"),
         ("[r]\nimage = \"x\"\nadd_hosts = [\"db\"]\n", 3, "r.add_hosts"),
@@ -145,5 +148,37 @@ import Testing
         #expect(RuntimeImage.tag(for: a) != RuntimeImage.tag(for: b))
         #expect(RuntimeImage.tag(for: a).hasPrefix("sandbox-runtime/ml-env:"))
         #expect(RuntimeImage.dockerfile(for: b) == "FROM base:1\nENV K=\"V\"\nRUN pip install --no-cache-dir x\nWORKDIR /workspace\n")
+    }
+}
+
+/// What the earlier subset reader could not read: multi-line strings, `\u` escapes, dotted keys,
+/// a `#` inside an escaped quote.
+@Suite struct RuntimesFileTOMLTests {
+    @Test func theWholeLanguage() throws {
+        let text = #"""
+            other.base_image = 'python:3.12-slim'   # a dotted key at the top
+            [team]
+            image = "img \"q\" # not a comment"   # a comment
+            description = "caf\u00e9"
+            setup_commands = ["""
+            apt-get update && \
+              apt-get install -y git""", 'echo literal\n']
+            env.MODE = "dev"
+            """#
+        var configs = try RuntimesFile.parse(text, file: "f", base: RuntimeRegistry([]))
+        #expect(configs.map(\.name) == ["other", "team"])
+        #expect(configs[0].baseImage == "python:3.12-slim")
+        configs.removeFirst()
+        #expect(configs[0].image == #"img "q" # not a comment"#)
+        #expect(configs[0].description == "café")
+        #expect(configs[0].setupCommands == ["apt-get update && apt-get install -y git", #"echo literal\n"#])
+        #expect(configs[0].envVars == ["MODE": "dev"])
+    }
+
+    @Test func aSyntaxErrorNamesItsColumn() {
+        #expect(throws: RuntimesFile.Problem(file: "f", line: 2, column: 9, key: nil, message: "expected a value, found 'nope' (strings need quotes)")) {
+            try RuntimesFile.parse("[r]\nimage = nope\n", file: "f", base: RuntimeRegistry([]))
+        }
+        #expect("\(RuntimesFile.Problem(file: "f", line: 2, column: 9, key: nil, message: "m"))" == "f:2:9: m")
     }
 }

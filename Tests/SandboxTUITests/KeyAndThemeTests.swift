@@ -67,6 +67,21 @@ import Testing
     @Test func parsesColoursAndAttributes() throws {
         let theme = try Theme.parse("""
             # comment
+            text = "#102030 on black"   # trailing comment
+            error = 'bright-red bold underline'
+            match = "on #ffffff reverse"
+            dim = "default dim"
+            """, name: "t", file: "t.theme")
+        #expect(theme.style(.text).fg == .rgb(0x10, 0x20, 0x30) && theme.style(.text).bg == .basic(0))
+        #expect(theme.style(.error).fg == .basic(9) && theme.style(.error).bold && theme.style(.error).underline)
+        #expect(theme.style(.match).bg == .rgb(255, 255, 255) && theme.style(.match).fg == .rgb(0x10, 0x20, 0x30))
+        #expect(theme.style(.header) == theme.style(.text), "undefined roles fall back to text")
+    }
+
+    /// A user's theme written before themes were TOML loads the same.
+    @Test func anOldFormatThemeStillLoads() throws {
+        let theme = try Theme.parse("""
+            # comment
             text = #102030 on black   # trailing comment
             error = bright-red bold underline
             match = on #ffffff reverse
@@ -79,6 +94,9 @@ import Testing
     }
 
     @Test(arguments: [
+        ("text = \"#12345\"\n", 1), ("text = \"white\"\nborder = \"purple\"\n", 2), ("text = \"white\"\nnope = \"red\"\n", 2),
+        ("text = \"white\"\nerror = 3\n", 2), ("text = \"white\"\nerror = \"red\n", 2), ("text = \"white\"\ntext = \"red\"\n", 2),
+        ("border = \"red\"\n", 1),
         ("text = #12345\n", 1), ("text = white\nborder = purple\n", 2), ("text = white\nnope = red\n", 2),
         ("text = white\nerror = red on\n", 2), ("text = white\nerror = red blinking\n", 2), ("border = red\n", 1),
     ])
