@@ -33,4 +33,11 @@ extension CommandParser {
         }
         return .port(port, close: close)
     }
+
+    /// `grep PATTERN [PATH]`, quoted as a shell would (`grep 'a b' src`).
+    static func grep(_ rest: String) throws(CommandError) -> Command {
+        let words = try tokenize(rest)
+        guard (1...2).contains(words.count), !words[0].isEmpty else { throw .usage(CommandTable.spec(named: "grep")!) }
+        return .grep(pattern: words[0], path: words.count == 2 ? words[1] : nil)
+    }
 }

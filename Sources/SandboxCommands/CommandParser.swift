@@ -47,6 +47,11 @@ public enum Command: Sendable, Equatable {
     case fork(Int)
     /// What changed in the current sandbox since it started; with a path, that file's diff against the image.
     case changes(String?)
+    /// Lines matching an extended regular expression under PATH (the work directory when nil),
+    /// printed as `path:line: text`, each a location for the console's F4.
+    case grep(pattern: String, path: String?)
+    /// The console's F4 and Shift-F4: the next or previous location the output names, in the editor.
+    case nextError, previousError
     case help(String?)
     case quit
 }
@@ -85,6 +90,9 @@ extension Command {
         case .restore: "restore"
         case .fork: "fork"
         case .changes: "changes"
+        case .grep: "grep"
+        case .nextError: "next-error"
+        case .previousError: "prev-error"
         case .help: "help"
         case .quit: "quit"
         }

@@ -122,7 +122,10 @@ public actor Session {
                 return 0
             }
             return try await exec(demo.command, output: output)
-        case .save, .theme, .record:
+        case .grep(let pattern, let path):
+            let sandbox = try await currentSandbox(output).sandbox
+            output.handle(.listing(Format.grep(try await sandbox.grep(pattern, path: path ?? "."))))
+        case .save, .theme, .record, .nextError, .previousError:
             // Rows marked tuiOnly act on the console's editor or screen, which a session has not.
             if let spec = CommandTable.spec(for: command) { output.handle(.needsEditor(spec)) }
             return 1

@@ -213,6 +213,8 @@ public final class CursesDriver: TerminalDriver {
         for (index, letter) in ["P", "Q", "R", "S"].enumerated() { add(KEY_F0 + Int32(index) + 1, "O" + letter) }
         for (number, code) in [11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 23, 24].enumerated() { add(KEY_F0 + Int32(number) + 1, "[\(code)~") }
         for (index, letter) in ["A", "B", "C", "D", "E"].enumerated() { add(KEY_F0 + Int32(index) + 1, "[[" + letter) }
+        // Shift-F1-F4 as xterm sends them (F13-F16), whatever the terminfo entry says.
+        for (index, letter) in ["P", "Q", "R", "S"].enumerated() { add(KEY_F0 + Int32(index) + 13, "[1;2" + letter) }
         return keys
     }()
 
@@ -256,7 +258,7 @@ public final class CursesDriver: TerminalDriver {
         case KEY_BTAB: .backTab
         case KEY_RESIZE: .resize
         case KEY_MOUSE: mouseKey()
-        case KEY_F0 + 1...KEY_F0 + 12: .function(Int(code - KEY_F0))
+        case KEY_F0 + 1...KEY_F0 + 24: .function(Int(code - KEY_F0))
         default: nil
         }
     }

@@ -30,6 +30,10 @@ public enum KeyTable {
         KeyBinding([.backTab], "Shift-Tab", .global, "previous pane") { R.cycleFocus(&$0, by: -1) },
         KeyBinding([.tab], "Tab", .global, "next pane (in the editor Tab indents)") { R.cycleFocus(&$0, by: 1) },
         KeyBinding([.function(1)], "F1", .global, "this help", R.showHelp),
+        KeyBinding([.function(4)], "F4", .global, "open the next location the output names (traceback, path:line[:col], stack frame) in the editor") {
+            R.goToLocation(&$0, forward: true)
+        },
+        KeyBinding([.function(16)], "Shift-F4 (F16)", .global, "the previous location") { R.goToLocation(&$0, forward: false) },
         KeyBinding([.function(6)], "F6", .global, "reopen edits kept when a console ended unsaved (signal, crash)", R.restoreKept),
         KeyBinding([.function(7)], "F7", .global, "discard those kept edits", R.discardKept),
         KeyBinding([.function(8)], "F8", .global, "next output tab (the commands', then each background job's or egress tab)", R.nextTab),

@@ -28,6 +28,10 @@ public struct OutputLog: Sendable {
     private var lineOpen = false
     private var droppedAtCommandStart = 0
     public var search: String?
+    /// The line F4 last went to, counted from the first line ever appended (dropped ones too).
+    public private(set) var locationCursor: Int?
+    /// Where the newest command's output begins, counted the same way: F4 starts there.
+    private var newestCommand = 0
 
     public init(limit: Int = 10_000, byteLimit: Int = 8 << 20) {
         self.limit = max(10, limit)
@@ -91,6 +95,7 @@ public struct OutputLog: Sendable {
 
     public mutating func commandStarted(_ command: String, sandbox: String) {
         droppedAtCommandStart = dropped
+        newestCommand = dropped + lines.count
         note("-- $ \(command)   [\(sandbox)]", role: .header)
     }
 
@@ -152,4 +157,37 @@ public struct OutputLog: Sendable {
         }
         return false
     }
+
+    // MARK: Locations (F4)
+
+    /// The next (or previous) line after the last one gone to that names a location, and the
+    /// location; the view scrolls to it. Output of a command newer than that line starts afresh.
+    public mutating func goToLocation(forward: Bool, viewHeight: Int) -> FileLocation? {
+        let first = dropped
+        let cursor = locationCursor.flatMap { $0 >= newestCommand && $0 >= first ? $0 : nil }
+        let candidates: StrideTo<Int> = forward
+            ? stride(from: cursor.map { $0 + 1 } ?? max(newestCommand, first), to: first + lines.count, by: 1)
+            : stride(from: (cursor ?? first + lines.count) - 1, to: max(newestCommand, first) - 1, by: -1)
+        for absolute in candidates {
+            let line = lines[absolute - first]
+            guard line.first?.role != .header, let location = FileLocation.find(in: line.map(\.text).joined()) else { continue }
+            locationCursor = absolute
+            scrollBack = min(max(0, lines.count - 1 - (absolute - first) - viewHeight / 2), max(0, lines.count - viewHeight))
+            return location
+        }
+        return nil
+    }
+
+    /// The row of ``visible(height:)`` holding the line F4 last went to, if shown.
+    public func locationRow(height: Int) -> Int? {
+        guard let cursor = locationCursor, cursor >= dropped else { return nil }
+        let note = dropped > 0 ? 1 : 0
+        let end = max(0, lines.count + note - scrollBack)
+        let start = max(0, end - height)
+        let index = cursor - dropped + note
+        return (start..<end).contains(index) ? index - start : nil
+    }
+
+    /// Output about to come (a `:grep`'s) is where F4 starts, as a command's is.
+    public mutating func markNewOutput() { newestCommand = dropped + lines.count }
 }

@@ -13,7 +13,13 @@ extension Reducer {
         guard let command else { return [] }
         say(&state, "")
         switch command {
-        case .open(let path): return open(&state, path)
+        case .open(let path):
+            state.pendingLocation = nil
+            return open(&state, path)
+        case .nextError, .previousError: return goToLocation(&state, forward: command == .nextError)
+        case .grep:
+            state.output.markNewOutput()
+            return [.perform(command)]
         case .save: return save(&state, thenRun: false)
         case .run(nil): return saveAndRun(&state)
         case .theme(let name): return [.loadTheme(name, announce: true)]
@@ -63,6 +69,10 @@ extension Reducer {
             return []
         }
         show(&state, file.buffer, path: file.path, sandbox: file.sandbox)
+        if let location = state.pendingLocation, samePath(location.path, file.path) {
+            state.editor?.moveTo(line: location.line - 1, column: (location.column ?? 1) - 1)
+        }
+        state.pendingLocation = nil
         state.current = file.sandbox
         selectCurrentRow(&state)
         say(&state, file.note)

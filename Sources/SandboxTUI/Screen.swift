@@ -158,10 +158,13 @@ public enum Screen {
         let log = state.shownLog
         box(&canvas, rect, title: outputTitle(state), focused: state.focus == .output, g)
         let inner = rect.inner
+        let located = log.locationRow(height: inner.height)
         for (row, line) in log.visible(height: inner.height).enumerated() {
             var x = inner.x
             for segment in line {
-                x += canvas.put(segment.text, x: x, y: inner.y + row, role: segment.role, limit: inner.x + inner.width - x)
+                // The line F4 went to stands out, as the list's selected row does.
+                let role = row == located ? Role.selected : segment.role
+                x += canvas.put(segment.text, x: x, y: inner.y + row, role: role, limit: inner.x + inner.width - x)
             }
             if let query = log.search, !query.isEmpty {
                 highlight(&canvas, line.map(\.text).joined(), query, x: inner.x, y: inner.y + row)

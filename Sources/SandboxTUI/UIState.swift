@@ -49,6 +49,8 @@ public struct UIState: Sendable {
     public var editorPath: String?
     /// The sandbox the buffer came from: saves go there, whatever is current.
     public var editorSandbox: String?
+    /// Where the file being opened for F4 puts its cursor once it arrives.
+    public var pendingLocation: FileLocation?
     public var editorTop = 0
     public var editorLeft = 0
     /// The editor's colours per line, kept between frames (``Screen`` updates it).

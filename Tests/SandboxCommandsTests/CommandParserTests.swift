@@ -22,6 +22,10 @@ import Testing
         #expect(try CommandParser.parse("rm old") == .rm("old"))
         #expect(try CommandParser.parse("runtimes") == .runtimes)
         #expect(try CommandParser.parse("theme light") == .theme("light"))
+        #expect(try CommandParser.parse("grep TODO") == .grep(pattern: "TODO", path: nil))
+        #expect(try CommandParser.parse("grep 'def (main|run)' src") == .grep(pattern: "def (main|run)", path: "src"))
+        #expect(throws: CommandError.usage(CommandTable.spec(named: "grep")!)) { try CommandParser.parse("grep a b c") }
+        #expect(try CommandParser.parse("next-error") == .nextError && CommandParser.parse("prev-error") == .previousError)
         #expect(try CommandParser.parse("changes") == .changes(nil))
         #expect(try CommandParser.parse("changes /etc/hosts") == .changes("/etc/hosts"))
         #expect(try CommandParser.parse("snapshot") == .snapshot(nil))

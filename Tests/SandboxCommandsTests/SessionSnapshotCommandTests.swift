@@ -35,6 +35,26 @@ extension SessionTests {
     }
 
     static let snapshotChecks: [String: Check] = [
+        "grep": { session, out in
+            _ = try await new(session, out)
+            _ = await session.perform(.exec("mkdir -p src && printf 'a\\ndef main():\\n' > src/app.py"), output: out)
+            _ = out.take()
+            #expect(await session.perform(.grep(pattern: "def (main|run)", path: "src"), output: out) == 0)
+            #expect(listing(out) == "/workspace/src/app.py:2: def main():\n", "a location F4 reads")
+            #expect(await session.perform(.grep(pattern: "nothing-here", path: nil), output: out) == 0)
+            #expect(listing(out) == "no matches\n")
+            #expect(await session.perform(.grep(pattern: "(", path: nil), output: out) == 1, "a bad pattern is an error")
+        },
+        "next-error": { session, out in
+            #expect(await session.perform(.nextError, output: out) == 1)
+            guard case .needsEditor(let spec)? = out.take().last else { Issue.record("no .needsEditor"); return }
+            #expect(spec.name == "next-error")
+        },
+        "prev-error": { session, out in
+            #expect(await session.perform(.previousError, output: out) == 1)
+            guard case .needsEditor(let spec)? = out.take().last else { Issue.record("no .needsEditor"); return }
+            #expect(spec.name == "prev-error")
+        },
         "changes": { session, out in
             _ = try await new(session, out)
             _ = await session.perform(.exec("echo hi > said.txt"), output: out)

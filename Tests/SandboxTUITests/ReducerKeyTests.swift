@@ -38,6 +38,20 @@ import Testing
             Fixture.reduce(&state, .key(key))
             #expect(state.showHelp)
         },
+        "Everywhere/F4": { key in
+            var state = Fixture.state(focus: .output)
+            state.current = Fixture.owner
+            Fixture.reduce(&state, .session(.stderr("  File \"/workspace/app.py\", line 2, in <module>\n")))
+            #expect(Fixture.reduce(&state, .key(key)).isEmpty, "the open file: its cursor moves")
+            #expect(state.editor?.line == 1 && state.focus == .editor)
+        },
+        "Everywhere/Shift-F4 (F16)": { key in
+            var state = Fixture.state(focus: .output)
+            state.current = Fixture.owner
+            Fixture.reduce(&state, .session(.stderr("lib.py:3:2: warning\napp.py:1: note\n")))
+            #expect(Fixture.reduce(&state, .key(key)).isEmpty && state.editor?.line == 0, "from the end, the last location first")
+            #expect(Fixture.reduce(&state, .key(key)) == [.open(path: "lib.py", replacing: state.editor?.revision)])
+        },
         "Everywhere/F6": { key in
             var state = Fixture.state()
             Fixture.reduce(&state, .key(key))
