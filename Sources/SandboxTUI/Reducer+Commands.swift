@@ -69,13 +69,15 @@ extension Reducer {
             return []
         }
         show(&state, file.buffer, path: file.path, sandbox: file.sandbox)
+        var note = file.note
         if let location = state.pendingLocation, samePath(location.path, file.path) {
             state.editor?.moveTo(line: location.line - 1, column: (location.column ?? 1) - 1)
+            note += ", at line \(location.line)"
         }
         state.pendingLocation = nil
         state.current = file.sandbox
         selectCurrentRow(&state)
-        say(&state, file.note)
+        say(&state, note)
         return []
     }
 
