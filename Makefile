@@ -42,13 +42,15 @@ $(VENV)/.installed: Tests/agent/requirements.txt
 
 # Swift tests (units, the engine against the daemon, the CLI, REPL and TUI through tmux), the
 # engine's tests again by the Docker API alone (SANDBOX_RUNNER=off: a sandbox the runner cannot run
-# in), then the agent tools driven by real MCP clients. The timeouts turn a hang into a failure.
+# in), then the agent tools driven by real MCP clients, then a package depending on SandboxKit built
+# with a plain `swift build` (its sandboxes must get the runner SandboxKit's build embeds). The timeouts turn a hang into a failure.
 EXEC_PATH_PASS := SANDBOX_RUNNER=off timeout -k 30 20m $(SWIFT) test --skip-build --no-parallel --filter SandboxKitTests
 
 test: test-build
 	timeout -k 30 30m $(SWIFT) test --skip-build --no-parallel
 	$(EXEC_PATH_PASS)
 	cd Tests/agent && timeout -k 30 15m ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	timeout -k 30 20m bash scripts/test/dependent.sh
 
 # The exec-path pass alone.
 test-exec-path: test-build

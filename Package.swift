@@ -53,8 +53,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["RunnerEmbed"]
         ),
+        // Compiles runner/*.c into SandboxKit (scripts/embed-runner.sh): a dependent needs no make step.
+        .plugin(name: "RunnerEmbed", capability: .buildTool()),
         // Layer 3: the shared command table, parser and session behind the TUI and the REPL.
         .target(name: "SandboxCommands", dependencies: ["SandboxKit", "DockerEngine"]),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),

@@ -6,6 +6,8 @@ public enum UserDirectories {
     public static var state: URL { base("XDG_STATE_HOME", default: ".local/state") }
     /// `$XDG_CONFIG_HOME/sandbox` (default `~/.config/sandbox`): runtimes.toml, themes.
     public static var config: URL { base("XDG_CONFIG_HOME", default: ".config") }
+    /// `$XDG_CACHE_HOME/sandbox` (default `~/.cache/sandbox`): the built-in runner written out.
+    public static var cache: URL { base("XDG_CACHE_HOME", default: ".cache") }
     /// The command history the REPL and the console's command line share.
     public static var history: URL { state.appendingPathComponent("history") }
 
