@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// The one bridge from a thread that must block (libedit's completion callback, in the REPL and
-/// the console alike) to async work, with a time limit so a slow daemon cannot freeze typing.
+/// The one bridge from a thread that must block (the REPL's libedit completion callback, which
+/// runs while the REPL waits for input anyway) to async work, with a time limit so a slow daemon
+/// cannot freeze typing. The console finds candidates as an effect instead and never blocks.
 public enum Blocking {
     public static func wait<T: Sendable>(timeout: Double, _ work: @escaping @Sendable () async -> T) -> T? {
         let semaphore = DispatchSemaphore(value: 0)

@@ -50,7 +50,6 @@ public struct ConsoleOptions: Sendable {
         state.ascii = options.ascii
         state.address = engine.address
         if let problem = RuntimeRegistry.standardProblem { state.message = ("\(problem); using the built-in runtimes", true) }
-        Self.installCompletion(session: session)
         store = ConsoleStore(state: state, driver: driver) { inbox, send, state in
             EffectRunner(session: session, engine: engine, watchers: watchers, driver: driver, themes: .standard,
                          recovery: recovery, inbox: inbox, send: send, state: state)
@@ -68,18 +67,5 @@ public struct ConsoleOptions: Sendable {
     public func shutdown() async {
         await store.runner.closeShells()
         await session.shutdown(keepCreated: true)
-    }
-
-    /// Tab completion for the command line (libedit's callback, on the main actor): themes
-    /// from the theme store, the rest from the session, waited for briefly.
-    private static func installCompletion(session: Session) {
-        Readline.completer = { line in
-            let words = line.split(separator: " ")
-            if words.first == "theme", words.count <= 2 {
-                let prefix = line.hasSuffix(" ") ? "" : String(words.last ?? "")
-                return ThemeStore.standard.names.filter { $0.hasPrefix(prefix) }
-            }
-            return Blocking.wait(timeout: 1.5) { await session.completions(line: line) } ?? []
-        }
     }
 }

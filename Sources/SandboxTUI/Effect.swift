@@ -28,8 +28,11 @@ public enum Effect: Sendable, Equatable {
     case setMouse(Bool)
     case repaint
     case suspend
-    /// Feeds the command line's editor a key's bytes; `completing` shows Tab's candidates.
-    case editLine([UInt8], completing: Bool)
+    /// Feeds the command line's editor a key's bytes; with `completions`, a Tab that completes
+    /// from them (found beforehand by ``complete(_:)``, so libedit's callback never waits).
+    case editLine([UInt8], completions: [String]? = nil)
+    /// Finds what could complete the line up to the cursor (``ConsoleEvent/completionsFound(line:_:)``).
+    case complete(String)
     case submitLine
     case clearLine
     /// An entered command line goes into the history shared with the REPL (a search does not).
@@ -66,5 +69,5 @@ public enum Effect: Sendable, Equatable {
 
     /// Long-running effects by the work they do: starting one cancels the one it replaces.
     /// The store's own: `inbox` reads what tasks send back, `frame` draws the next frame.
-    enum Slot: Hashable { case running, selection, journal, watch(String), stats(String), clock, recovery, inbox, frame, shell(String), job(String, Int), egress(String) }
+    enum Slot: Hashable { case running, selection, journal, watch(String), stats(String), clock, recovery, inbox, frame, shell(String), job(String, Int), egress(String), completion }
 }

@@ -149,10 +149,20 @@ import SandboxKit
             driver.suspend()
         case .repaint:
             driver.repaint()
-        case .editLine(let bytes, let completing):
+        case .editLine(let bytes, let completions):
+            // libedit asks its completer in the middle of this feed: it gets what was found already.
+            Readline.completer = { _ in completions ?? [] }
             let lines = lineEditor.feed(bytes)
-            send(.lineEdited(text: lineEditor.line, cursor: lineEditor.cursor, candidates: completing ? lineEditor.candidates : []))
+            Readline.completer = { _ in [] }
+            send(.lineEdited(text: lineEditor.line, cursor: lineEditor.cursor, candidates: completions == nil ? [] : lineEditor.candidates))
             if let line = lines.last { send(.lineEntered(line)) }
+        case .complete(let line):
+            let session = session
+            start(.completion) { [weak self] in
+                let candidates = await Self.completions(line, session: session)
+                guard !Task.isCancelled else { return }
+                self?.send(.completionsFound(line: line, candidates))
+            }
         case .submitLine:
             let line = lineEditor.feed([13]).last ?? ""
             send(.lineEntered(line))

@@ -208,7 +208,8 @@ extension Reducer {
     /// A key for libedit, as the bytes a terminal sends for it.
     static func editLine(_ state: inout UIState, _ key: Key) -> [Effect] {
         guard let bytes = key.terminalBytes else { return [] }
-        return [.editLine(bytes, completing: key == .tab)]
+        if key == .tab { return [.complete(String(state.commandText.prefix(state.commandCursor)))] }
+        return [.editLine(bytes)]
     }
 
     // MARK: The mouse

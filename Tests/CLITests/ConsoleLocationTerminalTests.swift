@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// F4 and Shift-F4 in a real terminal: a traceback's frames opened in the editor at their lines.
+/// F4 and Shift-F4 in a real terminal: a traceback's frames opened in the editor at their lines
+/// (and Tab completing the path that opens the file first).
 @Suite(.timeLimit(.minutes(3))) struct ConsoleLocationTerminalTests {
     @Test func f4FollowsATraceback() throws {
         let name = "locations-\(UUID().uuidString.prefix(6).lowercased())"
@@ -18,7 +19,10 @@ import Testing
         try term.wait { $0.contains("Sandboxes (") && $0.contains("connected") }
         try term.type(":use \(name)")
         try term.send("Enter")
-        try term.type(":open /workspace/app.py")
+        // Tab completes a path of the sandbox (found as an effect, then handed to libedit).
+        try term.type(":open /workspace/ap")
+        try term.send("Tab")
+        try term.wait { $0.contains(":open /workspace/app.py") }
         try term.send("Enter")
         try term.wait { $0.contains("lib.fail()") }
         try term.send("F5")
@@ -33,8 +37,9 @@ import Testing
         #expect(opened.contains("/workspace/lib.py"))
         // Shift-F4, as the terminal sends it, goes back.
         try term.send("S-F4")
-        try term.wait { $0.contains("lib.fail()") && $0.contains("at line 3") }
+        try term.wait { $0.contains("print(\"start\")") && $0.contains("app.py") && $0.contains("at line 3") }
         try term.send("F4")
+        try term.wait { $0.contains("raise ValueError") && $0.contains("at line 3") }
         try term.send("F4")
         try term.wait { $0.contains("no next location") }
         try term.send("Escape")

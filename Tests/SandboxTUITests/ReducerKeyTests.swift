@@ -324,21 +324,28 @@ import Testing
         },
         "Command line/Tab": { key in
             var state = Fixture.state(focus: .command)
-            #expect(Fixture.reduce(&state, .key(key)) == [.editLine([9], completing: true)])
+            Fixture.reduce(&state, .lineEdited(text: "use py", cursor: 6, candidates: []))
+            // Tab asks for candidates; the Tab reaches libedit only with them, and only if the line is unchanged.
+            #expect(Fixture.reduce(&state, .key(key)) == [.complete("use py")])
+            #expect(Fixture.reduce(&state, .completionsFound(line: "use py", ["python-3f2a"])) == [.editLine([9], completions: ["python-3f2a"])])
+            Fixture.reduce(&state, .lineEdited(text: "use pyt", cursor: 7, candidates: []))
+            #expect(Fixture.reduce(&state, .completionsFound(line: "use py", ["python-3f2a"])).isEmpty, "typed on: stale")
+            Fixture.reduce(&state, .lineEdited(text: "use pyt", cursor: 3, candidates: []))
+            #expect(Fixture.reduce(&state, .key(key)) == [.complete("use")], "up to the cursor")
         },
         "Command line/↑ / ↓": { key in
             var state = Fixture.state(focus: .command)
-            #expect(Fixture.reduce(&state, .key(key)) == [.editLine(key.terminalBytes ?? [], completing: false)])
+            #expect(Fixture.reduce(&state, .key(key)) == [.editLine(key.terminalBytes ?? [])])
         },
         "Command line/← → Home End Bksp Del": { key in
             var state = Fixture.state(focus: .command)
             let effects = Fixture.reduce(&state, .key(key))
-            #expect(effects == [.editLine(key.terminalBytes ?? [], completing: false)] && key.terminalBytes != nil, "\(key)")
+            #expect(effects == [.editLine(key.terminalBytes ?? [])] && key.terminalBytes != nil, "\(key)")
         },
         "Command line/Ctrl-A/E/K/W...": { key in
             var state = Fixture.state(focus: .command)
             guard case .ctrl(let char) = key, let code = char.asciiValue else { return #expect(Bool(false), "\(key)") }
-            #expect(Fixture.reduce(&state, .key(key)) == [.editLine([code & 0x1F], completing: false)])
+            #expect(Fixture.reduce(&state, .key(key)) == [.editLine([code & 0x1F])])
         },
     ]
 
@@ -354,7 +361,7 @@ import Testing
         Fixture.reduce(&state, .key(.char("q")), .key(.char("é")))
         #expect(state.editor?.text == "qéabc\ndef\n")
         state = Fixture.state(focus: .command)
-        #expect(Fixture.reduce(&state, .key(.char("é"))) == [.editLine([0xC3, 0xA9], completing: false)])
+        #expect(Fixture.reduce(&state, .key(.char("é"))) == [.editLine([0xC3, 0xA9])])
         state = Fixture.state(focus: .editor)
         state.editor = nil
         Fixture.reduce(&state, .key(.char("x")))
