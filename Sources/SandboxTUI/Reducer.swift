@@ -6,6 +6,27 @@ import SandboxKit
 /// No I/O, no clock, no tasks here; ``EffectRunner`` does what the effects say.
 public enum Reducer {
     public static func reduce(_ state: inout UIState, _ event: ConsoleEvent) -> [Effect] {
+        let effects = handle(&state, event)
+        settleEditor(&state)
+        return effects
+    }
+
+    /// What the screen needs after every event, so that rendering only reads: the editor scrolled
+    /// so its cursor shows, and the colours of the lines that show worked out.
+    static func settleEditor(_ state: inout UIState) {
+        guard let buffer = state.editor, let path = state.editorPath else { return }
+        let inner = Screen.layout(width: state.width, height: state.height).editor.inner
+        let textWidth = max(1, inner.width - Screen.gutter(buffer) - 1)
+        let height = max(1, inner.height)
+        if buffer.line < state.editorTop { state.editorTop = buffer.line }
+        if buffer.line >= state.editorTop + height { state.editorTop = buffer.line - height + 1 }
+        let cursorCell = Screen.cells(buffer.currentLine.prefix(buffer.column))
+        if cursorCell < state.editorLeft { state.editorLeft = max(0, cursorCell - textWidth / 4) }
+        if cursorCell >= state.editorLeft + textWidth { state.editorLeft = cursorCell - textWidth + textWidth / 4 }
+        state.highlight.update(buffer.lines, language: Language.of(path: path, firstLine: buffer.lines[0]), through: state.editorTop + height - 1)
+    }
+
+    private static func handle(_ state: inout UIState, _ event: ConsoleEvent) -> [Effect] {
         switch event {
         case .key(let key): return self.key(&state, key)
         case .resized(let width, let height):

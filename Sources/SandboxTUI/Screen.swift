@@ -23,8 +23,9 @@ public enum Screen {
                       commandRow: height - 2, statusRow: height - 1)
     }
 
-    /// Renders the state; scrolls the editor so its cursor is visible (hence `inout`).
-    public static func render(_ state: inout UIState, width: Int, height: Int) -> Canvas {
+    /// Draws the state, reading it only (the reducer has scrolled the editor and coloured its
+    /// lines: ``Reducer/settleEditor(_:)``).
+    public static func render(_ state: UIState, width: Int, height: Int) -> Canvas {
         var canvas = Canvas(width: width, height: height)
         guard width >= minWidth, height >= minHeight else {
             let message = "Terminal too small: need \(minWidth)x\(minHeight), have \(width)x\(height)"
@@ -37,7 +38,7 @@ public enum Screen {
         if state.focus == .shell, let name = state.shellShown, let shell = state.shells[name] {
             drawShell(&canvas, state, name: name, shell, glyphs)
         } else {
-            drawEditor(&canvas, &state, layout.editor, glyphs)
+            drawEditor(&canvas, state, layout.editor, glyphs)
             drawOutput(&canvas, state, layout.output, glyphs)
         }
         drawCommandLine(&canvas, state, row: layout.commandRow, width: width)
@@ -106,7 +107,10 @@ public enum Screen {
         drawSparklines(&canvas, state, rect)
     }
 
-    static func drawEditor(_ canvas: inout Canvas, _ state: inout UIState, _ rect: Rect, _ g: Glyphs) {
+    /// The line numbers' width.
+    static func gutter(_ buffer: EditorBuffer) -> Int { String(buffer.lines.count).count + 1 }
+
+    static func drawEditor(_ canvas: inout Canvas, _ state: UIState, _ rect: Rect, _ g: Glyphs) {
         let inner = rect.inner
         guard let buffer = state.editor, let path = state.editorPath else {
             box(&canvas, rect, title: "Editor", focused: state.focus == .editor, g)
@@ -119,16 +123,9 @@ public enum Screen {
         let owner = state.editorSandbox.flatMap { $0 == state.current ? nil : $0 + ":" } ?? ""
         let title = owner + path + (buffer.modified ? " [+]" : "") + "  \(buffer.line + 1):\(buffer.column + 1)"
         box(&canvas, rect, title: title, focused: state.focus == .editor, g)
-        let gutter = String(buffer.lines.count).count + 1
+        let gutter = gutter(buffer)
         let textWidth = max(1, inner.width - gutter - 1)
-        // Keep the cursor in view.
-        if buffer.line < state.editorTop { state.editorTop = buffer.line }
-        if buffer.line >= state.editorTop + inner.height { state.editorTop = buffer.line - inner.height + 1 }
         let cursorCell = Self.cells(buffer.currentLine.prefix(buffer.column))
-        if cursorCell < state.editorLeft { state.editorLeft = max(0, cursorCell - textWidth / 4) }
-        if cursorCell >= state.editorLeft + textWidth { state.editorLeft = cursorCell - textWidth + textWidth / 4 }
-        let language = Language.of(path: path, firstLine: buffer.lines[0])
-        state.highlight.update(buffer.lines, language: language, through: state.editorTop + inner.height - 1)
         for row in 0..<inner.height {
             let index = state.editorTop + row
             guard index < buffer.lines.count else { break }

@@ -55,7 +55,7 @@ import Foundation
     }
 
     private func draw() {
-        let canvas = Screen.render(&state, width: state.width, height: state.height)
+        let canvas = Screen.render(state, width: state.width, height: state.height)
         driver.draw(canvas)
         runner.recordFrame(canvas)
         lastFrame = .now

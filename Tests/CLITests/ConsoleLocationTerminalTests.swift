@@ -28,18 +28,20 @@ import Testing
         try term.send("F5")
         try term.wait(timeout: 30) { $0.contains("ValueError: boom") && $0.contains("-- exit 1") }
 
-        // The first frame is in the open file: the status line names the place.
+        // The editor's title names the file and the cursor's line:column.
+        func editing(_ file: String, line: Int) -> (String) -> Bool { { $0.contains("─ /workspace/\(file)  \(line):") } }
+        // The first frame is in the open file: its cursor moves, the status line names the place.
         try term.send("F4")
-        try term.wait { $0.contains("/workspace/app.py:3") }
+        try term.wait { editing("app.py", line: 3)($0) && $0.contains("/workspace/app.py:3") }
         // The second is another file: opened at its line.
         try term.send("F4")
-        let opened = try term.wait { $0.contains("raise ValueError") && $0.contains("at line 3") }
-        #expect(opened.contains("/workspace/lib.py"))
+        let opened = try term.wait { editing("lib.py", line: 3)($0) && $0.contains("at line 3") }
+        #expect(opened.contains("raise ValueError"))
         // Shift-F4, as the terminal sends it, goes back.
         try term.send("S-F4")
-        try term.wait { $0.contains("print(\"start\")") && $0.contains("app.py") && $0.contains("at line 3") }
+        try term.wait(for: editing("app.py", line: 3))
         try term.send("F4")
-        try term.wait { $0.contains("raise ValueError") && $0.contains("at line 3") }
+        try term.wait(for: editing("lib.py", line: 3))
         try term.send("F4")
         try term.wait { $0.contains("no next location") }
         try term.send("Escape")

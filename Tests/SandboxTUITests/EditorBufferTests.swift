@@ -102,7 +102,7 @@ import Testing
         var state = UIState()
         state.editor = buffer
         state.editorPath = "/big.txt"
-        let canvas = Screen.render(&state, width: 120, height: 40)
+        let canvas = Screen.render(state, width: 120, height: 40)
         #expect(buffer.lines.count > 14_000)
         #expect(buffer.text == text, "round trip")
         #expect(canvas.height == 40)

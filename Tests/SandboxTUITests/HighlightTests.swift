@@ -145,7 +145,9 @@ import Testing
             state.editor = EditorBuffer(text: sample.text)
             state.editorPath = sample.path
             state.focus = .list  // no cursor line over the samples
-            let canvas = Screen.render(&state, width: 100, height: 24)
+            (state.width, state.height) = (100, 24)
+            Reducer.settleEditor(&state)  // as every event does
+            let canvas = Screen.render(state, width: 100, height: 24)
             let text = try #require(Self.find(sample.string, in: canvas), "\(sample.path):\n\(canvas.text)")
             var expected: [(String, Role)] = [(sample.keyword, sample.path.hasSuffix(".json") ? .key : .keyword), (sample.string, .string)]
             if let comment = sample.comment { expected.append((comment, .comment)) }
@@ -165,7 +167,9 @@ import Testing
         state.editor = EditorBuffer(text: "def main():\n    return 1\n")
         state.editorPath = "/workspace/app.py"
         state.focus = .editor
-        let canvas = Screen.render(&state, width: 100, height: 24)
+        (state.width, state.height) = (100, 24)
+        Reducer.settleEditor(&state)  // as every event does
+        let canvas = Screen.render(state, width: 100, height: 24)
         let def = try #require(Self.find("def", in: canvas))
         #expect(canvas[def.x, def.y].role == .keyword && canvas[def.x, def.y].background == .cursorLine)
         let dark = try Self.themes.load("dark")

@@ -20,12 +20,12 @@ import Testing
         defer { try? FileManager.default.removeItem(at: url) }
         var state = ScreenTests.sampleState()
         let recorder = try ScreenRecorder(path: url.path, theme: .builtInDark, width: 100, height: 24)
-        try recorder.record(Screen.render(&state, width: 100, height: 24))
+        try recorder.record(Screen.render(state, width: 100, height: 24))
         state.editor?.insert("x")
-        try recorder.record(Screen.render(&state, width: 100, height: 24))
+        try recorder.record(Screen.render(state, width: 100, height: 24))
         recorder.apply(try Theme.parse("text = #000000 on #ffffff\n", name: "plain", file: "test"))
-        try recorder.record(Screen.render(&state, width: 100, height: 24))
-        try recorder.record(Screen.render(&state, width: 80, height: 20))
+        try recorder.record(Screen.render(state, width: 100, height: 24))
+        try recorder.record(Screen.render(state, width: 80, height: 20))
         recorder.close()
 
         let (header, events) = try events(url)

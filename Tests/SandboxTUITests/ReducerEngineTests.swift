@@ -60,8 +60,8 @@ import Testing
     }
 
     @Test func withOneEngineTheListHasNoHeaders() {
-        var state = ScreenTests.sampleState()
-        let one = Screen.render(&state, width: 100, height: 24).text
+        let state = ScreenTests.sampleState()
+        let one = Screen.render(state, width: 100, height: 24).text
         #expect(!one.contains("default ·") && one.contains("python-3f2a"))
         #expect(ListLayout(state, height: 20).lines.map(\.line) == [.row(0), .row(1), .row(2)])
     }
@@ -70,11 +70,11 @@ import Testing
         var state = Self.twoEngines()
         state.engines[0].endpoint = "unix"
         Fixture.reduce(&state, .watcher(engine: "tls", .down(Self.refused)))
-        let screen = Screen.render(&state, width: 120, height: 24).text
+        let screen = Screen.render(state, width: 120, height: 24).text
         #expect(screen.contains("│default · unix        connected│"))
         #expect(screen.contains("│tls · tcp+TLS      disconnected│"))
         #expect(screen.contains("daemon not reachable; retrying"))
-        let narrow = Screen.render(&state, width: 80, height: 24).text
+        let narrow = Screen.render(state, width: 80, height: 24).text
         #expect(narrow.contains("│tls · tcp disconnected│"), "a narrow list cuts the kind, never the state")
         let layout = ListLayout(state, height: 20)
         #expect(layout.lines.map(\.line) == [.header(0), .row(0), .row(1), .row(2), .header(1), .note(1)])

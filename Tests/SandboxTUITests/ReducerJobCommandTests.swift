@@ -75,7 +75,7 @@ import Testing
         Fixture.reduce(&state, .jobOutput(sandbox: "other", id: 3, text: "not ours\n"), .jobEnded(sandbox: Fixture.owner, id: 3, outcome: .job(.exited(0))))
         #expect(state.tabs[0].ended == .job(.exited(0)) && state.tabs[0].log.lines.last?.first?.text == "-- job 3 exited 0")
 
-        let screen = Screen.render(&state, width: 160, height: 30).text
+        let screen = Screen.render(state, width: 160, height: 30).text
         #expect(screen.contains("output [job 3] (F8) - exited 0 in \(Fixture.owner): python3 -m http.server"), "\(screen)")
         #expect(screen.contains("tick 3") && !screen.contains("line 59"), "the job's tab is shown:\n\(screen)")
         // Running a command shows the commands' output again.
@@ -92,7 +92,7 @@ import Testing
         Fixture.reduce(&state, .jobOutput(sandbox: Fixture.owner, id: 1, text: (0..<100).map { "n\($0)\n" }.joined()))
         Fixture.reduce(&state, .key(.char("g")))
         #expect(!state.tabs[0].log.following && state.output.following)
-        #expect(Screen.render(&state, width: 160, height: 30).text.contains("output [job 1] (F8) - scrolled (End follows) - running in \(Fixture.owner): seq"))
+        #expect(Screen.render(state, width: 160, height: 30).text.contains("output [job 1] (F8) - scrolled (End follows) - running in \(Fixture.owner): seq"))
         Fixture.reduce(&state, .key(.char("G")), .key(.char("/")), .lineEntered("n42"))
         #expect(state.message?.text.hasPrefix("/n42") == true && !state.tabs[0].log.following)
         #expect(state.tabs[0].log.visible(height: state.outputHeight).contains { $0.first?.text == "n42" })
@@ -160,12 +160,12 @@ import Testing
         var state = Fixture.state()
         Fixture.reduce(&state, .session(.forwardOpened(sandbox: Fixture.owner, port: 8000, local: "127.0.0.1:43121")),
                        .session(.forwardOpened(sandbox: "agent-77c1", port: 5000, local: "127.0.0.1:5000")))
-        var lines = Screen.render(&state, width: 120, height: 30).text.split(separator: "\n").map(String.init)
+        var lines = Screen.render(state, width: 120, height: 30).text.split(separator: "\n").map(String.init)
         #expect(lines.last?.contains(":8000→127.0.0.1:43121 agent-77c1:5000→127.0.0.1:5000") == true, "\(lines.last ?? "")")
         #expect(lines.contains { $0.contains("port 8000 · tui") } && lines.contains { $0.contains("port 5000 · agent") }, "\(lines)")
         Fixture.reduce(&state, .session(.forwardClosed(sandbox: Fixture.owner, port: 8000)))
         state.ascii = true
-        lines = Screen.render(&state, width: 120, height: 30).text.split(separator: "\n").map(String.init)
+        lines = Screen.render(state, width: 120, height: 30).text.split(separator: "\n").map(String.init)
         #expect(lines.last?.contains("agent-77c1:5000->127.0.0.1:5000") == true && !lines.contains { $0.contains("port 8000 ·") || $0.contains(":8000->") }, "\(lines)")
     }
 

@@ -38,7 +38,7 @@ import Testing
         Fixture.reduce(&state, .key(.ctrl("]")))
         #expect(state.focus == .list && state.shellShown == nil)
         #expect(state.message?.text == "the shell in \(name) keeps running: :shell returns to it")
-        #expect(Screen.render(&state, width: 100, height: 30).text.contains("shell · "), "the list marks it")
+        #expect(Screen.render(state, width: 100, height: 30).text.contains("shell · "), "the list marks it")
         #expect(Fixture.reduce(&state, .lineEntered("shell")) == [.clearLine, .remember("shell")], "no second shell")
         #expect(state.focus == .shell && state.shellShown == name)
     }
@@ -50,7 +50,7 @@ import Testing
         screen.cells[1] = TerminalCell(char: "$")
         screen.cursor = (row: 0, column: 2)
         Fixture.reduce(&state, .shellScreen(sandbox: name, screen: screen))
-        let canvas = Screen.render(&state, width: 100, height: 30)
+        let canvas = Screen.render(state, width: 100, height: 30)
         let inner = Screen.shellPane(width: 100, height: 30).inner
         #expect(canvas[inner.x, inner.y].char == "r" && canvas[inner.x, inner.y].ink?.fg == .indexed(1))
         #expect(canvas[inner.x + 1, inner.y].char == "$")

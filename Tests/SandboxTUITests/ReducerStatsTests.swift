@@ -25,7 +25,7 @@ import Testing
         state.sandboxes.removeAll { $0.name == "agent-77c1" }
         #expect(!state.agesChange(at: ScreenTests.now + 1), "3m stays 3m")
         #expect(state.agesChange(at: ScreenTests.now + 56), "3m becomes 4m")
-        #expect(Screen.render(&state, width: 100, height: 24).text.contains("python-3f2a*          3m"))
+        #expect(Screen.render(state, width: 100, height: 24).text.contains("python-3f2a*          3m"))
     }
 
     @Test func onlyRunningSandboxesAreSampledAndKeepFigures() {
@@ -50,7 +50,7 @@ import Testing
 
     @Test func rowsShowCPUAndMemoryAndTheSelectedOnesSparkline() throws {
         var state = Self.sampled()
-        let lines = Screen.render(&state, width: 120, height: 30).text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = Screen.render(state, width: 120, height: 30).text.split(separator: "\n", omittingEmptySubsequences: false)
         let python = try #require(lines.firstIndex { $0.contains("python-3f2a") })
         #expect(lines[python + 1].contains("3.1% 12M/2.0G"), "\(lines[python + 1])")
         let agent = try #require(lines.firstIndex { $0.contains("agent-77c1") })
@@ -61,7 +61,7 @@ import Testing
         #expect(lines[27].contains("cpu▁▅█▃ mem▂▅██"), "\(lines[27])")
 
         state.ascii = true
-        let ascii = Screen.render(&state, width: 120, height: 30).text
+        let ascii = Screen.render(state, width: 120, height: 30).text
         #expect(ascii.contains("cpu_=#-"), "\(ascii)")
         #expect(ascii.unicodeScalars.allSatisfy { $0.isASCII })
     }
@@ -74,8 +74,8 @@ import Testing
         #expect(Screen.statsColumns(stats, room: 11) == "")
         #expect(Screen.statsColumns(nil, room: 30) == "", "not sampled yet")
         // The narrowest console still draws a row's name.
-        var state = Self.sampled()
-        let text = Screen.render(&state, width: Screen.minWidth, height: Screen.minHeight).text
+        let state = Self.sampled()
+        let text = Screen.render(state, width: Screen.minWidth, height: Screen.minHeight).text
         #expect(text.contains("python-3f2a") && text.contains("3.1%"), "\(text)")
     }
 }
@@ -88,11 +88,11 @@ extension ReducerStatsTests {
         (state.width, state.height) = (100, 24)
         let boxes = (0..<30).map { ReducerEngineTests.box(String(format: "box-%02d", $0)) }
         let effects = Fixture.reduce(&state, .watcher(engine: "default", .sandboxes(boxes)))
-        let inView = Set(Screen.render(&state, width: 100, height: 24).text.matches(of: /box-\d\d/).map { "id-" + $0.output })
+        let inView = Set(Screen.render(state, width: 100, height: 24).text.matches(of: /box-\d\d/).map { "id-" + $0.output })
         #expect(inView.count > 3 && inView.count < 30)
         #expect(effects.contains(.trackStats(engine: "default", inView)), "\(effects)")
         state.selected = 29
-        let scrolled = Set(Screen.render(&state, width: 100, height: 24).text.matches(of: /box-\d\d/).map { "id-" + $0.output })
+        let scrolled = Set(Screen.render(state, width: 100, height: 24).text.matches(of: /box-\d\d/).map { "id-" + $0.output })
         #expect(scrolled.contains("id-box-29") && !scrolled.contains("id-box-00"))
         #expect(Fixture.reduce(&state, .stats(engine: "default", [:])) == [.trackStats(engine: "default", scrolled)])
     }

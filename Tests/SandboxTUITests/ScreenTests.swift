@@ -42,7 +42,7 @@ import Testing
 
     @Test func consoleLayout() throws {
         var state = Self.sampleState()
-        let canvas = Screen.render(&state, width: 100, height: 24)
+        let canvas = Screen.render(state, width: 100, height: 24)
         #expect(canvas.text + "\n" == (try Self.golden("console-100x24", actual: canvas.text + "\n")), "\n\(canvas.text)")
         // The editor has focus: the cursor sits at line 1, column 1 of the text.
         let editor = Screen.layout(width: 100, height: 24).editor
@@ -52,20 +52,20 @@ import Testing
     @Test func asciiModeDrawsNoUnicode() {
         var state = Self.sampleState()
         state.ascii = true
-        let text = Screen.render(&state, width: 100, height: 24).text
+        let text = Screen.render(state, width: 100, height: 24).text
         #expect(text.unicodeScalars.allSatisfy { $0.isASCII }, "\(text)")
         #expect(text.contains("+- Sandboxes (3) "))
     }
 
     @Test func tooSmallSaysSo() {
         var state = Self.sampleState()
-        let text = Screen.render(&state, width: 50, height: 10).text
+        let text = Screen.render(state, width: 50, height: 10).text
         #expect(text.contains("Terminal too small: need 60x15, have 50x10"))
     }
 
     @Test func rolesFollowMeaning() {
         var state = Self.sampleState()
-        let canvas = Screen.render(&state, width: 100, height: 24)
+        let canvas = Screen.render(state, width: 100, height: 24)
         let row = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("0 1 1 2 3 5") }!
         let x = Array(canvas.text.split(separator: "\n", omittingEmptySubsequences: false)[row]).firstIndex(of: "0")!
         #expect(canvas[x, row].role == .stdout)
@@ -81,7 +81,7 @@ import Testing
         var state = Self.sampleState()
         state.sandboxes[2].isolation = .open
         state.sandboxes[2].openReason = "the engine at tcp://10.0.0.9:2376 is reached over the network"
-        let canvas = Screen.render(&state, width: 100, height: 24)
+        let canvas = Screen.render(state, width: 100, height: 24)
         let lines = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let open = try #require(lines.firstIndex { $0.contains("old-box") }) + 1
         #expect(lines[open].hasPrefix("│  !net · repl · busybox"), "\(lines[open])")
@@ -94,7 +94,7 @@ import Testing
         // Refusals recorded: counted on the row, in the error colour, whatever the network.
         var denied = state
         denied.sandboxes[0].denials = 3
-        let deniedLines = Screen.render(&denied, width: 100, height: 24).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let deniedLines = Screen.render(denied, width: 100, height: 24).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let isolated = 1 + (try #require(deniedLines.firstIndex { $0.contains("python-3f2a") }))
         #expect(deniedLines[isolated].hasPrefix("│  denied 3 · "), "\(deniedLines[isolated])")
 
@@ -135,7 +135,9 @@ import Testing
         var buffer = EditorBuffer(text: String(repeating: "x", count: 300) + "END\n")
         buffer.move(.end)
         state.editor = buffer
-        let canvas = Screen.render(&state, width: 100, height: 24)
+        (state.width, state.height) = (100, 24)
+        Reducer.settleEditor(&state)  // as every event does
+        let canvas = Screen.render(state, width: 100, height: 24)
         #expect(canvas.text.contains("END"))
         #expect(state.editorLeft > 200)
     }
@@ -143,7 +145,7 @@ import Testing
     @Test func statusLineShowsTheConnection() {
         var state = Self.sampleState()
         state.connection = .down("daemon not reachable")
-        let text = Screen.render(&state, width: 100, height: 24).text
+        let text = Screen.render(state, width: 100, height: 24).text
         #expect(text.contains("DISCONNECTED (daemon not reachable) - retrying"))
     }
 
@@ -157,7 +159,7 @@ import Testing
         let records = [EgressRecord(time: Self.now, kind: .dns, destination: "evil\u{1B}]0;owned\u{7}.example", detail: "AAAA"),
                        EgressRecord(time: Self.now.addingTimeInterval(1), kind: .connection, destination: "10.0.0.9:22/tcp")]
         Fixture.reduce(&state, .egressRecorded(sandbox: "python-3f2a", lines: records.map(\.line)))
-        let canvas = Screen.render(&state, width: 120, height: 24)
+        let canvas = Screen.render(state, width: 120, height: 24)
         let lines = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let title = try #require(lines.firstIndex { $0.contains("output job 1 [egress python-3f2a] (F8) - 2 denied so far") }, "\(canvas.text)")
         #expect(lines[title + 1].contains("│2027-01-15T08:00:00Z  dns  evil?]0;owned?.example  AAAA "), "\(lines[title + 1])")
@@ -169,7 +171,7 @@ import Testing
     @Test func helpScreenListsTheKeyTable() {
         var state = Self.sampleState()
         state.showHelp = true
-        let text = Screen.render(&state, width: 100, height: 70).text
+        let text = Screen.render(state, width: 100, height: 70).text
         for binding in KeyTable.bindings where !binding.label.isEmpty { #expect(text.contains(binding.label)) }
     }
 }
