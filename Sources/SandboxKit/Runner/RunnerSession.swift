@@ -10,32 +10,11 @@ import Synchronization
 /// answered without a `docker exec` of its own. One per sandbox object, so separate programs on
 /// one sandbox (a console, an MCP server, a one-shot `sandbox exec`) never see each other's output.
 final class RunnerSession: Sendable {
+    /// The bookkeeping (``RunnerSessionState``), and the task running the connection, cancelled
+    /// to drop a runner that does not answer.
     private struct State {
-        var nextID: UInt32 = 1
-        var requests: [UInt32: Request] = [:]
-        var hello: CheckedContinuation<Result<Void, RunnerUnavailable>, Never>?
-        /// Waits for the connection (``attach(path:container:client:logger:)``).
-        var attaching: CheckedContinuation<Result<Void, RunnerUnavailable>, Never>?
-        var attached = false
-        var greeted = false
-        /// The greeting said the kernel has no subreapers (gVisor's, before 2023).
-        var noSubreaper = false
-        var ended: String?
-        /// Whether a whole answer came since the watchdog last looked.
-        var heard = false
-        /// The task running the connection, cancelled to drop a runner that does not answer.
+        var machine = RunnerSessionState()
         var connection: Task<Void, Never>?
-        /// Frames whose sender waits until they are handed to the connection (a file's chunks),
-        /// resumed with false when the session ends first.
-        var handOffs: [UInt64: CheckedContinuation<Bool, Never>] = [:]
-        var nextHandOff: UInt64 = 0
-    }
-    /// A request's answers go to `onAnswer` as they come, on the connection's task; `wait`
-    /// returns after its last one.
-    private struct Request {
-        let onAnswer: @Sendable (RunnerAnswer) -> Void
-        var waiter: CheckedContinuation<Result<Void, RunnerSessionLost>, Never>?
-        var outcome: Result<Void, RunnerSessionLost>?
     }
     private let state = Mutex(State())
     /// Frames to the runner, written in this order by one task (a cancel never overtakes its exec);
@@ -85,13 +64,7 @@ final class RunnerSession: Sendable {
         let session = RunnerSession(path: path, logger: logger)
         session.connect(.container(container), client: client)
         let attached = await withCheckedContinuation { continuation in
-            let now: Result<Void, RunnerUnavailable>? = session.state.withLock { state in
-                if state.attached { return .success(()) }
-                if let ended = state.ended { return .failure(RunnerUnavailable(reason: ended)) }
-                state.attaching = continuation
-                return nil
-            }
-            if let now { continuation.resume(returning: now) }
+            if let now = session.state.withLock({ $0.machine.awaitAttached(continuation) }) { continuation.resume(returning: now) }
         }
         return attached.map { session }
     }
@@ -127,36 +100,23 @@ final class RunnerSession: Sendable {
     }
 
     private func awaitHello(_ continuation: CheckedContinuation<Result<Void, RunnerUnavailable>, Never>) {
-        let now: Result<Void, RunnerUnavailable>? = state.withLock { state in
-            if state.greeted { return .success(()) }
-            if let ended = state.ended { return .failure(RunnerUnavailable(reason: ended)) }
-            state.hello = continuation
-            return nil
-        }
-        if let now { continuation.resume(returning: now) }
+        if let now = state.withLock({ $0.machine.awaitHello(continuation) }) { continuation.resume(returning: now) }
     }
 
     /// Whether the session still runs; a lost one is replaced by the sandbox.
-    var isOpen: Bool { state.withLock { $0.ended == nil } }
+    var isOpen: Bool { state.withLock { $0.machine.endedReason == nil } }
 
     /// Whether the runner's kernel has no subreapers, so a double fork can outlive a timeout.
-    var noSubreaper: Bool { state.withLock { $0.noSubreaper } }
+    var noSubreaper: Bool { state.withLock { $0.machine.noSubreaper } }
 
     /// Ends the session: the runner reads end of file and ends every command it runs.
     func close() { outgoing.finish() }
 
     /// Sends `request`; its answers go to `onAnswer`. Pair each with ``wait(_:)``.
     func send(_ request: RunnerRequest, onAnswer: @escaping @Sendable (RunnerAnswer) -> Void) throws -> UInt32 {
-        let id = try state.withLock { state -> UInt32 in
-            if let ended = state.ended { throw RunnerSessionLost(reason: ended) }
-            var id = state.nextID
-            while state.requests[id] != nil { id = id == UInt32.max ? 1 : id + 1 }
-            state.nextID = id == UInt32.max ? 1 : id + 1
-            state.requests[id] = Request(onAnswer: onAnswer)
-            return id
-        }
+        let id = try state.withLock { state throws(RunnerSessionLost) in try state.machine.register(onAnswer) }
         do { try enqueue(request, id: id) } catch {
-            _ = state.withLock { $0.requests.removeValue(forKey: id) }
+            state.withLock { $0.machine.unregister(id) }
             throw error
         }
         return id
@@ -172,63 +132,36 @@ final class RunnerSession: Sendable {
     func enqueueHandedOff(_ request: RunnerRequest, id: UInt32) async throws {
         let frame = try request.encoded(id: id)
         let handedOff = await withCheckedContinuation { continuation in
-            let ticket = state.withLock { state -> UInt64? in
-                guard state.ended == nil else { return nil }
-                state.nextHandOff += 1
-                state.handOffs[state.nextHandOff] = continuation
-                return state.nextHandOff
-            }
-            guard let ticket else { return continuation.resume(returning: false) }
+            guard let ticket = state.withLock({ $0.machine.awaitHandOff(continuation) }) else { return continuation.resume(returning: false) }
             // After ``close()`` the stream takes nothing more: that frame will never be handed over.
             if case .terminated = outgoing.yield((frame, ticket)) {
-                state.withLock { $0.handOffs.removeValue(forKey: ticket) }?.resume(returning: false)
+                state.withLock { $0.machine.handOff(ticket) }?.resume(returning: false)
             }
         }
-        if !handedOff { throw RunnerSessionLost(reason: state.withLock { $0.ended } ?? "the session ended") }
+        if !handedOff { throw RunnerSessionLost(reason: state.withLock { $0.machine.endedReason } ?? "the session ended") }
     }
 
     private func handedOff(_ ticket: UInt64) {
-        state.withLock { $0.handOffs.removeValue(forKey: ticket) }?.resume(returning: true)
+        state.withLock { $0.machine.handOff(ticket) }?.resume(returning: true)
     }
 
     /// Waits for the last answer to `id`, the end of the session, or ``abandon(_:)``. Not ended
     /// by cancellation: a cancelled caller sends a cancel and still waits for the kill to finish.
     func wait(_ id: UInt32) async -> Result<Void, RunnerSessionLost> {
         await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Result<Void, RunnerSessionLost>? in
-                guard let request = state.requests[id] else { return .failure(RunnerSessionLost(reason: state.ended ?? "no such request")) }
-                if let outcome = request.outcome {
-                    state.requests[id] = nil
-                    return outcome
-                }
-                state.requests[id]?.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
+            if let ready = state.withLock({ $0.machine.wait(id, continuation) }) { continuation.resume(returning: ready) }
         }
     }
 
     /// Whether `id` still waits for answers.
-    func isWaiting(_ id: UInt32) -> Bool { state.withLock { $0.requests[id].map { $0.outcome == nil } ?? false } }
+    func isWaiting(_ id: UInt32) -> Bool { state.withLock { $0.machine.isWaiting(id) } }
 
     /// Ends `id` now, for a runner that does not answer it; the session is given up too, as
     /// whatever stopped the runner from answering stops it for the next request as well.
     func abandon(_ id: UInt32) {
-        complete(id, .failure(RunnerSessionLost(reason: "the runner did not answer")))
+        let lost = RunnerSessionLost(reason: "the runner did not answer")
+        state.withLock { $0.machine.finish(id, .failure(lost)) }?.resume(returning: .failure(lost))
         end("the runner stopped answering", close: true)
-    }
-
-    private func complete(_ id: UInt32, _ outcome: Result<Void, RunnerSessionLost>) {
-        let waiter = state.withLock { state -> CheckedContinuation<Result<Void, RunnerSessionLost>, Never>? in
-            guard let request = state.requests[id], request.outcome == nil else { return nil }
-            if let waiter = request.waiter {
-                state.requests[id] = nil
-                return waiter
-            }
-            state.requests[id]?.outcome = outcome
-            return nil
-        }
-        waiter?.resume(returning: outcome)
     }
 
     /// Runs the connection: writes what is queued, reads and routes answers, and at the end
@@ -237,12 +170,7 @@ final class RunnerSession: Sendable {
         var reason = "the runner ended"
         /// Talks to the runner until the connection ends; returns what it said on stderr.
         func talk(_ output: inout AttachedExecOutput, _ input: AttachedExecInput) async throws -> String {
-            let attaching = state.withLock { state in
-                state.attached = true
-                defer { state.attaching = nil }
-                return state.attaching
-            }
-            attaching?.resume(returning: .success(()))
+            state.withLock { $0.machine.attached() }?.resume(returning: .success(()))
             let writer = Task {
                 for await (frame, handOff) in outgoingFrames {
                     try await input.write(frame)
@@ -263,9 +191,7 @@ final class RunnerSession: Sendable {
                     if tail.contains(RunnerBinary.sessionOver) { break }
                     continue
                 }
-                let answers = try decoder.feed(frame.bytes)
-                if !answers.isEmpty { state.withLock { $0.heard = true } }
-                for (id, answer) in answers { route(answer, to: id) }
+                for (id, answer) in try decoder.feed(frame.bytes) { route(answer, to: id) }
             }
             return diagnostics.trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -276,7 +202,7 @@ final class RunnerSession: Sendable {
             }
             if !diagnostics.isEmpty { reason += ": " + diagnostics }
         } catch let error as RunnerProtocolError {
-            reason = state.withLock { $0.greeted } ? "the runner broke the protocol (\(error))" : "the runner could not start: \(error)"
+            reason = state.withLock { $0.machine.protocolBroken(error) }
         } catch {
             reason = "the connection to the runner failed: \(SandboxError.wrap(error))"
         }
@@ -285,47 +211,32 @@ final class RunnerSession: Sendable {
 
     private func route(_ answer: RunnerAnswer, to id: UInt32) {
         if case .hello(let version) = answer {
-            let words = version.split(separator: " ")
-            let waiter = state.withLock { state in
-                state.greeted = true
-                state.noSubreaper = words.contains("no-subreaper")
-                defer { state.hello = nil }
-                return state.hello
-            }
-            if words.contains("no-subreaper") {
+            let (waiter, result) = state.withLock { $0.machine.hello(version, expected: RunnerBinary.version) }
+            if case .success = result, version.split(separator: " ").contains("no-subreaper") {
                 logger("this kernel (gVisor's?) has no subreapers: a process that double-forks can outlive a timeout")
             }
-            // Another build's runner (left in a container by an older sandbox) speaks another protocol.
-            waiter?.resume(returning: words.first.map(String.init) == RunnerBinary.version ? .success(())
-                : .failure(RunnerUnavailable(reason: "the runner in the container is version \(TerminalText.oneLine(version.prefix(20))), this program needs \(RunnerBinary.version)")))
+            waiter?.resume(returning: result)
             return
         }
         let final: Bool = switch answer {
         case .exit, .error, .ok, .end, .pong: true
         default: false
         }
-        // An id we did not send (or no longer wait for) is ignored: the runner is not trusted.
-        guard let handler = state.withLock({ $0.requests[id].flatMap { $0.outcome == nil ? $0.onAnswer : nil } }) else { return }
-        handler(answer)
-        if final { complete(id, .success(())) }
+        let (handler, finished) = state.withLock { $0.machine.answered(id, final: final) }
+        handler?(answer)
+        finished?.resume(returning: .success(()))
     }
 
     /// Ends the session once (later calls change nothing); `close`: the runner is given up, so
     /// its connection is dropped rather than waited on, and the caller tells why.
     private func end(_ reason: String, close: Bool = false) {
-        let (first, waiting, hello, attaching, connection, handOffs) = state.withLock { state in
-            let first = state.ended == nil
-            if first { state.ended = reason }
-            defer { (state.hello, state.attaching, state.handOffs) = (nil, nil, [:]) }
-            return (first, Array(state.requests.keys), state.hello, state.attaching, state.connection, state.handOffs.values)
-        }
+        let (ending, connection) = state.withLock { ($0.machine.end(reason), $0.connection) }
         outgoing.finish()
-        for handOff in handOffs { handOff.resume(returning: false) }
+        for handOff in ending.handOffs { handOff.resume(returning: false) }
         if close { connection?.cancel() }
-        hello?.resume(returning: .failure(RunnerUnavailable(reason: reason)))
-        attaching?.resume(returning: .failure(RunnerUnavailable(reason: reason)))
-        for id in waiting { complete(id, .failure(RunnerSessionLost(reason: reason))) }
-        if first && !close { logger(reason) }
+        for waiter in ending.opened { waiter.resume(returning: .failure(RunnerUnavailable(reason: ending.reason))) }
+        for waiter in ending.finished { waiter.resume(returning: .failure(RunnerSessionLost(reason: ending.reason))) }
+        if ending.first && !close { logger(reason) }
     }
 
     /// How long the runner may be silent before it is pinged, and then before it is given up.
@@ -338,24 +249,17 @@ final class RunnerSession: Sendable {
     /// otherwise wait forever. A runner that reads its requests answers a ping at once, even
     /// while its commands print nothing.
     private func watch() async {
-        var pinged = false
         while true {
             try? await Task.sleep(for: Self.silence)
-            let (ended, heard) = state.withLock { state in
-                defer { state.heard = false }
-                return (state.ended != nil, state.heard)
-            }
-            if ended { return }
-            if heard {
-                pinged = false
-            } else if pinged {
+            switch state.withLock({ $0.machine.watchTick() }) {
+            case .stop: return
+            case .quiet: continue
+            case .ping: try? enqueue(.ping, id: 0)  // id 0: the session's own, as its greeting
+            case .giveUp:
                 let reason = "the runner stopped answering (not even a ping, for \(Self.silence))"
                 end(reason, close: true)
                 logger(reason)
                 return
-            } else {
-                try? enqueue(.ping, id: 0)  // id 0: the session's own, as its greeting
-                pinged = true
             }
         }
     }
@@ -363,7 +267,7 @@ final class RunnerSession: Sendable {
 
 /// The session ended (the runner was killed or replaced from inside the sandbox, or the
 /// connection broke) before a request was answered.
-struct RunnerSessionLost: Error, CustomStringConvertible {
+struct RunnerSessionLost: Error, Equatable, CustomStringConvertible {
     var reason: String
     var description: String { reason }
 }
