@@ -101,16 +101,12 @@ extension DockerSandbox {
                      client: DockerClient, onFrame: @escaping @Sendable (OutputFrame) -> Void) async throws -> ExecExit {
         let token = UUID().uuidString
         let started = ContinuousClock.now
-        let exit = Mutex<(status: Int32, truncated: Bool)?>(nil)
-        let failure = Mutex<(code: UInt32, message: String)?>(nil)
-        let refused = Atomic<Bool>(false)
+        let state = Mutex(ExecOutcomeState())
         let onAnswer: @Sendable (RunnerAnswer) -> Void = { answer in
             switch answer {
             case .stdout(let bytes): onFrame(OutputFrame(stream: .stdout, bytes: bytes))
             case .stderr(let bytes): onFrame(OutputFrame(stream: .stderr, bytes: bytes))
-            case .exit(let status, let truncated): exit.withLock { $0 = (status, truncated) }
-            case .error(let code, let message): failure.withLock { $0 = (code, message) }
-            default: break
+            default: state.withLock { $0.answered(answer) }
             }
         }
         let id = try session.send(.exec(
@@ -123,7 +119,6 @@ extension DockerSandbox {
         let current = CurrentRequest(session: session, id: id)
         // The runner enforces the timeout itself. Past it and a grace, or on a cancel, we ask the
         // runner to end the command; if it does not answer (stopped, say), we kill from outside.
-        let abandoned = Atomic<Bool>(false)
         let stopWaiting: @Sendable () async -> Void = {
             let (session, id) = current.withLock { $0 }
             try? session.enqueue(.cancel, id: id)
@@ -131,7 +126,7 @@ extension DockerSandbox {
             let (now, nowID) = current.withLock { $0 }
             guard now.isWaiting(nowID) else { return }
             await Self.endCommand(token: token, runner: now.path, in: container, client: client)
-            abandoned.store(true, ordering: .relaxed)
+            state.withLock { $0.abandon() }
             now.abandon(nowID)
         }
         let backstop = timeout.map { limit in
@@ -149,41 +144,30 @@ extension DockerSandbox {
                 Task { await stopWaiting() }
             }
         }
-        var outcome = await wait()
-        for _ in 0..<3 {
-            guard case .failure = outcome, !abandoned.load(ordering: .relaxed), !Task.isCancelled,
-                  let again = await openSession(for: container), again !== current.withLock({ $0.session }) else { break }
-            let waited = try? again.send(.wait(token: token, cap: UInt32(clamping: cap))) { answer in
-                if case .error = answer { refused.store(true, ordering: .relaxed) } else { onAnswer(answer) }
-            }
-            guard let waited else { break }
-            current.withLock { $0 = (again, waited) }
-            outcome = await wait()
-            if refused.load(ordering: .relaxed) {
-                outcome = .failure(RunnerSessionLost(reason: "the runner's session ended and the command was not found again"))
-                break
-            }
+        var waited = await wait()
+        while state.withLock({ $0.shouldRewait(after: waited, cancelled: Task.isCancelled) }),
+              let again = await openSession(for: container), again !== current.withLock({ $0.session }),
+              let rewait = try? again.send(.wait(token: token, cap: UInt32(clamping: cap)), onAnswer: onAnswer) {
+            current.withLock { $0 = (again, rewait) }
+            waited = await wait()
         }
         backstop?.cancel()
-        if Task.isCancelled { throw CancellationError() }
         let duration = ContinuousClock.now - started
-        if abandoned.load(ordering: .relaxed) { return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration) }
-        if case .failure(let lost) = outcome {
+        switch state.withLock({ $0.verdict(after: waited, cancelled: Task.isCancelled, timeout: timeout, duration: duration) }) {
+        case .cancelled: throw CancellationError()
+        case .timedOut(let truncated): return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration, truncatedAtSource: truncated)
+        case .lost(let reason, let pastTimeout):
             // A runner stopped (not killed) by the sandbox leaves the command under its supervisor.
             await Self.endCommand(token: token, runner: current.withLock { $0.session.path }, in: container, client: client)
-            if let timeout, duration >= timeout { return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration) }
-            throw lost
+            if pastTimeout { return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration) }
+            throw RunnerSessionLost(reason: reason)
+        case .noProgram: throw noShellError
+        case .couldNotStart(let message): throw SandboxError.commandFailed("the runner could not start the command: \(message)")
+        case .noExit: throw RunnerSessionLost(reason: "the runner answered the command without its exit")
+        case .exited(let status, let truncated, let mayBeOutOfMemory):
+            let oom = mayBeOutOfMemory ? await oomKillsRose(container, client: client) : false
+            return ExecExit(exitCode: status, timedOut: false, duration: duration, outOfMemory: oom, truncatedAtSource: truncated)
         }
-        if let failure = failure.withLock({ $0 }) {
-            if failure.code == RunnerAnswer.noProgram { throw noShellError }
-            throw SandboxError.commandFailed("the runner could not start the command: \(failure.message)")
-        }
-        guard let exit = exit.withLock({ $0 }) else { throw RunnerSessionLost(reason: "the runner answered the command without its exit") }
-        if let timeout, exit.status == timeoutExitCode, duration >= timeout {
-            return ExecExit(exitCode: timeoutExitCode, timedOut: true, duration: duration, truncatedAtSource: exit.truncated)
-        }
-        let oom = exit.status == 137 ? await oomKillsRose(container, client: client) : false
-        return ExecExit(exitCode: exit.status, timedOut: false, duration: duration, outOfMemory: oom, truncatedAtSource: exit.truncated)
     }
 
     /// The session a command is answered on, and its request there.
