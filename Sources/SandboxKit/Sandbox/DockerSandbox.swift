@@ -134,18 +134,19 @@ public actor DockerSandbox {
     /// Wraps a container that already runs (found by ``SandboxEngine``).
     init(attachedTo container: ContainerInspect, client: DockerClient) {
         let labels = container.config.labels ?? [:]
+        let settings = LabelledSettings(container)
         self.image = container.config.image
-        self.runtime = labels[SandboxLabel.runtime].flatMap { $0.isEmpty ? nil : .named($0) }
+        self.runtime = settings.runtime.map { .named($0) }
         self.volumes = [:]
-        self.workDir = labels[SandboxLabel.workDir] ?? container.config.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+        self.workDir = settings.workDir
         self.environment = [:]
         self.labels = labels
         self.memoryLimit = nil
         self.cpuLimit = nil
-        self.network = labels[SandboxLabel.isolation] == Isolation.offline.rawValue ? .none : .on
-        self.policy = labels[SandboxLabel.policy].flatMap { try? JSONDecoder().decode(NetworkPolicy.self, from: Data($0.utf8)) } ?? .isolated
+        self.network = settings.network
+        self.policy = settings.policy
         self.security = .hardened
-        self.user = labels[SandboxLabel.user].flatMap { try? SandboxUser(parsing: $0) }
+        self.user = settings.user.flatMap { try? SandboxUser(parsing: $0) }
         self.createdBy = labels[SandboxLabel.creator].flatMap(Creator.init) ?? .library
         self.client = client
         self.runtimes = .standard
@@ -418,6 +419,14 @@ public actor DockerSandbox {
             await Leftovers.removeUnanswered(name: name, sandboxID: sandboxID, client: client)
             throw error
         }
+    }
+
+    /// A volume as `HOST:CONTAINER` (`--volume`, and the binds its container was made with); nil
+    /// for anything else (no options: a `:ro` taken as read-write would be worse than a refusal).
+    public static func volume(_ text: String) -> (host: String, container: String)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        return (String(parts[0]), String(parts[1]))
     }
 
     private func hostConfig() throws -> ContainerConfig.HostConfig {

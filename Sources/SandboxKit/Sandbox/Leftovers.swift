@@ -11,43 +11,43 @@ enum Leftovers {
     /// the error that was left after `patience`, for the caller to report, or nil once removed.
     @discardableResult
     static func remove(_ id: String, client: DockerClient) async -> (any Error)? {
-        let clock = ContinuousClock()
-        let giveUp = clock.now + patience
-        var delay = Duration.milliseconds(50)
-        while true {
-            do {
-                try await client.removeContainer(id)
-                return nil
-            } catch let error as DockerError where transient(error) && clock.now + delay < giveUp {
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(2))
-            } catch {
-                client.logger.notice("container \(id) could not be removed after a failed start: \(error)")
-                return error
-            }
+        do {
+            try await retrying { try await client.removeContainer(id) }
+            return nil
+        } catch {
+            client.logger.notice("container \(id) could not be removed after a failed start: \(error)")
+            return error
         }
     }
 
     /// After a create whose answer never came: removes the container by `name` if the daemon made
     /// it for this sandbox (its id label says so), and leaves anything else of that name alone.
     static func removeUnanswered(name: String, sandboxID: String, client: DockerClient) async {
+        let inspect: ContainerInspect
+        do {
+            inspect = try await retrying { try await client.inspectContainer(name) }
+        } catch DockerError.notFound {
+            return
+        } catch {
+            client.logger.notice("could not check for a container \(name) left by a failed create: \(error)")
+            return
+        }
+        guard inspect.config.labels?[SandboxLabel.id] == sandboxID else { return }
+        await remove(inspect.id, client: client)
+    }
+
+    /// `work`, tried again with a growing pause while its failure is the connection's, for at most
+    /// `patience`; the last error otherwise.
+    private static func retrying<T>(_ work: () async throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let giveUp = clock.now + patience
         var delay = Duration.milliseconds(50)
         while true {
             do {
-                let inspect = try await client.inspectContainer(name)
-                guard inspect.config.labels?[SandboxLabel.id] == sandboxID else { return }
-                await remove(inspect.id, client: client)
-                return
-            } catch DockerError.notFound {
-                return
+                return try await work()
             } catch let error as DockerError where transient(error) && clock.now + delay < giveUp {
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(2))
-            } catch {
-                client.logger.notice("could not check for a container \(name) left by a failed create: \(error)")
-                return
             }
         }
     }

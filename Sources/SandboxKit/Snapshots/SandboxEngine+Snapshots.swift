@@ -43,10 +43,7 @@ extension SandboxEngine {
         do { try await client.renameContainer(old.id, to: aside) } catch { throw SandboxError.wrap(error) }
         var labels = (old.config.labels ?? [:]).filter { !$0.key.hasPrefix("sandbox.") }  // a caller's own (tests, benches)
         labels[SandboxLabel.client] = old.config.labels?[SandboxLabel.client]  // the agent it serves
-        let volumes = Dictionary((old.hostConfig?.binds ?? []).compactMap { bind -> (String, String)? in
-            let parts = bind.split(separator: ":")
-            return parts.count >= 2 ? (String(parts[0]), String(parts[1])) : nil
-        }) { a, _ in a }
+        let volumes = Dictionary((old.hostConfig?.binds ?? []).compactMap(DockerSandbox.volume)) { a, _ in a }
         let restored = DockerSandbox(from: files, name: name, labels: labels, volumes: volumes, snapshotName: snapshot.description,
                                      createdBy: old.config.labels?[SandboxLabel.creator].flatMap(Creator.init) ?? .library,
                                      forkOf: nil, client: client)

@@ -102,17 +102,17 @@ enum Snapshots {
 
     /// The settings of the sandbox in `container`, from its labels and its host settings.
     static func settings(of container: ContainerInspect) -> SnapshotSettings {
-        let labels = container.config.labels ?? [:]
         let host = container.hostConfig
+        let labelled = LabelledSettings(container)
         return SnapshotSettings(
-            image: labels[SandboxLabel.image] ?? container.config.image,
-            runtime: labels[SandboxLabel.runtime].flatMap { $0.isEmpty ? nil : $0 },
-            workDir: labels[SandboxLabel.workDir] ?? container.config.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/",
+            image: container.config.labels?[SandboxLabel.image] ?? container.config.image,
+            runtime: labelled.runtime,
+            workDir: labelled.workDir,
             memoryBytes: host?.memory.flatMap { $0 > 0 ? $0 : nil },
             cpus: host?.nanoCPUs.flatMap { $0 > 0 ? Double($0) / 1e9 : nil },
-            network: labels[SandboxLabel.isolation] == Isolation.offline.rawValue ? .none : .on,
-            policy: labels[SandboxLabel.policy].flatMap { try? JSONDecoder().decode(NetworkPolicy.self, from: Data($0.utf8)) } ?? .isolated,
-            user: labels[SandboxLabel.user].flatMap { $0.isEmpty ? nil : $0 },
+            network: labelled.network,
+            policy: labelled.policy,
+            user: labelled.user,
             ociRuntime: host?.runtime.flatMap { $0.isEmpty || $0 == "runc" ? nil : $0 },
             volumes: host?.binds ?? [])
     }

@@ -32,7 +32,7 @@ struct New: AsyncParsableCommand {
         if from != nil && (runtime != nil || image != nil || user != nil || ociRuntime != nil || noNetwork || !allow.isEmpty || !volumes.isEmpty) {
             throw ValidationError("--from takes its image, user, network and limits from the snapshot: give --name, --env and --on only")
         }
-        for volume in volumes where volume.split(separator: ":").count != 2 {
+        for volume in volumes where DockerSandbox.volume(volume) == nil {
             throw ValidationError("--volume takes HOST:CONTAINER, got '\(volume)'")
         }
         for pair in env where !pair.contains("=") { throw ValidationError("--env takes K=V, got '\(pair)'") }
@@ -44,7 +44,7 @@ struct New: AsyncParsableCommand {
 
     func run() async throws {
         if let on { try EngineChoice.use(context: on) }
-        let volumeMap = Dictionary(volumes.map { v in let p = v.split(separator: ":"); return (String(p[0]), String(p[1])) }) { $1 }
+        let volumeMap = Dictionary(volumes.compactMap(DockerSandbox.volume)) { $1 }
         let environment = Dictionary(env.map { pair -> (String, String) in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             return (String(parts[0]), String(parts[1]))
