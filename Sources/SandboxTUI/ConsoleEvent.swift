@@ -21,6 +21,8 @@ public enum ConsoleEvent: Sendable {
     case lineEdited(text: String, cursor: Int, candidates: [String])
     /// Enter on the command line.
     case lineEntered(String)
+    /// The primary engine's snapshot labels by sandbox, newest first.
+    case snapshotsFound([String: [String]])
     /// What could complete `line` (the command line up to its cursor when Tab was pressed).
     case completionsFound(line: String, [String])
     /// A session command ended; `current` is the session's current sandbox now.

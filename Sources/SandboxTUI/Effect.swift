@@ -20,6 +20,8 @@ public enum Effect: Sendable, Equatable {
     case stopJournal
     case watchSandboxes
     case refreshList
+    /// Lists the primary engine's snapshots (``ConsoleEvent/snapshotsFound(_:)``).
+    case findSnapshots
     /// Samples CPU and memory of these containers of an engine (slot `.stats(engine)`), no others.
     case trackStats(engine: String, Set<String>)
     case setShowAll(Bool)
@@ -69,5 +71,5 @@ public enum Effect: Sendable, Equatable {
 
     /// Long-running effects by the work they do: starting one cancels the one it replaces.
     /// The store's own: `inbox` reads what tasks send back, `frame` draws the next frame.
-    enum Slot: Hashable { case running, selection, journal, watch(String), stats(String), clock, recovery, inbox, frame, shell(String), job(String, Int), egress(String), completion }
+    enum Slot: Hashable { case running, selection, journal, watch(String), stats(String), clock, recovery, inbox, frame, shell(String), job(String, Int), egress(String), completion, snapshots }
 }

@@ -156,6 +156,16 @@ import SandboxKit
             Readline.completer = { _ in [] }
             send(.lineEdited(text: lineEditor.line, cursor: lineEditor.cursor, candidates: completions == nil ? [] : lineEditor.candidates))
             if let line = lines.last { send(.lineEntered(line)) }
+        case .findSnapshots:
+            let engine = engine
+            start(.snapshots) { [weak self] in
+                // None listed (a daemon that cannot): the list shows none rather than an error.
+                let found = (try? await engine.snapshots()) ?? []
+                guard !Task.isCancelled else { return }
+                var labels: [String: [String]] = [:]
+                for snapshot in found.sorted(by: { $0.created > $1.created }) { labels[snapshot.sandbox, default: []].append(snapshot.label) }
+                self?.send(.snapshotsFound(labels))
+            }
         case .complete(let line):
             let session = session
             start(.completion) { [weak self] in

@@ -31,8 +31,11 @@ extension Reducer {
             }
             if let text = event.lineText?.text { state.output.append(text, role: .info) }
         case .jobLog: break  // its tab shows it (``jobsAndForwards``)
+        case .snapshotSaved, .restored, .forked:
+            if let text = event.lineText?.text { state.output.append(text, role: .info) }
+            return jobsAndForwards(&state, event) + [.findSnapshots]
         case .using, .fileShown, .wrote, .listing, .stopped, .removed, .jobStarted, .jobKilled, .forwardOpened, .forwardClosed,
-             .serving, .snapshotSaved, .restored, .forked, .commandChanged:
+             .serving, .commandChanged:
             if let text = event.lineText?.text { state.output.append(text, role: .info) }
         }
         return jobsAndForwards(&state, event)
@@ -62,6 +65,7 @@ extension Reducer {
     private static func updateList(_ state: inout UIState, engine: Int, _ list: [SandboxInfo]) -> [Effect] {
         let selectedName = state.selectedSandbox?.name
         if case .down = state.engines[engine].connection { state.engines[engine].connection = .connecting }
+        let previousNames = state.engines[engine].sandboxes.map(\.name)
         let ended = Set(state.engines[engine].sandboxes.filter(\.isRunning).map(\.name)).subtracting(list.filter(\.isRunning).map(\.name))
         state.engines[engine].sandboxes = list
         for name in state.pending.keys where list.contains(where: { $0.name == name && $0.isRunning }) {
@@ -78,7 +82,9 @@ extension Reducer {
         if state.current == nil, let first = state.selectedSandbox, first.isRunning, first.managed {
             effects += selectionChanged(&state)
         }
-        return effects + sandboxesEnded(&state, ended) + lookForJobs(&state)
+        // A sandbox made or removed elsewhere may come with snapshots, or leave them: look again.
+        let named = engine == 0 && Set(list.map(\.name)) != Set(previousNames) ? [Effect.findSnapshots] : []
+        return effects + named + sandboxesEnded(&state, ended) + lookForJobs(&state)
     }
 
     /// The status line's word for a lost connection, from the error's case, not its wording.

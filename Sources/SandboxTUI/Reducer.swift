@@ -45,6 +45,9 @@ public enum Reducer {
             (state.commandText, state.commandCursor) = (text, cursor)
             if candidates.count > 1 { say(&state, candidates.prefix(12).joined(separator: "  ") + (candidates.count > 12 ? "  ..." : "")) }
             return []
+        case .snapshotsFound(let snapshots):
+            state.snapshots = snapshots
+            return []
         case .completionsFound(let line, let candidates):
             // Typing went on meanwhile: this Tab is stale.
             guard state.focus == .command, String(state.commandText.prefix(state.commandCursor)) == line else { return [] }

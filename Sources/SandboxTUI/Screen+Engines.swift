@@ -24,6 +24,11 @@ extension Screen {
             case .connected: (index == 0 ? "no sandboxes: :new makes one" : "no sandboxes: :new --on \(engine.name)", .dim)
             }
             canvas.put(text, x: x + 1, y: y, role: role, limit: width - 1)
+        case .snapshots(let index):
+            // Newest first: `:restore LABEL` takes one of these.
+            guard let labels = state.snapshots[state.rows[index].name], !labels.isEmpty else { return }
+            let text = "\(labels.count) snapshot\(labels.count == 1 ? "" : "s"): " + labels.joined(separator: ", ")
+            canvas.put(text, x: x + 2, y: y, role: .dim, limit: width - 2)
         case .row:
             break
         }

@@ -42,6 +42,8 @@ public struct UIState: Sendable {
     /// The engine those are being made on; nil: the primary.
     public var pendingEngine: String?
     public var current: String?
+    /// The primary engine's sandboxes' snapshot labels, newest first, by sandbox name.
+    public var snapshots: [String: [String]] = [:]
     /// Running sandboxes' CPU and memory by container id (ids are unique across engines).
     public var stats: [String: SandboxStats] = [:]
 

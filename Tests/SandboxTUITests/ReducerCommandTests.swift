@@ -158,9 +158,10 @@ import Testing
         let list = ScreenTests.sampleState().sandboxes
         let effects = Fixture.reduce(&state, .watcher(engine: "default", .sandboxes(list)))
         #expect(state.connection == .connecting && state.rows.count == 3)
-        #expect(effects == [.clock(true), .trackStats(engine: "default", ["abc", "def"]), .select(Fixture.owner, then: nil), .stopJournal, .findJobs(Fixture.owner)],
-                "the first running sandbox becomes current, and its background jobs are looked for")
-        #expect(Fixture.reduce(&state, .watcher(engine: "default", .sandboxes([]))) == [.clock(false), .trackStats(engine: "default", [])])
+        #expect(effects == [.clock(true), .trackStats(engine: "default", ["abc", "def"]), .select(Fixture.owner, then: nil), .stopJournal, .findJobs(Fixture.owner),
+                            .findSnapshots],
+                "the first running sandbox becomes current, its background jobs and the snapshots are looked for")
+        #expect(Fixture.reduce(&state, .watcher(engine: "default", .sandboxes([]))) == [.clock(false), .trackStats(engine: "default", []), .findSnapshots])
     }
 
     @Test func theClockTheTerminalAndTheEnd() {
