@@ -12,10 +12,12 @@ reason=""
 cc=$(command -v musl-gcc || command -v cc || command -v gcc || true)
 if [ -z "$cc" ]; then
   reason="no C compiler was found when SandboxKit was built (install musl-tools or gcc and rebuild)"
-elif ! "$cc" -static -Os -o "$work/runner" "$sources"/*.c 2>"$work/errors"; then
+elif ! "$cc" -static -Os -Wall -Wextra -o "$work/runner" "$sources"/*.c 2>"$work/errors"; then
   reason="$cc could not build it statically when SandboxKit was built: $(head -c 300 "$work/errors" | tr '\n"\\' '   ')"
 else
   strip "$work/runner" 2>/dev/null || true
+  # base64 without GNU's -w0: the line breaks are taken out.
+  base64 < "$work/runner" | tr -d '\n' > "$work/runner.b64" || reason="base64 could not encode the runner when SandboxKit was built"
 fi
 mkdir -p "$(dirname "$output")"
 {
@@ -23,7 +25,7 @@ mkdir -p "$(dirname "$output")"
   echo "enum EmbeddedRunner {"
   if [ -z "$reason" ]; then
     printf '    static let base64 = "'
-    base64 -w0 "$work/runner"
+    cat "$work/runner.b64"
     echo '"'
     echo "    static let unavailable: String? = nil"
   else

@@ -9,8 +9,12 @@ public struct FileLocation: Sendable, Equatable {
 
     public init(path: String, line: Int, column: Int? = nil) { (self.path, self.line, self.column) = (path, line, column) }
 
-    /// The location a line of output names, if any (the first, read left to right).
-    public static func find(in text: String) -> FileLocation? {
+    /// The location a line of output names, if any: a traceback's, else a stack frame's, else a
+    /// `path:line` that starts the line. Only a line's first 512 characters are read, with
+    /// anchored patterns, so output made to be slow to match (it comes from the sandbox) is not.
+    public static func find(in line: String) -> FileLocation? {
+        guard line.contains(":") || line.contains("File \"") else { return nil }
+        let text = String(line.prefix(512))
         if let match = text.firstMatch(of: python), let line = Int(match.line), !match.path.hasPrefix("<") {
             return FileLocation(path: String(match.path), line: line)
         }
@@ -26,7 +30,7 @@ public struct FileLocation: Sendable, Equatable {
 
     // Regex is not Sendable, but these are constants only ever read.
     private nonisolated(unsafe) static let python = /File "(?<path>[^"]+)", line (?<line>\d{1,9})/
-    private nonisolated(unsafe) static let node = /\bat (?:[^()]*\()?(?<path>[^()\s]+?):(?<line>\d{1,9}):(?<column>\d{1,9})\)?\s*$/
+    private nonisolated(unsafe) static let node = /^\s*at (?:[^()]*\()?(?<path>[^()\s]+?):(?<line>\d{1,9}):(?<column>\d{1,9})\)?\s*$/
     private nonisolated(unsafe) static let compiler = /^\s*(?<path>[^\s:"'<>|()]+):(?<line>\d{1,9})(?::(?<column>\d{1,9}))?(?::|\s|$)/
 
     /// `src/a.c` or `main.py`, not `localhost` or `127.0.0.1` (`HOST:PORT` looks the same).

@@ -32,6 +32,7 @@ extension Reducer {
 
     private static func answer(_ state: inout UIState, _ question: Question, _ key: Key) -> [Effect] {
         guard key == question.yes else {
+            state.pendingLocation = nil  // an F4 whose file was not opened goes nowhere later
             say(&state, "")
             return []
         }

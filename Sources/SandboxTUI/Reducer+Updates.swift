@@ -18,6 +18,7 @@ extension Reducer {
         case .help(let topic): state.output.note(CommandTable.help(topic, tui: true), role: .info)
         case .failed, .cancelled, .needsEditor, .needsTerminal, .forwardProblem:
             state.pending[newRow] = nil  // a sandbox being made, if any, will not be
+            state.pendingLocation = nil  // nor a file being opened for F4
             let text = event.lineText?.text ?? ""
             state.output.append(text, role: .error)
             say(&state, text.trimmingCharacters(in: .newlines), error: true)

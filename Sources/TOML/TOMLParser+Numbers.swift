@@ -7,7 +7,7 @@ extension TOMLParser {
             try timeOfDay(into: &time)
             return .dateTime(time)
         }
-        let start = position
+        let start = here()
         let begin = index
         while let byte = peek, TOMLParser.isBareKey(byte) || byte == 0x2B || byte == 0x2E { index += 1 }
         let token = String(decoding: bytes[begin..<index], as: UTF8.self)
@@ -77,7 +77,7 @@ extension TOMLParser {
     // MARK: Dates and times (RFC 3339, with a space allowed for the T)
 
     private mutating func dateTime() throws(TOMLError) -> TOMLDateTime {
-        let start = position
+        let start = here()
         var value = TOMLDateTime(kind: .localDate)
         value.year = try twoOrFour(4, "year")
         try expect(0x2D, "'-' in the date")
@@ -113,7 +113,7 @@ extension TOMLParser {
     }
 
     private mutating func timeOfDay(into value: inout TOMLDateTime) throws(TOMLError) {
-        let start = position
+        let start = here()
         value.hour = try twoOrFour(2, "hour")
         try expect(0x3A, "':' in the time")
         value.minute = try twoOrFour(2, "minute")

@@ -23,12 +23,14 @@ extension TOMLParser {
 
     /// `[1, 2, 3]`: values of any types, over lines, with comments, a trailing comma allowed.
     private mutating func array() throws(TOMLError) -> TOMLValue {
+        try nest()
+        defer { depth -= 1 }
         index += 1
         var items: [TOMLNode] = []
         while true {
             try skipBlank()
             if peek == 0x5D { index += 1; return .array(items) }
-            let start = position
+            let start = here()
             items.append(TOMLNode(try value(), at: start))
             try skipBlank()
             switch peek {
@@ -41,8 +43,10 @@ extension TOMLParser {
 
     /// `{ a = 1, b.c = 2 }`: on one line, no trailing comma, closed once written.
     private mutating func inlineTable() throws(TOMLError) -> TOMLValue {
+        try nest()
+        defer { depth -= 1 }
         index += 1
-        let table = TableBuilder(.header, at: position)
+        let table = TableBuilder(.header, at: here())
         skipWhitespace()
         if peek == 0x7D { index += 1; return .table(table.build()) }
         while true {
@@ -57,5 +61,10 @@ extension TOMLParser {
             default: throw fail("expected ',' or '}' in the inline table (which must fit on one line), found \(found)")
             }
         }
+    }
+
+    private mutating func nest() throws(TOMLError) {
+        guard depth < Self.maxDepth else { throw fail("arrays and inline tables nest at most \(Self.maxDepth) deep here") }
+        depth += 1
     }
 }

@@ -9,6 +9,11 @@ struct TOMLParser {
     private var lineStart = 0
     let root: TableBuilder
     private var current: TableBuilder
+    /// How deep arrays and inline tables are nested where the cursor is (bounded: the parser recurses).
+    var depth = 0
+    static let maxDepth = 128
+    /// The last column worked out, so a long line's columns are counted once, not from its start each time.
+    private var columnMark = (index: 0, column: 1)
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -23,8 +28,18 @@ struct TOMLParser {
     func peek(_ ahead: Int) -> UInt8? { index + ahead < bytes.count ? bytes[index + ahead] : nil }
     var atEnd: Bool { index >= bytes.count }
 
+    /// Where the cursor is, for an error (counted from the line's start: once per document).
     var position: TOMLPosition {
         TOMLPosition(line: line, column: bytes[lineStart..<min(index, bytes.count)].count(where: { $0 & 0xC0 != 0x80 }) + 1)
+    }
+
+    /// Where the cursor is, for a key or a value: counted on from the last mark on this line.
+    mutating func here() -> TOMLPosition {
+        let end = min(index, bytes.count)
+        let from = columnMark.index >= lineStart && columnMark.index <= end ? columnMark : (index: lineStart, column: 1)
+        let column = from.column + bytes[from.index..<end].count(where: { $0 & 0xC0 != 0x80 })
+        columnMark = (end, column)
+        return TOMLPosition(line: line, column: column)
     }
 
     func fail(_ message: String) -> TOMLError { TOMLError(message, at: position) }
@@ -106,7 +121,7 @@ struct TOMLParser {
         var parts: Key = []
         while true {
             skipWhitespace()
-            let start = position
+            let start = here()
             let name: String
             switch peek {
             case 0x22?:
@@ -145,7 +160,7 @@ struct TOMLParser {
 
     /// `[a.b]` or `[[a.b]]`.
     private mutating func header() throws(TOMLError) {
-        let start = position
+        let start = here()
         index += 1
         let isArray = peek == 0x5B
         if isArray { index += 1 }

@@ -29,7 +29,10 @@ import TOML
         let bytes: [UInt8] = [0x61, 0x3D, 0x22, 0x27, 0x0A, 0x5B, 0x5D, 0x31, 0xC3, 0xA9, 0xFF, 0xE2, 0x82, 0x80, 0xF0, 0x9F]
         for _ in 0..<20_000 {
             let input = (0..<Int.random(in: 0...40, using: &fuzz)).map { _ in fuzz.pick(bytes) }
-            do { _ = try TOML.parse(bytes: input) } catch { #expect(error.position.line >= 1) }
+            do { _ = try TOML.parse(bytes: input) } catch {
+                let lines = input.count(where: { $0 == 0x0A }) + 1
+                #expect((1...lines).contains(error.position.line) && (1...input.count + 1).contains(error.position.column), "\(input): \(error)")
+            }
         }
     }
 }

@@ -17,24 +17,43 @@ import Testing
         defer { try? FileManager.default.removeItem(at: base) }
         let cache = base.appendingPathComponent("cache")
         let data = Data("#!/bin/sh\necho one\n".utf8)
-        let path = try #require(RunnerBinary.writeOut(data, into: [cache]))
+        let path = try #require(BuiltInRunner.writeOut(data, into: [cache]))
         #expect(FileManager.default.contents(atPath: path) == data && FileManager.default.isExecutableFile(atPath: path))
-        let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
-        #expect(RunnerBinary.writeOut(data, into: [cache]) == path)
-        #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == modified, "not written again")
+        #expect(BuiltInRunner.isPrivate(cache.path, directory: true), "made 0700")
+        let inode = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+        #expect(BuiltInRunner.writeOut(data, into: [cache]) == path)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int == inode, "not written again")
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).count == 1, "no partial file left")
 
         // Another version is another file; a damaged one is replaced.
-        let other = try #require(RunnerBinary.writeOut(Data("#!/bin/sh\necho two\n".utf8), into: [cache]))
+        let other = try #require(BuiltInRunner.writeOut(Data("#!/bin/sh\necho two\n".utf8), into: [cache]))
         #expect(other != path)
         try Data("damaged".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(RunnerBinary.writeOut(data, into: [cache]) == path && FileManager.default.contents(atPath: path) == data)
+        #expect(BuiltInRunner.writeOut(data, into: [cache]) == path && FileManager.default.contents(atPath: path) == data)
 
-        // A cache that cannot be made (a file where the directory goes): the next place.
+        // A copy someone else could change (group- or world-writable) is not trusted: replaced.
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: path)
+        #expect(BuiltInRunner.writeOut(data, into: [cache]) == path && BuiltInRunner.isPrivate(path, directory: false))
+    }
+
+    /// A directory others can write, or a link, is not one to keep a container's PID 1 in: the next place is.
+    @Test func onlyAPrivateDirectoryHoldsIt() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("runner-dirs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let shared = base.appendingPathComponent("shared")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: shared.path)
+        let linked = base.appendingPathComponent("linked")
+        let target = base.appendingPathComponent("target")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: linked, withDestinationURL: target)
         let blocked = base.appendingPathComponent("blocked")
         try Data().write(to: blocked)
         let fallback = base.appendingPathComponent("fallback")
-        #expect(RunnerBinary.writeOut(data, into: [blocked.appendingPathComponent("sub"), fallback])?.hasPrefix(fallback.path) == true)
-        #expect(RunnerBinary.writeOut(data, into: [blocked.appendingPathComponent("sub")]) == nil)
+        let data = Data("#!/bin/sh\n".utf8)
+        let path = BuiltInRunner.writeOut(data, into: [shared, linked, blocked.appendingPathComponent("sub"), fallback])
+        #expect(path?.hasPrefix(fallback.path + "/") == true, "\(path ?? "nil")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shared.path).isEmpty && FileManager.default.contentsOfDirectory(atPath: target.path).isEmpty)
+        #expect(BuiltInRunner.writeOut(data, into: [shared, linked]) == nil)
     }
 }

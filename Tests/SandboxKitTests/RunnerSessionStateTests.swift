@@ -5,7 +5,7 @@ import Testing
 /// The runner session's state machine without Docker or a runner: every event by hand, including
 /// what the hostile suites found (a killed runner, a malformed frame, a silent one, answers to ids
 /// never sent, answers after the last).
-@Suite struct RunnerSessionStateTests {
+@Suite(.timeLimit(.minutes(1))) struct RunnerSessionStateTests {
     /// A machine behind a lock, as ``RunnerSession`` holds it, so continuations can be made and kept.
     final class Machine: Sendable {
         let state = Mutex(RunnerSessionState())
@@ -77,20 +77,35 @@ import Testing
         let seen = Mutex<[RunnerAnswer]>([])
         let id = try machine { state throws(RunnerSessionLost) in try state.register { answer in seen.withLock { $0.append(answer) } } }
         // Answers before anyone waits: the outcome is kept.
-        let (handler, finished) = machine { $0.answered(id, final: false) }
-        handler?(.ok)
-        #expect(finished == nil && machine { $0.isWaiting(id) })
-        let last = machine { $0.answered(id, final: true) }
-        last.handler?(.pong)
-        #expect(last.finished == nil, "nobody waits yet")
+        machine { $0.answered(id) }?(.ok)
+        #expect(machine { $0.isWaiting(id) })
+        machine { $0.answered(id) }?(.pong)
+        #expect(machine { $0.finish(id, .success(())) } == nil, "nobody waits yet")
         let outcome = await withCheckedContinuation { continuation in
             continuation.resume(returning: machine { $0.wait(id, continuation) } ?? .failure(RunnerSessionLost(reason: "kept")))
         }
         #expect(Self.succeeded(outcome) && seen.withLock { $0 } == [.ok, .pong])
         // After the last: answers to it, and to ids never sent, reach nobody.
-        #expect(machine { $0.answered(id, final: true) }.handler == nil)
-        #expect(machine { $0.answered(999, final: false) }.handler == nil)
+        #expect(machine { $0.answered(id) } == nil)
+        #expect(machine { $0.answered(999) } == nil)
         #expect(!machine { $0.isWaiting(id) })
+    }
+
+    /// The last answer is handled before its request finishes: a waiter that comes in between
+    /// waits, and then finds what the handler recorded (a write's error, say), never a bare success.
+    @Test func aWaiterBetweenTheLastAnswerAndItsHandlingWaits() async throws {
+        let machine = Self.greeted()
+        let failure = Mutex<String?>(nil)
+        let id = try machine { state throws(RunnerSessionLost) in
+            try state.register { answer in if case .error(_, let message) = answer { failure.withLock { $0 = message } } }
+        }
+        let handler = machine { $0.answered(id) }
+        let outcome = await withCheckedContinuation { continuation in
+            #expect(machine { $0.wait(id, continuation) }.map { _ in true } == nil, "not finished yet: it waits")
+            handler?(.error(code: 30, message: "read-only file system"))
+            machine { $0.finish(id, .success(())) }?.resume(returning: .success(()))
+        }
+        #expect(Self.succeeded(outcome) && failure.withLock { $0 } == "read-only file system")
     }
 
     @Test func aWaiterIsResumedByTheLastAnswer() async throws {
@@ -98,8 +113,8 @@ import Testing
         let id = try machine { state throws(RunnerSessionLost) in try state.register { _ in } }
         let outcome = await withCheckedContinuation { continuation in
             #expect(machine { $0.wait(id, continuation) }.map { _ in true } == nil)
-            let (_, finished) = machine { $0.answered(id, final: true) }
-            finished?.resume(returning: .success(()))
+            machine { $0.answered(id) }?(.ok)
+            machine { $0.finish(id, .success(())) }?.resume(returning: .success(()))
         }
         #expect(Self.succeeded(outcome))
     }
@@ -153,7 +168,7 @@ import Testing
         _ = state.hello(RunnerBinary.version, expected: RunnerBinary.version)
         #expect(state.watchTick() == .quiet, "the greeting was heard")
         #expect(state.watchTick() == .ping)
-        _ = state.answered(0, final: true)  // the pong, to the session's own id
+        _ = state.answered(0)  // the pong, to the session's own id
         #expect(state.watchTick() == .quiet)
         #expect(state.watchTick() == .ping)
         #expect(state.watchTick() == .giveUp)

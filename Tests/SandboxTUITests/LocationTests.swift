@@ -110,10 +110,31 @@ import Testing
         #expect(state.question == .open("/workspace/app.py"))
         #expect(Fixture.reduce(&state, .key(.char("y"))) == [.open(path: "/workspace/app.py", replacing: state.editor?.revision)])
         #expect(state.pendingLocation?.line == 5)
+        // An open that fails, or a question declined, leaves no jump for a later open of that file.
+        Fixture.reduce(&state, .session(.failed(SandboxError.fileNotFound("/workspace/app.py"))))
+        #expect(state.pendingLocation == nil)
+        state.output.note("  File \"/workspace/lib.py\", line 2", role: .stderr)
+        Fixture.reduce(&state, .key(.function(4)))
+        #expect(state.question == .open("/workspace/lib.py") && state.pendingLocation?.line == 2)
+        Fixture.reduce(&state, .key(.char("n")))
+        #expect(state.pendingLocation == nil)
     }
 
     @Test func samePaths() {
         #expect(Reducer.samePath("/workspace/app.py", "app.py") && Reducer.samePath("./app.py", "/workspace/app.py"))
         #expect(!Reducer.samePath("/workspace/app.py", "/other/app.py") && !Reducer.samePath("/workspace/xapp.py", "app.py"))
+    }
+}
+
+/// Output from a sandbox made to be slow to match: F4 still reads past it (a quadratic pattern
+/// here would take minutes, and the time limit fails it; `make bench` has no figure for it).
+@Suite(.timeLimit(.minutes(1))) struct LocationHostileOutputTests {
+    @Test func linesMadeToBacktrackAreReadQuickly() {
+        let lines = [String(repeating: "at ", count: 1_365), String(repeating: "a:", count: 2_000) + "x",
+                     "File \"" + String(repeating: "\"", count: 4_000), String(repeating: " at (", count: 800) + ":1:2"]
+        var log = OutputLog()
+        for _ in 0..<200 { for line in lines { log.note(line, role: .stdout) } }
+        log.note("  File \"/workspace/app.py\", line 9, in <module>", role: .stderr)
+        #expect(log.goToLocation(forward: true, viewHeight: 20) == FileLocation(path: "/workspace/app.py", line: 9))
     }
 }

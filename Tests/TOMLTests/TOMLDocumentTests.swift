@@ -73,3 +73,25 @@ import TOML
         #expect(document["u"]?.value == .string("é😀"))
     }
 }
+
+/// A hostile document (a theme from elsewhere): deep nesting is an error, not a crash; a long line
+/// of values costs its length, not its square (the time limit would fail a quadratic reading).
+@Suite(.timeLimit(.minutes(1))) struct TOMLHostileTests {
+    @Test func deepNestingIsAnError() {
+        for opener in ["[", "{ a = "] {
+            let text = "a = " + String(repeating: opener, count: 100_000)
+            #expect(throws: TOMLError.self) { try TOML.parse(text) }
+        }
+        let fine = "a = " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect((try? TOML.parse(fine)) != nil)
+    }
+
+    @Test func aLongLineOfValuesIsReadInOnePass() throws {
+        let text = "a = [" + Array(repeating: "1", count: 200_000).joined(separator: ",") + "]\nb = [\"é\", 2]\n"
+        let document = try TOML.parse(text)
+        guard case .array(let items)? = document["a"]?.value else { Issue.record("no array"); return }
+        #expect(items.count == 200_000 && items.last?.position == TOMLPosition(line: 1, column: 6 + 2 * 199_999))
+        guard case .array(let b)? = document["b"]?.value else { Issue.record("no b"); return }
+        #expect(b.map(\.position.column) == [6, 11], "columns count characters, é one")
+    }
+}

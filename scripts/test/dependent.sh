@@ -5,9 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scratch=$PWD/.build-dependent
-swift build --package-path Tests/Fixtures/Dependent --scratch-path "$scratch" 2>&1 | grep -E "error|warning: unable|Build complete" || true
 binary=$scratch/debug/dependent
-[ -x "$binary" ] || { echo "dependent.sh: the dependent package did not build" >&2; exit 1; }
+mkdir -p "$scratch"; rm -f "$binary"  # a binary of an earlier run must not pass for this one
+if ! swift build --package-path Tests/Fixtures/Dependent --scratch-path "$scratch" > "$scratch/build.log" 2>&1; then
+  grep -E "error" "$scratch/build.log" >&2 || tail -20 "$scratch/build.log" >&2
+  echo "dependent.sh: the dependent package did not build (all of it: $scratch/build.log)" >&2; exit 1
+fi
+[ -x "$binary" ] || { echo "dependent.sh: the dependent package built no binary" >&2; exit 1; }
 [ ! -e "$scratch/debug/sandbox-runner" ] || { echo "dependent.sh: a runner file sits beside the binary; the check needs none" >&2; exit 1; }
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT

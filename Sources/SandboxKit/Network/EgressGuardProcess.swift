@@ -10,7 +10,8 @@ enum EgressGuardProcess {
     static var program: String? {
         if let set = ProcessInfo.processInfo.environment["SANDBOX_NETD"], !set.isEmpty { return set }
         var candidates = [ProgramLocation.executableDirectory.appendingPathComponent("sandbox").path]
-        if case .success(let runner) = RunnerBinary.located {
+        // Beside a runner of a build or an install, not beside the built-in one's copy (a cache).
+        if case .success(let runner) = RunnerBinary.located, URL(fileURLWithPath: runner.path).lastPathComponent == "sandbox-runner" {
             candidates.append(URL(fileURLWithPath: runner.path).deletingLastPathComponent().appendingPathComponent("sandbox").path)
         }
         candidates += (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/sandbox" }

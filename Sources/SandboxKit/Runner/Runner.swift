@@ -53,7 +53,7 @@ enum RunnerBinary {
 
     /// Looked up once: `$SANDBOX_RUNNER`, next to the running executable (`make build` puts it
     /// there), `../libexec/sandbox/` beside it (`make install`), else the copy built into SandboxKit
-    /// (Plugins/RunnerEmbed), written out once per version for a local daemon to bind-mount.
+    /// (Plugins/RunnerEmbed), written out once per version for a local daemon to bind-mount (``BuiltInRunner``).
     /// `SANDBOX_RUNNER=off` turns it off: every command and file then goes by the Docker API alone.
     static let located: Result<(path: String, data: Data), RunnerUnavailable> = {
         let environment = ProcessInfo.processInfo.environment["SANDBOX_RUNNER"].flatMap { $0.isEmpty ? nil : $0 }
@@ -73,34 +73,12 @@ enum RunnerBinary {
             return .failure(RunnerUnavailable(reason: "no sandbox-runner binary at \(candidates.joined(separator: " or ")), and none built in: "
                 + (EmbeddedRunner.unavailable ?? "the build embedded none")))
         }
-        guard let path = writeOut(data) else {
-            return .failure(RunnerUnavailable(reason: "the built-in runner could not be written to \(UserDirectories.cache.path) or the temporary directory"))
+        guard let path = BuiltInRunner.writeOut(data) else {
+            return .failure(RunnerUnavailable(reason: "the built-in runner could not be written to a directory of this user's alone ("
+                + BuiltInRunner.directories.map(\.path).joined(separator: " or ") + ")"))
         }
         return .success((path, data))
     }()
-
-    /// The built-in runner as a file: `$XDG_CACHE_HOME/sandbox/sandbox-runner-HASH` (else the
-    /// temporary directory), written once per version, atomically, and read back to check it.
-    static func writeOut(_ data: Data, into directories: [URL] = [UserDirectories.cache, FileManager.default.temporaryDirectory]) -> String? {
-        // FNV-1a names the version: a different build is a different file, never one half-replaced.
-        let hash = data.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
-        let name = "sandbox-runner-" + String(hash, radix: 16)
-        for directory in directories {
-            let file = directory.appendingPathComponent(name)
-            if FileManager.default.contents(atPath: file.path) == data, FileManager.default.isExecutableFile(atPath: file.path) { return file.path }
-            let partial = directory.appendingPathComponent("\(name).\(getpid()).partial")
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                try data.write(to: partial)
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: partial.path)
-                guard rename(partial.path, file.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-                return file.path
-            } catch {
-                try? FileManager.default.removeItem(at: partial)
-            }
-        }
-        return nil
-    }
 
     /// For `sandbox doctor`: where the runner comes from, or why there is none.
     static var status: String {

@@ -216,15 +216,18 @@ final class RunnerSession: Sendable {
                 logger("this kernel (gVisor's?) has no subreapers: a process that double-forks can outlive a timeout")
             }
             waiter?.resume(returning: result)
+            // Another protocol: nothing it says can be read, and a greeting not yet waited for
+            // must still say why.
+            if case .failure(let unavailable) = result { end(unavailable.reason, close: true) }
             return
         }
         let final: Bool = switch answer {
         case .exit, .error, .ok, .end, .pong: true
         default: false
         }
-        let (handler, finished) = state.withLock { $0.machine.answered(id, final: final) }
-        handler?(answer)
-        finished?.resume(returning: .success(()))
+        guard let handler = state.withLock({ $0.machine.answered(id) }) else { return }
+        handler(answer)
+        if final { state.withLock { $0.machine.finish(id, .success(())) }?.resume(returning: .success(())) }
     }
 
     /// Ends the session once (later calls change nothing); `close`: the runner is given up, so

@@ -44,9 +44,8 @@ struct RunnerSessionState {
         if case .ended(let reason, _) = phase { reason } else { nil }
     }
 
-    var noSubreaper: Bool {
-        if case .serving(let noSubreaper) = phase { noSubreaper } else { false }
-    }
+    /// What the greeting said of the kernel, kept after the session ends (for `sandbox doctor`).
+    private(set) var noSubreaper = false
 
     // MARK: Opening
 
@@ -89,7 +88,8 @@ struct RunnerSessionState {
         let result: Result<Void, RunnerUnavailable> = words.first.map(String.init) == expected ? .success(())
             : .failure(RunnerUnavailable(reason: "the runner in the container is version \(TerminalText.oneLine(version.prefix(20))), this program needs \(expected)"))
         if case .success = result, phase == .attached || phase == .connecting {
-            phase = .serving(noSubreaper: words.contains("no-subreaper"))
+            noSubreaper = words.contains("no-subreaper")
+            phase = .serving(noSubreaper: noSubreaper)
         }
         defer { helloWaiter = nil }
         return (helloWaiter, result)
@@ -110,14 +110,13 @@ struct RunnerSessionState {
     /// A request whose frame could not be sent.
     mutating func unregister(_ id: UInt32) { requests[id] = nil }
 
-    /// What to do with an answer to `id`: the handler to give it, and for a request's last
-    /// answer, whom to resume. An id never sent, or already finished, gets nothing: the runner
-    /// is not trusted.
-    mutating func answered(_ id: UInt32, final: Bool) -> (handler: (@Sendable (RunnerAnswer) -> Void)?, finished: Finished?) {
+    /// The handler an answer to `id` goes to; after a request's last answer has been handled,
+    /// ``finish(_:_:)`` it (not before: a waiter must find what the handler recorded). An id
+    /// never sent, or already finished, gets nothing: the runner is not trusted.
+    mutating func answered(_ id: UInt32) -> (@Sendable (RunnerAnswer) -> Void)? {
         heard = true
-        guard let request = requests[id], request.outcome == nil else { return (nil, nil) }
-        guard final else { return (request.onAnswer, nil) }
-        return (request.onAnswer, finish(id, .success(())))
+        guard let request = requests[id], request.outcome == nil else { return nil }
+        return request.onAnswer
     }
 
     /// Ends `id` with `outcome`: its waiter to resume, or the outcome kept for ``wait(_:_:)``.
