@@ -158,9 +158,13 @@ final class RunnerSession: Sendable {
 
     /// Ends `id` now, for a runner that does not answer it; the session is given up too, as
     /// whatever stopped the runner from answering stops it for the next request as well.
+    /// A request answered meanwhile leaves the session alone: it answers, and it may already
+    /// serve another command (the caller looked before a slow kill from outside).
     func abandon(_ id: UInt32) {
         let lost = RunnerSessionLost(reason: "the runner did not answer")
-        state.withLock { $0.machine.finish(id, .failure(lost)) }?.resume(returning: .failure(lost))
+        let (waiting, waiter) = state.withLock { ($0.machine.isWaiting(id), $0.machine.finish(id, .failure(lost))) }
+        guard waiting else { return }
+        waiter?.resume(returning: .failure(lost))
         end("the runner stopped answering", close: true)
     }
 
