@@ -40,3 +40,10 @@ public struct FileLocation: Sendable, Equatable {
         return !word.contains("//")
     }
 }
+
+extension EditorBuffer {
+    /// The cursor on a location's line and column (tools count from 1).
+    mutating func go(to location: FileLocation) {
+        moveTo(line: location.line - 1, column: (location.column ?? 1) - 1)
+    }
+}

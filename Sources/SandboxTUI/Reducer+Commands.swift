@@ -71,7 +71,7 @@ extension Reducer {
         show(&state, file.buffer, path: file.path, sandbox: file.sandbox)
         var note = file.note
         if let location = state.pendingLocation, samePath(location.path, file.path) {
-            state.editor?.moveTo(line: location.line - 1, column: (location.column ?? 1) - 1)
+            state.editor?.go(to: location)
             note += ", at line \(location.line)"
         }
         state.pendingLocation = nil

@@ -12,7 +12,7 @@ extension Reducer {
         let place = "\(location.path):\(location.line)" + (location.column.map { ":\($0)" } ?? "")
         // The open file only moves its cursor, edits and all.
         if state.editor != nil, let path = state.editorPath, state.editorSandbox == state.current, samePath(path, location.path) {
-            state.editor?.moveTo(line: location.line - 1, column: (location.column ?? 1) - 1)
+            state.editor?.go(to: location)
             state.focus = .editor
             say(&state, place)
             return []

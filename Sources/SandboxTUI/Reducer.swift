@@ -5,14 +5,9 @@ import SandboxKit
 /// The console's logic as one pure function: an event changes the state and asks for effects.
 /// No I/O, no clock, no tasks here; ``EffectRunner`` does what the effects say.
 public enum Reducer {
-    public static func reduce(_ state: inout UIState, _ event: ConsoleEvent) -> [Effect] {
-        let effects = handle(&state, event)
-        settleEditor(&state)
-        return effects
-    }
-
-    /// What the screen needs after every event, so that rendering only reads: the editor scrolled
-    /// so its cursor shows, and the colours of the lines that show worked out.
+    /// What the screen needs before a frame, so that rendering only reads: the editor scrolled
+    /// so its cursor shows, and the colours of the lines that show worked out. The store does it
+    /// once per frame (not per event: a burst of output is many events and one frame).
     static func settleEditor(_ state: inout UIState) {
         guard let buffer = state.editor, let path = state.editorPath else { return }
         let inner = Screen.layout(width: state.width, height: state.height).editor.inner
@@ -26,7 +21,7 @@ public enum Reducer {
         state.highlight.update(buffer.lines, language: Language.of(path: path, firstLine: buffer.lines[0]), through: state.editorTop + height - 1)
     }
 
-    private static func handle(_ state: inout UIState, _ event: ConsoleEvent) -> [Effect] {
+    public static func reduce(_ state: inout UIState, _ event: ConsoleEvent) -> [Effect] {
         switch event {
         case .key(let key): return self.key(&state, key)
         case .resized(let width, let height):

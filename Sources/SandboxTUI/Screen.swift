@@ -23,8 +23,8 @@ public enum Screen {
                       commandRow: height - 2, statusRow: height - 1)
     }
 
-    /// Draws the state, reading it only (the reducer has scrolled the editor and coloured its
-    /// lines: ``Reducer/settleEditor(_:)``).
+    /// Draws the state, reading it only (the store has scrolled the editor and coloured its
+    /// lines first: ``Reducer/settleEditor(_:)``).
     public static func render(_ state: UIState, width: Int, height: Int) -> Canvas {
         var canvas = Canvas(width: width, height: height)
         guard width >= minWidth, height >= minHeight else {

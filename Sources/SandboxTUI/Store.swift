@@ -55,6 +55,7 @@ import Foundation
     }
 
     private func draw() {
+        Reducer.settleEditor(&state)
         let canvas = Screen.render(state, width: state.width, height: state.height)
         driver.draw(canvas)
         runner.recordFrame(canvas)

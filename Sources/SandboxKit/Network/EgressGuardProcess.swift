@@ -11,7 +11,7 @@ enum EgressGuardProcess {
         if let set = ProcessInfo.processInfo.environment["SANDBOX_NETD"], !set.isEmpty { return set }
         var candidates = [ProgramLocation.executableDirectory.appendingPathComponent("sandbox").path]
         // Beside a runner of a build or an install, not beside the built-in one's copy (a cache).
-        if case .success(let runner) = RunnerBinary.located, URL(fileURLWithPath: runner.path).lastPathComponent == "sandbox-runner" {
+        if case .success(let runner) = RunnerBinary.located, !BuiltInRunner.directories.contains(where: { runner.path.hasPrefix($0.path + "/") }) {
             candidates.append(URL(fileURLWithPath: runner.path).deletingLastPathComponent().appendingPathComponent("sandbox").path)
         }
         candidates += (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/sandbox" }

@@ -55,9 +55,9 @@ enum BuiltInRunner {
             }
             return true
         }
-        let done = written && fchmod(fd, 0o755) == 0 && close(fd) == 0
-        if !written { close(fd) }
-        guard done, rename(partial, path) == 0 else {
+        let done = written && fchmod(fd, 0o755) == 0
+        let closed = close(fd) == 0
+        guard done, closed, rename(partial, path) == 0 else {
             unlink(partial)
             return false
         }
